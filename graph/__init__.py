@@ -1,0 +1,1 @@
+"""Domain-agnostic property-graph storage and analysis."""

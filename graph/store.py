@@ -1,0 +1,117 @@
+"""The GraphStore protocol: property-graph nodes written in one transaction, read back, and a change log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+JSONValue = Any  # str, int, float, bool, None, lists and dicts of them
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A relationship owned by a node and written with it.
+
+    `outgoing=False` turns it round: the edge runs from the target to the owner, as in
+    (sender)-[:SENDS]->(flow), where the flow owns the edge.
+    """
+
+    type: str
+    target_label: str
+    target_key: str
+    outgoing: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A node with its properties and the relationships it owns; the unit of writing and of logging."""
+
+    label: str
+    key: str
+    properties: dict[str, JSONValue]
+    edges: tuple[Edge, ...] = ()
+
+    def body(self) -> dict[str, JSONValue]:
+        """What the change log keeps as before/after: everything but the address."""
+        return {
+            "properties": self.properties,
+            "edges": [[e.type, e.target_label, e.target_key, e.outgoing] for e in self.edges],
+        }
+
+    def canonical(self) -> str:
+        """One text per content, so two stores and two runs agree on what "unchanged" means."""
+        return json.dumps(self.body(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_body(cls, label: str, key: str, body: dict[str, JSONValue]) -> Node:
+        edges = tuple(Edge(t, tl, tk, bool(out)) for t, tl, tk, out in body.get("edges", []))
+        return cls(label, key, body["properties"], edges)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One entry of the append-only change log."""
+
+    seq: int
+    at: datetime  # UTC
+    actor: str
+    operation: str  # create, update, delete
+    label: str
+    key: str
+    before: dict[str, JSONValue] | None
+    after: dict[str, JSONValue] | None
+    context: str | None = None  # the command or page that made the change, e.g. "import seed.yaml --replace"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+
+    def count(self, operation: str) -> int:
+        return sum(1 for c in self.changes if c.operation == operation)
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """What every store does. A store knows labels, keys and properties, never what they mean.
+
+    Contract (tests/contract holds every store to it):
+    - `write` is one transaction: all of it lands with its change-log entries, or none of it does;
+    - a node written with the content it already has is not rewritten and not logged;
+    - deleting a node deletes the relationships it owns and those pointing at it;
+    - the change log is append-only; nothing in the API edits or removes an entry;
+    - `read` returns nodes ordered by label, then key.
+    """
+
+    location: str  # where the store is, for messages (never a password)
+
+    def write(
+        self,
+        upserts: Iterable[Node],
+        deletes: Iterable[tuple[str, str]] = (),
+        *,
+        actor: str,
+        context: str | None = None,
+    ) -> WriteResult: ...
+
+    def read(self, label: str | None = None) -> Iterator[Node]: ...
+
+    def get(self, label: str, key: str) -> Node | None: ...
+
+    def keys(self) -> set[tuple[str, str]]: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def changes(
+        self, *, since: datetime | None = None, label: str | None = None, key: str | None = None
+    ) -> list[Change]: ...
+
+    def revision(self) -> int:
+        """Sequence number of the newest change (0 for none): readers cache against it."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,194 @@
+"""YAML/JSON manifests <-> models, with errors that name the file, the line, the record and the field."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from registry.errors import InvalidInput, Problem
+from registry.model import SECTIONS, Registry, RegistryFragment, duplicate_id_problems, validation_problems
+
+# A manifest of a 100,000-flow group is ~40 MiB; past this limit the input is refused before parsing.
+MAX_MANIFEST_BYTES = 256 * 1024 * 1024
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@dataclass
+class SourceMap:
+    """Where each record of a manifest stands, to point an error at the line to edit."""
+
+    file: str
+    record_lines: dict[tuple[str, int], int] = field(default_factory=dict)
+    field_lines: dict[tuple[str, int, str], int] = field(default_factory=dict)
+    ids: dict[tuple[str, int], str] = field(default_factory=dict)
+    index_of: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def locate(self, problem: Problem) -> Problem:
+        """The problem with file, index, id and line filled in from this manifest."""
+        index = problem.index
+        if problem.section and problem.record_id is not None:
+            # Problems found on a merged registry carry its index; this manifest's is the one to show.
+            index = self.index_of.get((problem.section, problem.record_id))
+        record_id = problem.record_id
+        line = problem.line
+        if problem.section and index is not None:
+            record_id = record_id if record_id is not None else self.ids.get((problem.section, index))
+            top_field = (problem.field or "").split(".")[0]
+            line = self.field_lines.get((problem.section, index, top_field)) or self.record_lines.get(
+                (problem.section, index)
+            )
+        elif problem.field:
+            line = self.field_lines.get(("", -1, problem.field.split(".")[0]))
+        return Problem(problem.message, file=self.file, line=line, section=problem.section,
+                       index=index, record_id=record_id, field=problem.field)
+
+
+@dataclass
+class Manifest:
+    """The records that validated on their own, and the problems of those that did not."""
+
+    fragment: RegistryFragment
+    sources: SourceMap
+    problems: list[Problem]
+
+    def check(self, more: list[Problem] = ()) -> None:  # type: ignore[assignment]
+        """Raise InvalidInput with every problem (these and `more`), in file order."""
+        problems = self.problems + [self.sources.locate(p) for p in more]
+        if problems:
+            problems.sort(key=lambda p: (p.line or 0, p.section or "", p.index or 0, p.field or ""))
+            raise InvalidInput(problems, summary=f"invalid manifest {self.sources.file}")
+
+
+def _fail(file: str, message: str, line: int | None = None) -> InvalidInput:
+    return InvalidInput([Problem(message, file=file, line=line)], summary=f"cannot read {file}")
+
+
+def _yaml_document(text: str, file: str, sources: SourceMap) -> Any:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _map_lines(node, sources, file)
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        raise _fail(file, f"not valid YAML: {error.problem}", mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as error:
+        raise _fail(file, f"not valid YAML: {error}") from None
+    except RecursionError:
+        raise _fail(file, "nesting is too deep for a manifest") from None
+    finally:
+        loader.dispose()
+
+
+def _map_lines(root: yaml.Node, sources: SourceMap, file: str) -> None:
+    """Record line numbers, and refuse anchors/aliases: a manifest never needs them, and an alias
+    bomb (a few lines that expand to billions of nodes) must not reach the validator."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise _fail(file, "YAML anchors and aliases (&, *) are not allowed in a manifest; write records out",
+                        node.start_mark.line + 1)
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    if not isinstance(root, yaml.MappingNode):
+        return
+    for key, value in root.value:
+        sources.field_lines[("", -1, str(key.value))] = key.start_mark.line + 1
+        if key.value not in SECTIONS or not isinstance(value, yaml.SequenceNode):
+            continue
+        for index, item in enumerate(value.value):
+            sources.record_lines[(key.value, index)] = item.start_mark.line + 1
+            if isinstance(item, yaml.MappingNode):
+                for item_key, _ in item.value:
+                    sources.field_lines[(key.value, index, str(item_key.value))] = item_key.start_mark.line + 1
+
+
+def parse(data: bytes, file: str) -> Manifest:
+    """Parse a manifest's bytes and validate each record; unreadable input raises InvalidInput."""
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise _fail(file, f"the file is {len(data):,} bytes; manifests are limited to {MAX_MANIFEST_BYTES:,}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise _fail(file, f"not UTF-8 text (byte {error.start})", line) from None
+    sources = SourceMap(file)
+    if file.lower().endswith(".json"):
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise _fail(file, f"not valid JSON: {error.msg}", error.lineno) from None
+        except RecursionError:
+            raise _fail(file, "nesting is too deep for a manifest") from None
+    else:
+        document = _yaml_document(text, file, sources)
+    if not isinstance(document, dict):
+        raise _fail(file, "a manifest is a mapping with keys such as version, processors, flows")
+    head = dict(document)
+    records: dict[str, list[Any]] = {}
+    problems: list[Problem] = []
+    raw_ids: list[tuple[str, int, str]] = []
+    for section, model in SECTIONS.items():
+        items = head.pop(section, None)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            problems.append(Problem(f"{section} is a list of records", section=section))
+            continue
+        valid = records.setdefault(section, [])
+        for index, item in enumerate(items):
+            key = item.get("finding" if section == "acknowledgements" else "id") if isinstance(item, dict) else None
+            if isinstance(key, str):
+                sources.ids[(section, index)] = key
+                sources.index_of.setdefault((section, key), index)
+                raw_ids.append((section, index, key))
+            # One record at a time, so one bad record never hides another.
+            try:
+                valid.append(model.model_validate(item))
+            except ValidationError as error:
+                problems += [replace(p, section=section, index=index) for p in validation_problems(error)]
+    try:
+        fragment = RegistryFragment.model_validate(head).model_copy(update=records)
+    except ValidationError as error:
+        problems += validation_problems(error)
+        fragment = RegistryFragment().model_copy(update=records)
+    problems += duplicate_id_problems(raw_ids)
+    return Manifest(fragment, sources, [sources.locate(p) for p in problems])
+
+
+def load(path: str | Path) -> Manifest:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise _fail(str(path), f"cannot read the file: {error.strerror}") from None
+    return parse(data, str(path))
+
+
+def to_document(registry: RegistryFragment) -> dict[str, Any]:
+    """The manifest form of a registry: manifest key names, defaults left out, version first."""
+    body = registry.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude_none=True)
+    return {"version": registry.version, **{k: v for k, v in body.items() if k != "version"}}
+
+
+def dump(registry: Registry | RegistryFragment, fmt: str = "yaml") -> str:
+    document = to_document(registry)
+    if fmt == "json":
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "yaml":
+        return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    raise ValueError(f"unknown manifest format {fmt!r}; use yaml or json")

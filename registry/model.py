@@ -1,0 +1,496 @@
+"""The registry's language: pydantic models of every node and relationship kind (DESIGN section 2)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Literal, Self
+
+import pycountry
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from registry.errors import Problem
+
+# Codes people write that ISO 3166-1 spells differently: the error suggests the right one.
+_COUNTRY_SUGGESTIONS = {"UK": "GB", "EL": "GR", "EN": "GB"}
+EEA_REGION = "EEA"
+
+
+class FieldError(ValueError):
+    """A check across fields of one record, aimed at the field the user has to change."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class IntegrityError(ValueError):
+    """Cross-record problems of a whole registry, kept structured for the manifest's report."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.render() for p in problems))
+        self.problems = problems
+
+
+def _check_country(code: str) -> str:
+    suggestion = _COUNTRY_SUGGESTIONS.get(code.upper())
+    if suggestion:
+        raise ValueError(
+            f"{code!r} is not an ISO 3166-1 alpha-2 country code; did you mean {suggestion!r}?"
+        )
+    if pycountry.countries.get(alpha_2=code.upper()) is None or len(code) != 2:
+        raise ValueError(
+            f"{code!r} is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. 'JP', 'DE', 'US')"
+        )
+    if code != code.upper():
+        raise ValueError(f"country codes are written in capitals; did you mean {code.upper()!r}?")
+    return code
+
+
+def _check_region(region: str) -> str:
+    if region == EEA_REGION:
+        return region
+    try:
+        return _check_country(region)
+    except ValueError as error:
+        raise ValueError(f"{error} (or 'EEA' for the European Economic Area)") from None
+
+
+def country_name(code: str) -> str:
+    """The ISO short name of a country code the model has already validated."""
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return getattr(country, "common_name", None) or country.name
+
+
+CountryCode = Annotated[str, AfterValidator(_check_country)]
+Region = Annotated[str, AfterValidator(_check_region)]
+# Ids are stored and exported verbatim (quotes, Unicode and all); only blank or padded ones are refused.
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^\S(.*\S)?$")]
+CategoryId = Annotated[
+    str, StringConstraints(max_length=256, pattern=r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+Text = Annotated[str, StringConstraints(max_length=10_000)]
+
+_ISO_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?$"
+)
+
+
+def retention_days(retention: str | None) -> float | None:
+    """An ISO 8601 date duration (P3Y, P18M, P30D) in days, or None for free text such as a rule."""
+    if retention is None:
+        return None
+    match = _ISO_DURATION.match(retention)
+    if not match:
+        return None
+    parts = {key: int(value or 0) for key, value in match.groupdict().items()}
+    return parts["years"] * 365.25 + parts["months"] * 30.44 + parts["weeks"] * 7 + parts["days"]
+
+
+class Role(StrEnum):
+    CONTROLLER = "controller"
+    JOINT_CONTROLLER = "joint_controller"
+    PROCESSOR = "processor"
+
+
+class Sector(StrEnum):
+    """Some adequacy decisions cover only part of an economy (Canada: commercial activity)."""
+
+    COMMERCIAL = "commercial"
+    PUBLIC = "public"
+    NON_PROFIT = "non_profit"
+
+
+class RecipientKind(StrEnum):
+    LAW_ENFORCEMENT = "law_enforcement"
+    REGULATOR = "regulator"
+    ACQUIRER = "acquirer"
+    AUDITOR = "auditor"
+    FRAUD_PREVENTION = "fraud_prevention"
+    OTHER = "other"
+
+
+class Sensitivity(StrEnum):
+    STANDARD = "standard"
+    SPECIAL = "special"  # GDPR Art. 9
+    CRIMINAL = "criminal"  # GDPR Art. 10
+
+
+class LegalBasis(StrEnum):
+    """GDPR Art. 6(1)(a)-(f)."""
+
+    CONSENT = "consent"
+    CONTRACT = "contract"
+    LEGAL_OBLIGATION = "legal_obligation"
+    VITAL_INTERESTS = "vital_interests"
+    PUBLIC_TASK = "public_task"
+    LEGITIMATE_INTERESTS = "legitimate_interests"
+
+
+class SafeguardKind(StrEnum):
+    ADEQUACY = "adequacy"
+    SCC_2021 = "scc_2021"
+    SCC_LEGACY = "scc_legacy"
+    BCR = "bcr"
+    UK_IDTA = "uk_idta"
+    UK_ADDENDUM = "uk_addendum"
+    APPI_CONSENT = "appi_consent"
+    APPI_EQUIVALENT_SYSTEM = "appi_equivalent_system"
+    DEROGATION_49 = "derogation_49"
+    CODE_OF_CONDUCT = "code_of_conduct"
+    CERTIFICATION = "certification"
+
+
+class Frequency(StrEnum):
+    SYSTEMATIC = "systematic"
+    OCCASIONAL = "occasional"
+
+
+SccModule = Literal[1, 2, 3, 4]
+DerogationLetter = Literal["a", "b", "c", "d", "e", "f", "g"]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors, never ignored; records are values (compare by content)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_alias=True, validate_by_name=True)
+
+
+class Record(Strict):
+    id: Identifier
+    source: Text | None = None  # where the privacy policy declares it, e.g. "policy 4-2"
+    example: bool = False  # invented to fill a list the policy leaves empty
+    note: Text | None = None
+
+
+class Organisation(Record):
+    name: Name
+    contact: Text | None = None
+    dpo: Text | None = None
+    representative: Text | None = None
+    # The policy's own promise (policy 7) that the unencrypted-transfer rule holds flows to.
+    promises_encryption_in_transit: bool = False
+
+
+class Entity(Record):
+    """Anything that sends or receives personal data."""
+
+    name: Name
+    country: CountryCode
+    # Where the data is hosted or accessed; empty means only where the entity is located.
+    processing_countries: list[CountryCode] = []
+    sector: Sector = Sector.COMMERCIAL
+    contact: Text | None = None
+    dpf_certified: bool = False  # on the EU-US Data Privacy Framework List
+    dpf_uk_extension: bool = False  # certified under the UK Extension (UK-US data bridge)
+    dpf_swiss: bool = False  # certified under the Swiss-US DPF
+
+    @property
+    def where_processed(self) -> list[str]:
+        return self.processing_countries or [self.country]
+
+
+class GroupCompany(Entity):
+    region: Name
+    bcr_bound: bool = False
+    role: Role = Role.CONTROLLER
+
+
+class Processor(Entity):
+    dpa_signed: date | None = None
+    parent: Identifier | None = None  # the processor this one is a sub-processor of
+
+
+class Recipient(Entity):
+    kind: RecipientKind
+
+
+class DataSubjectGroup(Record):
+    name: Name
+    regions: list[Region] = Field(min_length=1)
+
+
+class DataCategory(Record):
+    id: CategoryId
+    name: Name
+    sensitivity: Sensitivity = Sensitivity.STANDARD
+
+    @property
+    def parent(self) -> str | None:
+        return self.id.rpartition(".")[0] or None
+
+
+class Purpose(Record):
+    name: Name
+    # A parent key (user.contact) stands for every category below it.
+    necessary_categories: list[CategoryId] = []
+    legal_basis: LegalBasis
+    retention: Text | None = None  # the longest period declared for it: ISO 8601 duration or rule
+
+
+class Safeguard(Record):
+    kind: SafeguardKind
+    module: SccModule | None = None
+    letter: DerogationLetter | None = None
+    reference: Text | None = None
+    effective: date | None = None
+    expires: date | None = None
+    parties: list[Identifier] = []
+
+    @model_validator(mode="after")
+    def _kind_details(self) -> Self:
+        if self.kind is SafeguardKind.SCC_2021 and self.module is None:
+            raise FieldError("module", "SCCs 2021 need 'module' (1 C2C, 2 C2P, 3 P2P, 4 P2C)")
+        if self.kind is not SafeguardKind.SCC_2021 and self.module is not None:
+            raise FieldError("module", f"'module' applies only to scc_2021, not to {self.kind.value}")
+        if self.kind is SafeguardKind.DEROGATION_49 and self.letter is None:
+            raise FieldError("letter", "an Art. 49 derogation needs 'letter' (a-g of Art. 49(1))")
+        if self.kind is not SafeguardKind.DEROGATION_49 and self.letter is not None:
+            raise FieldError("letter", f"'letter' applies only to derogation_49, not to {self.kind.value}")
+        if self.effective and self.expires and self.expires < self.effective:
+            raise FieldError("expires", f"'expires' ({self.expires}) is before 'effective' ({self.effective})")
+        return self
+
+
+class Flow(Record):
+    sender: Identifier = Field(alias="from")
+    receiver: Identifier = Field(alias="to")
+    subjects: list[Identifier] = Field(min_length=1)
+    categories: list[CategoryId] = Field(min_length=1)
+    purpose: Identifier
+    safeguards: list[Identifier] = []
+    frequency: Frequency = Frequency.SYSTEMATIC
+    encrypted_in_transit: bool | None = None
+    encrypted_at_rest: bool | None = None
+    tia: Text | None = None  # transfer impact assessment (document reference)
+    supplementary_measures: list[Text] = []
+    start: date | None = None
+    end: date | None = None
+    retention: Text | None = None
+
+    @model_validator(mode="after")
+    def _dates_and_ends(self) -> Self:
+        if self.start and self.end and self.end < self.start:
+            raise FieldError("end", f"'end' ({self.end}) is before 'start' ({self.start})")
+        if self.sender == self.receiver:
+            raise FieldError("to", f"'from' and 'to' are both {self.sender!r}: a flow joins two parties")
+        return self
+
+
+class Acknowledgement(Strict):
+    """A DPO's decision to accept a finding for now; the finding stays visible, marked as such."""
+
+    finding: Identifier
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+    until: date | None = None
+    actor: Text | None = None
+    at: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return self.finding
+
+
+# Sections of a manifest in the order they are written, and the model of each item.
+SECTIONS: dict[str, type[Strict]] = {
+    "group_companies": GroupCompany,
+    "processors": Processor,
+    "recipients": Recipient,
+    "data_subject_groups": DataSubjectGroup,
+    "data_categories": DataCategory,
+    "purposes": Purpose,
+    "safeguards": Safeguard,
+    "flows": Flow,
+    "acknowledgements": Acknowledgement,
+}
+ENTITY_SECTIONS = ("group_companies", "processors", "recipients")
+AnyEntity = GroupCompany | Processor | Recipient
+
+
+class RegistryFragment(Strict):
+    """Some or all sections of a registry; references may point at records stored elsewhere."""
+
+    version: Literal[1] = 1
+    organisation: Organisation | None = None
+    countries_of_operation: list[CountryCode] = []
+    group_companies: list[GroupCompany] = []
+    processors: list[Processor] = []
+    recipients: list[Recipient] = []
+    data_subject_groups: list[DataSubjectGroup] = []
+    data_categories: list[DataCategory] = []
+    purposes: list[Purpose] = []
+    safeguards: list[Safeguard] = []
+    flows: list[Flow] = []
+    acknowledgements: list[Acknowledgement] = []
+
+    def section(self, name: str) -> list[Strict]:
+        return getattr(self, name)
+
+
+class Registry(RegistryFragment):
+    """A whole registry: every reference resolves and every id is unique."""
+
+    @model_validator(mode="after")
+    def _integrity(self) -> Self:
+        problems = duplicate_problems(self) + reference_problems(self)
+        if problems:
+            raise IntegrityError(problems)
+        return self
+
+    @cached_property
+    def entities(self) -> dict[str, AnyEntity]:
+        return {e.id: e for name in ENTITY_SECTIONS for e in self.section(name)}  # type: ignore[misc]
+
+    @cached_property
+    def processors_by_id(self) -> dict[str, Processor]:
+        return {p.id: p for p in self.processors}
+
+    @cached_property
+    def categories_by_id(self) -> dict[str, DataCategory]:
+        return {c.id: c for c in self.data_categories}
+
+    @cached_property
+    def purposes_by_id(self) -> dict[str, Purpose]:
+        return {p.id: p for p in self.purposes}
+
+    @cached_property
+    def safeguards_by_id(self) -> dict[str, Safeguard]:
+        return {s.id: s for s in self.safeguards}
+
+    @cached_property
+    def subject_groups_by_id(self) -> dict[str, DataSubjectGroup]:
+        return {g.id: g for g in self.data_subject_groups}
+
+    @cached_property
+    def flows_by_id(self) -> dict[str, Flow]:
+        return {f.id: f for f in self.flows}
+
+    def merged_with(self, fragment: RegistryFragment) -> Registry:
+        """This registry with the fragment's records upserted by id (raises ValidationError)."""
+        data: dict[str, object] = {"version": 1}
+        data["organisation"] = fragment.organisation or self.organisation
+        data["countries_of_operation"] = list(
+            dict.fromkeys(self.countries_of_operation + fragment.countries_of_operation)
+        )
+        for name in SECTIONS:
+            merged = {r.id: r for r in self.section(name)}  # type: ignore[attr-defined]
+            merged.update({r.id: r for r in fragment.section(name)})  # type: ignore[attr-defined]
+            data[name] = list(merged.values())
+        return Registry.model_validate(data)
+
+
+def duplicate_problems(fragment: RegistryFragment) -> list[Problem]:
+    """Ids used twice in one section, or by two entities of different kinds."""
+    return duplicate_id_problems(
+        (name, index, record.id)  # type: ignore[attr-defined]
+        for name in SECTIONS
+        for index, record in enumerate(fragment.section(name))
+    )
+
+
+def duplicate_id_problems(ids: Iterable[tuple[str, int, str]]) -> list[Problem]:
+    """The same, over (section, index, id) triples: a manifest checks its raw ids before validation."""
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    entity_owner: dict[str, str] = {}
+    for name, index, record_id in ids:
+        if (name, record_id) in seen:
+            problems.append(Problem(f"duplicate id {record_id!r} in {name}", section=name,
+                                    index=index, record_id=record_id, field="id"))
+        seen.add((name, record_id))
+        if name in ENTITY_SECTIONS:
+            owner = entity_owner.setdefault(record_id, name)
+            if owner != name:
+                problems.append(Problem(
+                    f"id {record_id!r} is already used in {owner}; senders and receivers share one id space",
+                    section=name, index=index, record_id=record_id, field="id"))
+    return problems
+
+
+def _category_resolves(category: str, known: set[str]) -> bool:
+    return category in known or any(k.startswith(category + ".") for k in known)
+
+
+def reference_problems(registry: RegistryFragment) -> list[Problem]:
+    """Every reference by id that points at nothing, naming the record and the field."""
+    entity_ids = {e.id for name in ENTITY_SECTIONS for e in registry.section(name)}  # type: ignore[attr-defined]
+    processor_ids = {p.id for p in registry.processors}
+    category_ids = {c.id for c in registry.data_categories}
+    purpose_ids = {p.id for p in registry.purposes}
+    safeguard_ids = {s.id for s in registry.safeguards}
+    group_ids = {g.id for g in registry.data_subject_groups}
+    party_ids = entity_ids | ({registry.organisation.id} if registry.organisation else set())
+    problems: list[Problem] = []
+
+    def dangling(section: str, index: int, record_id: str, field: str, value: str, kind: str) -> None:
+        problems.append(Problem(f"{value!r} is not a known {kind}", section=section, index=index,
+                                record_id=record_id, field=field))
+
+    for index, p in enumerate(registry.processors):
+        if p.parent is not None and p.parent not in processor_ids:
+            dangling("processors", index, p.id, "parent", p.parent, "processor id")
+        if p.parent == p.id:
+            problems.append(Problem("a processor cannot be its own sub-processor", section="processors",
+                                    index=index, record_id=p.id, field="parent"))
+    for index, purpose in enumerate(registry.purposes):
+        for category in purpose.necessary_categories:
+            if not _category_resolves(category, category_ids):
+                dangling("purposes", index, purpose.id, "necessary_categories", category, "data category id")
+    for index, s in enumerate(registry.safeguards):
+        for party in s.parties:
+            if party not in party_ids:
+                dangling("safeguards", index, s.id, "parties", party, "organisation or entity id")
+    for index, f in enumerate(registry.flows):
+        if f.sender not in entity_ids:
+            dangling("flows", index, f.id, "from", f.sender, "group company, processor or recipient id")
+        if f.receiver not in entity_ids:
+            dangling("flows", index, f.id, "to", f.receiver, "group company, processor or recipient id")
+        for subject in f.subjects:
+            if subject not in group_ids:
+                dangling("flows", index, f.id, "subjects", subject, "data subject group id")
+        for category in f.categories:
+            if category not in category_ids:
+                dangling("flows", index, f.id, "categories", category, "data category id")
+        if f.purpose not in purpose_ids:
+            dangling("flows", index, f.id, "purpose", f.purpose, "purpose id")
+        for safeguard in f.safeguards:
+            if safeguard not in safeguard_ids:
+                dangling("flows", index, f.id, "safeguards", safeguard, "safeguard id")
+    return problems
+
+
+def validation_problems(error: ValidationError) -> list[Problem]:
+    """Pydantic's errors as Problems located by section, index and field."""
+    problems: list[Problem] = []
+    for item in error.errors():
+        cause = (item.get("ctx") or {}).get("error")
+        if isinstance(cause, IntegrityError):
+            problems += cause.problems
+            continue
+        loc = list(item["loc"])
+        section = str(loc.pop(0)) if loc and loc[0] in SECTIONS else None
+        index = loc.pop(0) if section and loc and isinstance(loc[0], int) else None
+        if isinstance(cause, FieldError):
+            loc.append(cause.field)
+        field = ".".join(str(part) for part in loc) or None
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (not part of the manifest format)"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        problems.append(Problem(message, section=section, index=index, field=field))
+    return problems

@@ -1,0 +1,123 @@
+"""Use cases over a GraphStore: what the CLI and the dashboard both call."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from graph.store import GraphStore, WriteResult
+from registry import manifest as manifests
+from registry.errors import InvalidInput, Problem
+from registry.mapping import SECTION_LABELS, from_nodes, to_nodes
+from registry.model import Registry, RegistryFragment, validation_problems
+
+
+def default_actor() -> str:
+    """Who is acting when nobody said: FLOWREG_ACTOR, else the OS user."""
+    return os.environ.get("FLOWREG_ACTOR") or getpass.getuser()
+
+
+def seed_manifest_path() -> Path:
+    """The seed registry: beside the packages in a checkout, inside `registry` in an installed wheel."""
+    checkout = Path(__file__).resolve().parent.parent / "seed" / "registry.yaml"
+    if checkout.is_file():
+        return checkout
+    return Path(str(resources.files("registry") / "_seed" / "registry.yaml"))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    file: str
+    created: int
+    updated: int
+    deleted: int
+    unchanged: int
+
+    @classmethod
+    def of(cls, file: str, result: WriteResult) -> ImportResult:
+        return cls(file, result.count("create"), result.count("update"), result.count("delete"), result.unchanged)
+
+    def describe(self) -> str:
+        return (f"{self.file}: {self.created} created, {self.updated} updated, "
+                f"{self.deleted} deleted, {self.unchanged} unchanged")
+
+
+@dataclass(frozen=True)
+class Summary:
+    counts: dict[str, int]
+    countries_of_operation: list[str]
+    processing_countries: dict[str, int] = field(default_factory=dict)  # country -> entities processing there
+    regions: dict[str, int] = field(default_factory=dict)  # group-company region -> companies
+
+
+class Service:
+    def __init__(self, store: GraphStore, actor: str | None = None) -> None:
+        self.store = store
+        self.actor = actor or default_actor()
+        self._cached: tuple[int, Registry] | None = None
+
+    def registry(self) -> Registry:
+        """The stored registry, read again only when the store has changed since the last read."""
+        revision = self.store.revision()
+        if self._cached is None or self._cached[0] != revision:
+            self._cached = (revision, from_nodes(self.store.read()))
+        return self._cached[1]
+
+    def import_manifest(self, manifest: manifests.Manifest, *, replace: bool = False) -> ImportResult:
+        """Upsert a manifest's records (or, with replace, make the store equal to it): all or nothing."""
+        fragment = manifest.fragment
+        base = Registry() if replace else self.registry()
+        try:
+            merged = base.merged_with(fragment)
+        except ValidationError as error:
+            manifest.check(validation_problems(error))
+            raise
+        manifest.check()
+        context = f"import {manifest.sources.file}" + (" --replace" if replace else "")
+        if replace:
+            nodes = to_nodes(merged)
+            wanted = {(n.label, n.key) for n in nodes}
+            deletes = sorted(self.store.keys() - wanted)
+        else:
+            nodes = to_nodes(merged, only=_record_keys(fragment))
+            deletes = []
+        result = self.store.write(nodes, deletes, actor=self.actor, context=context)
+        return ImportResult.of(manifest.sources.file, result)
+
+    def import_file(self, path: str | Path, *, replace: bool = False) -> ImportResult:
+        return self.import_manifest(manifests.load(path), replace=replace)
+
+    def seed(self, *, replace: bool = False) -> ImportResult:
+        return self.import_file(seed_manifest_path(), replace=replace)
+
+    def export_manifest(self, fmt: str = "yaml") -> str:
+        return manifests.dump(self.registry(), fmt)
+
+    def summary(self) -> Summary:
+        registry = self.registry()
+        processing = Counter(code for e in registry.entities.values() for code in e.where_processed)
+        regions = Counter(company.region for company in registry.group_companies)
+        return Summary(
+            counts={section: len(registry.section(section)) for section in SECTION_LABELS},
+            countries_of_operation=list(registry.countries_of_operation),
+            processing_countries=dict(sorted(processing.items())),
+            regions=dict(sorted(regions.items())),
+        )
+
+
+def _record_keys(fragment: RegistryFragment) -> set[tuple[str, str]]:
+    keys = {(section, record.id) for section in SECTION_LABELS for record in fragment.section(section)}  # type: ignore[attr-defined]
+    if fragment.organisation is not None:
+        keys.add(("organisation", fragment.organisation.id))
+    return keys
+
+
+def problem(message: str, **where: object) -> InvalidInput:
+    """A single user error as InvalidInput, for use cases that check one value."""
+    return InvalidInput([Problem(message, **where)])  # type: ignore[arg-type]

@@ -101,7 +101,7 @@ class SQLiteStore:
         at = datetime.now(UTC)
         with self._lock, self._immediate() as conn:
             changes: list[Change] = []
-            unchanged = 0
+            unchanged: dict[str, int] = {}
 
             def log(operation: str, label: str, key: str, before: str | None, after: str | None) -> None:
                 cursor = conn.execute(
@@ -120,7 +120,7 @@ class SQLiteStore:
                 ).fetchone()
                 body = node.canonical()
                 if row is not None and row[0] == body:
-                    unchanged += 1
+                    unchanged[node.label] = unchanged.get(node.label, 0) + 1
                     continue
                 conn.execute(
                     "INSERT INTO nodes (label, key, body) VALUES (?, ?, ?)"

@@ -69,7 +69,7 @@ class Change:
 @dataclass(frozen=True, slots=True)
 class WriteResult:
     changes: list[Change] = field(default_factory=list)
-    unchanged: int = 0
+    unchanged: dict[str, int] = field(default_factory=dict)  # label -> nodes written with the content they had
 
     def count(self, operation: str) -> int:
         return sum(1 for c in self.changes if c.operation == operation)

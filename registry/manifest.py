@@ -32,8 +32,7 @@ class SourceMap:
     def locate(self, problem: Problem) -> Problem:
         """The problem with file, index, id and line filled in from this manifest."""
         index = problem.index
-        if problem.section and problem.record_id is not None:
-            # Problems found on a merged registry carry its index; this manifest's is the one to show.
+        if index is None and problem.section and problem.record_id is not None:
             index = self.index_of.get((problem.section, problem.record_id))
         record_id = problem.record_id
         line = problem.line
@@ -59,7 +58,8 @@ class Manifest:
 
     def check(self, more: list[Problem] = ()) -> None:  # type: ignore[assignment]
         """Raise InvalidInput with every problem (these and `more`), in file order."""
-        problems = self.problems + [self.sources.locate(p) for p in more]
+        # `more` was found on the registry merged with the store, whose positions mean nothing here.
+        problems = self.problems + [self.sources.locate(replace(p, index=None)) for p in more]
         if problems:
             problems.sort(key=lambda p: (p.line or 0, p.section or "", p.index or 0, p.field or ""))
             raise InvalidInput(problems, summary=f"invalid manifest {self.sources.file}")

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from graph.store import GraphStore, WriteResult
 from registry import manifest as manifests
 from registry.errors import InvalidInput, Problem
-from registry.mapping import SECTION_LABELS, from_nodes, to_nodes
+from registry.mapping import COUNTRY, SECTION_LABELS, from_nodes, to_nodes
 from registry.model import Registry, RegistryFragment, validation_problems
 
 
@@ -41,7 +41,10 @@ class ImportResult:
 
     @classmethod
     def of(cls, file: str, result: WriteResult) -> ImportResult:
-        return cls(file, result.count("create"), result.count("update"), result.count("delete"), result.unchanged)
+        """Counts of the manifest's records; the Country nodes derived from them are not counted."""
+        records = [c for c in result.changes if c.label != COUNTRY]
+        return cls(file, *(sum(c.operation == op for c in records) for op in ("create", "update", "delete")),
+                   sum(n for label, n in result.unchanged.items() if label != COUNTRY))
 
     def describe(self) -> str:
         return (f"{self.file}: {self.created} created, {self.updated} updated, "

@@ -1,0 +1,116 @@
+"""The `flowreg` command as a user runs it: exit codes, messages, and what lands in the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from graph.sqlite import SQLiteStore
+from registry.cli import app, default_store_path
+
+runner = CliRunner()
+
+
+def flowreg(store: Path, *args: str, actor: str | None = "cli-tester"):  # type: ignore[no-untyped-def]
+    env = {"FLOWREG_STORE": str(store)}
+    if actor:
+        env["FLOWREG_ACTOR"] = actor
+    return runner.invoke(app, list(args), env=env)
+
+
+def test_every_command_has_help() -> None:
+    for command in (["--help"], ["init", "--help"], ["seed", "--help"], ["import", "--help"],
+                    ["export", "--help"], ["export", "manifest", "--help"], ["show", "--help"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, command
+        assert "Usage" in result.output
+
+
+def test_default_store_is_in_the_user_data_directory_not_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    assert default_store_path().is_relative_to(tmp_path / "home")
+    assert default_store_path().name == "registry.sqlite"
+
+
+def test_init_import_show_export(tmp_path: Path, example_manifest: Path) -> None:
+    store = tmp_path / "s.sqlite"
+    assert "is empty" in flowreg(store, "init").output
+    result = flowreg(store, "import", str(example_manifest))
+    assert result.exit_code == 0, result.output
+    assert "8 created" in result.output
+    shown = flowreg(store, "show").output
+    assert "processors" in shown and "countries of operation: JP, LU, US" in shown
+    assert "group companies by region: APAC (1)" in shown
+    exported = flowreg(store, "export", "manifest", "--format", "json")
+    assert exported.exit_code == 0
+    assert '"from": "hq"' in exported.stdout
+    out = tmp_path / "backup.yaml"
+    assert flowreg(store, "export", "manifest", "--out", str(out)).exit_code == 0
+    assert yaml.safe_load(out.read_text(encoding="utf-8"))["flows"][0]["to"] == "mailer"
+
+
+def test_bad_manifest_exits_2_names_every_bad_record_and_changes_nothing(
+    tmp_path: Path, example_manifest: Path
+) -> None:
+    store = tmp_path / "s.sqlite"
+    flowreg(store, "import", str(example_manifest))
+    handle = SQLiteStore(store)
+    before = (handle.revision(), list(handle.read()))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "processors:\n"
+        "  - {id: fine, name: Fine, country: DE}\n"
+        "  - {id: wrong-country, name: W, country: XX}\n"
+        "flows:\n"
+        "  - {id: dangling, from: hq, to: nobody, subjects: [entrants], categories: [user.contact.email],"
+        " purpose: campaign}\n",
+        encoding="utf-8",
+    )
+    result = flowreg(store, "import", str(bad))
+    assert result.exit_code == 2
+    assert "wrong-country" in result.stderr and "'country'" in result.stderr
+    assert "dangling" in result.stderr and "'to'" in result.stderr
+    assert f"{bad}:3" in result.stderr and f"{bad}:5" in result.stderr
+    assert "Traceback" not in result.output
+    assert (handle.revision(), list(handle.read())) == before
+    handle.close()
+
+
+def test_the_change_log_records_the_actor_of_every_write(tmp_path: Path, example_manifest: Path) -> None:
+    store = tmp_path / "s.sqlite"
+    flowreg(store, "import", str(example_manifest), actor="alice")
+    fragment = tmp_path / "fragment.yaml"
+    fragment.write_text("processors:\n  - {id: mailer, name: Mail Delivery Ltd, country: US,"
+                        " processing_countries: [US], dpa_signed: 2024-03-02}\n", encoding="utf-8")
+    flowreg(store, "import", str(fragment), actor="bob")
+    handle = SQLiteStore(store)
+    changes = handle.changes()
+    handle.close()
+    records = {(c.label, c.key) for c in changes if c.actor == "alice"}
+    assert ("Processor", "mailer") in records and ("Flow", "f1") in records
+    [update] = [c for c in changes if c.actor == "bob"]
+    assert (update.operation, update.label, update.key) == ("update", "Processor", "mailer")
+    assert update.before["properties"]["dpa_signed"] == "2024-03-01"  # type: ignore[index]
+    assert update.after["properties"]["dpa_signed"] == "2024-03-02"  # type: ignore[index]
+
+
+def test_actor_defaults_to_the_os_user(tmp_path: Path, example_manifest: Path) -> None:
+    import getpass
+
+    store = tmp_path / "s.sqlite"
+    flowreg(store, "import", str(example_manifest), actor=None)
+    handle = SQLiteStore(store)
+    assert {c.actor for c in handle.changes()} == {getpass.getuser()}
+    handle.close()
+
+
+def test_seed_loads_and_is_idempotent(tmp_path: Path) -> None:
+    store = tmp_path / "s.sqlite"
+    first = flowreg(store, "seed")
+    assert first.exit_code == 0, first.output
+    second = flowreg(store, "seed")
+    assert "0 created, 0 updated, 0 deleted" in second.output

@@ -1,0 +1,185 @@
+"""Each model refuses bad input with a message that names the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from registry.model import (
+    DataCategory,
+    Flow,
+    Processor,
+    Registry,
+    Safeguard,
+    retention_days,
+    validation_problems,
+)
+
+
+def problems_of(model: type, data: dict[str, Any]) -> list[tuple[str | None, str]]:
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(data)
+    return [(p.field, p.message) for p in validation_problems(caught.value)]
+
+
+FLOW = {"id": "f", "from": "a", "to": "b", "subjects": ["s"], "categories": ["c.d"], "purpose": "p"}
+
+
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [("XX", "two capital letters"), ("uk", "did you mean 'GB'"), ("UK", "did you mean 'GB'"),
+     ("de", "did you mean 'DE'"), ("DEU", "two capital letters"), ("EL", "did you mean 'GR'")],
+)
+def test_bad_country_is_refused_with_a_suggestion(code: str, hint: str) -> None:
+    [(field, message)] = problems_of(Processor, {"id": "p", "name": "P", "country": code})
+    assert field == "country"
+    assert hint in message
+
+
+def test_processing_countries_are_checked_one_by_one() -> None:
+    [(field, message)] = problems_of(Processor, {"id": "p", "name": "P", "country": "DE",
+                                                 "processing_countries": ["FR", "uk"]})
+    assert field == "processing_countries.1"
+    assert "'GB'" in message
+
+
+def test_unknown_key_is_an_error_not_ignored() -> None:
+    [(field, message)] = problems_of(Processor, {"id": "p", "name": "P", "country": "DE", "dpa": "2024"})
+    assert field == "dpa"
+    assert "unknown key" in message
+
+
+def test_scc_without_module_names_module() -> None:
+    [(field, message)] = problems_of(Safeguard, {"id": "s", "kind": "scc_2021"})
+    assert field == "module"
+    assert "module" in message
+
+
+@pytest.mark.parametrize("module", [0, 5, "two"])
+def test_scc_module_is_one_to_four(module: object) -> None:
+    [(field, _)] = problems_of(Safeguard, {"id": "s", "kind": "scc_2021", "module": module})
+    assert field == "module"
+
+
+def test_module_on_other_kinds_is_refused() -> None:
+    [(field, message)] = problems_of(Safeguard, {"id": "s", "kind": "bcr", "module": 2})
+    assert field == "module"
+    assert "only to scc_2021" in message
+
+
+def test_derogation_needs_a_letter_a_to_g() -> None:
+    assert problems_of(Safeguard, {"id": "s", "kind": "derogation_49"})[0][0] == "letter"
+    assert problems_of(Safeguard, {"id": "s", "kind": "derogation_49", "letter": "h"})[0][0] == "letter"
+    assert Safeguard(id="s", kind="derogation_49", letter="e").letter == "e"
+
+
+def test_safeguard_expiring_before_it_starts_is_refused() -> None:
+    [(field, message)] = problems_of(
+        Safeguard, {"id": "s", "kind": "bcr", "effective": "2024-01-02", "expires": "2024-01-01"})
+    assert field == "expires"
+    assert "before" in message
+
+
+def test_flow_ending_before_it_starts_is_refused() -> None:
+    [(field, message)] = problems_of(Flow, {**FLOW, "start": "2025-05-01", "end": "2025-04-30"})
+    assert field == "end"
+    assert "before 'start'" in message
+
+
+def test_dates_are_dates() -> None:
+    [(field, _)] = problems_of(Processor, {"id": "p", "name": "P", "country": "DE", "dpa_signed": "soon"})
+    assert field == "dpa_signed"
+
+
+def test_flow_uses_manifest_names_from_and_to() -> None:
+    flow = Flow.model_validate(FLOW)
+    assert (flow.sender, flow.receiver) == ("a", "b")
+    assert flow.model_dump(by_alias=True)["from"] == "a"
+
+
+def test_category_ids_are_a_dotted_taxonomy() -> None:
+    assert DataCategory(id="user.contact.email", name="Email").parent == "user.contact"
+    [(field, _)] = problems_of(DataCategory, {"id": "User Email", "name": "Email"})
+    assert field == "id"
+
+
+def test_blank_or_padded_ids_are_refused_but_unusual_ones_kept_verbatim() -> None:
+    assert problems_of(Processor, {"id": " p", "name": "P", "country": "DE"})[0][0] == "id"
+    odd = "p'; DROP TABLE nodes; --`ü"
+    assert Processor(id=odd, name="P", country="DE").id == odd
+
+
+def minimal_registry(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "group_companies": [{"id": "hq", "name": "HQ", "country": "JP", "region": "APAC"}],
+        "processors": [{"id": "p", "name": "P", "country": "US"}],
+        "data_subject_groups": [{"id": "s", "name": "S", "regions": ["EEA"]}],
+        "data_categories": [{"id": "c.d", "name": "C"}],
+        "purposes": [{"id": "purpose", "name": "P", "legal_basis": "contract", "necessary_categories": ["c"]}],
+        "safeguards": [{"id": "scc", "kind": "scc_2021", "module": 2, "parties": ["hq", "p"]}],
+        "flows": [{**FLOW, "from": "hq", "to": "p", "purpose": "purpose", "subjects": ["s"],
+                   "safeguards": ["scc"]}],
+    }
+    data.update(changes)
+    return data
+
+
+def registry_problems(data: dict[str, Any]) -> list[tuple[str | None, str | None, str]]:
+    with pytest.raises(ValidationError) as caught:
+        Registry.model_validate(data)
+    return [(p.section, p.field, p.message) for p in validation_problems(caught.value)]
+
+
+def test_a_consistent_registry_validates() -> None:
+    registry = Registry.model_validate(minimal_registry())
+    assert registry.entities["p"].country == "US"
+    assert registry.flows_by_id["f"].purpose == "purpose"
+
+
+@pytest.mark.parametrize(
+    ("flow_change", "field"),
+    [({"to": "ghost"}, "to"), ({"from": "ghost"}, "from"), ({"purpose": "ghost"}, "purpose"),
+     ({"categories": ["c.ghost"]}, "categories"), ({"subjects": ["ghost"]}, "subjects"),
+     ({"safeguards": ["ghost"]}, "safeguards")],
+)
+def test_dangling_reference_names_the_field(flow_change: dict[str, Any], field: str) -> None:
+    data = minimal_registry()
+    data["flows"] = [{**data["flows"][0], **flow_change}]
+    [(section, named, message)] = registry_problems(data)
+    assert (section, named) == ("flows", field)
+    assert "'ghost'" in message or "'c.ghost'" in message
+
+
+def test_dangling_parent_party_and_necessary_category() -> None:
+    data = minimal_registry(
+        processors=[{"id": "p", "name": "P", "country": "US", "parent": "nobody"}],
+        safeguards=[{"id": "scc", "kind": "scc_2021", "module": 2, "parties": ["stranger"]}],
+        purposes=[{"id": "purpose", "name": "P", "legal_basis": "contract", "necessary_categories": ["x.y"]}],
+    )
+    found = {(section, field) for section, field, _ in registry_problems(data)}
+    assert found == {("processors", "parent"), ("safeguards", "parties"), ("purposes", "necessary_categories")}
+
+
+def test_duplicate_ids_are_refused() -> None:
+    data = minimal_registry(data_categories=[{"id": "c.d", "name": "C"}, {"id": "c.d", "name": "again"}])
+    [(section, field, message)] = registry_problems(data)
+    assert (section, field) == ("data_categories", "id")
+    assert "duplicate id 'c.d'" in message
+
+
+def test_senders_and_receivers_share_one_id_space() -> None:
+    data = minimal_registry(recipients=[{"id": "p", "name": "Police", "country": "JP", "kind": "law_enforcement"}])
+    [(section, _, message)] = registry_problems(data)
+    assert section == "recipients"
+    assert "already used in processors" in message
+
+
+@pytest.mark.parametrize(("text", "days"), [("P3Y", 1095.75), ("P30D", 30), ("P1Y6M", 365.25 + 6 * 30.44),
+                                            ("until the cookie expires", None), ("P", None), (None, None)])
+def test_retention_durations(text: str | None, days: float | None) -> None:
+    if days is None:
+        assert retention_days(text) is None
+    else:
+        assert retention_days(text) == pytest.approx(days)

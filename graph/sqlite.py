@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from graph.store import Change, Node, WriteResult
+from graph.store import Change, Node, StoreUnavailable, WriteResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
@@ -56,16 +56,19 @@ class SQLiteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.location = str(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        self._retrying(lambda: self._conn.execute("PRAGMA journal_mode = WAL"))
-        # FULL: a committed registry change survives power loss, not only a crashed process.
-        self._conn.execute("PRAGMA synchronous = FULL")
-        self._retrying(lambda: self._conn.executescript(SCHEMA))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._retrying(lambda: self._conn.execute("PRAGMA journal_mode = WAL"))
+            # FULL: a committed registry change survives power loss, not only a crashed process.
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._retrying(lambda: self._conn.executescript(SCHEMA))
+        except (OSError, sqlite3.Error) as error:
+            raise StoreUnavailable(f"cannot open the SQLite store {self.path}: {error}") from None
 
     def _retrying(self, action):  # type: ignore[no-untyped-def]
         for attempt in range(LOCK_RETRIES + 1):

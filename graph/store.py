@@ -11,6 +11,10 @@ from typing import Any, Protocol, runtime_checkable
 JSONValue = Any  # str, int, float, bool, None, lists and dicts of them
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be opened or reached; the message says where and why (never a password)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Edge:
     """A relationship owned by a node and written with it.

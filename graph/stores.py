@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from graph.store import GraphStore
@@ -13,13 +14,16 @@ def is_neo4j(spec: str) -> bool:
     return spec.startswith(NEO4J_SCHEMES)
 
 
-def open_store(spec: str | Path) -> GraphStore:
-    """The store behind `spec`; Neo4j credentials come from NEO4J_USER/NEO4J_PASSWORD/NEO4J_DATABASE."""
+def open_store(spec: str | Path, labels: Iterable[str] = ()) -> GraphStore:
+    """The store behind `spec`; Neo4j credentials come from NEO4J_USER/NEO4J_PASSWORD/NEO4J_DATABASE.
+
+    `labels` are the schema's node labels: a Neo4j store creates their key constraints on connect.
+    """
     text = str(spec)
     if is_neo4j(text):
         from graph.neo4j import Neo4jStore  # imported here: the embedded store must not need the driver
 
-        return Neo4jStore.from_environment(text)
+        return Neo4jStore.from_environment(text, labels)
     from graph.sqlite import SQLiteStore
 
     return SQLiteStore(text)

@@ -6,17 +6,20 @@ import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
-from graph.store import GraphStore
-from graph.stores import open_store
-from registry.errors import FlowregError
+from graph.store import GraphStore, StoreUnavailable
+from graph.stores import is_neo4j, open_store
+from registry.errors import FlowregError, InvalidInput, Problem
+from registry.mapping import LABELS
 from registry.service import Service
 
+STORE_UNAVAILABLE_EXIT = 3
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -30,6 +33,8 @@ app = typer.Typer(
 export_app = typer.Typer(help="Write the registry out (manifest; legal records come with the exports).",
                          no_args_is_help=True)
 app.add_typer(export_app, name="export")
+neo4j_app = typer.Typer(help="Work with a Neo4j copy of the registry.", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
 
 
 def default_store_path() -> Path:
@@ -45,7 +50,7 @@ class Session:
 
     def service(self) -> Service:
         if self._service is None:
-            self._service = Service(open_store(self.store_spec), actor=self.actor)
+            self._service = Service(open_store(self.store_spec, LABELS), actor=self.actor)
         return self._service
 
     @property
@@ -63,6 +68,9 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         except FlowregError as error:
             typer.echo(error.render(), err=True)
             raise typer.Exit(error.exit_code) from None
+        except StoreUnavailable as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(STORE_UNAVAILABLE_EXIT) from None
 
     return run
 
@@ -156,6 +164,56 @@ def show(ctx: typer.Context) -> None:
     typer.echo(f"data processed in: {processing or '-'}")
     regions = ", ".join(f"{region} ({n})" for region, n in summary.regions.items())
     typer.echo(f"group companies by region: {regions or '-'}")
+
+
+@app.command()
+@user_errors
+def log(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Only changes at or after this ISO date or time (UTC).")] = None,
+    record: Annotated[str | None, typer.Option(help="Only changes to the record with this id.")] = None,
+) -> None:
+    """The change log: who changed what, when, from where (before and after are in the store)."""
+    changes = session(ctx).service().log(since=parse_since(since), record=record)
+    for change in changes:
+        context = f"  [{change.context}]" if change.context else ""
+        typer.echo(f"{change.seq:>6}  {change.at:%Y-%m-%dT%H:%M:%SZ}  {change.actor:<12}  {change.operation:<6}  "
+                   f"{change.label}:{change.key}{context}")
+    typer.echo(f"{len(changes)} change(s)", err=True)
+
+
+def parse_since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput([Problem(f"{text!r} is not an ISO date or time, e.g. 2026-01-31 or 2026-01-31T09:00",
+                                    field="--since")]) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@neo4j_app.command("sync")
+@user_errors
+def neo4j_sync(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", envvar="NEO4J_URI", show_envvar=True,
+                                    help="The Neo4j to copy into: neo4j://, bolt://, neo4j+s:// (Aura).")],
+) -> None:
+    """Copy the store (--store) into Neo4j. Running it twice changes nothing; an interrupted run completes
+    when run again. User, password and database come from NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE."""
+    if not is_neo4j(to):
+        raise InvalidInput([Problem(f"{to!r} is not a Neo4j URI (neo4j://, bolt://, neo4j+s://...)", field="--to")])
+    current = session(ctx)
+    target = open_store(to, LABELS)
+    try:
+        result = current.service().sync_to(
+            target, progress=lambda r: typer.echo(f"  batch {r.batches}: {r.created} created, {r.updated} updated,"
+                                                  f" {r.unchanged} unchanged", err=True))
+    finally:
+        target.close()
+    typer.echo(f"synced {current.store.location} -> {target.location}: {result.created} created, "
+               f"{result.updated} updated, {result.deleted} deleted, {result.unchanged} unchanged")
 
 
 def main() -> None:

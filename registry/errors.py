@@ -62,12 +62,6 @@ class NotFound(FlowregError):
     exit_code = 2
 
 
-class StoreUnavailable(FlowregError):
-    """The store cannot be opened or reached (path, server, credentials)."""
-
-    exit_code = 3
-
-
 class PermissionDenied(FlowregError):
     """The acting user's role does not allow the operation."""
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import getpass
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from graph.store import GraphStore, WriteResult
+from graph.store import Change, GraphStore, WriteResult
+from graph.sync import CopyResult, copy_store
 from registry import manifest as manifests
-from registry.errors import InvalidInput, Problem
-from registry.mapping import COUNTRY, SECTION_LABELS, from_nodes, to_nodes
+from registry.mapping import COUNTRY, LABELS, SECTION_LABELS, from_nodes, to_nodes
 from registry.model import Registry, RegistryFragment, validation_problems
 
 
@@ -102,6 +104,15 @@ class Service:
     def export_manifest(self, fmt: str = "yaml") -> str:
         return manifests.dump(self.registry(), fmt)
 
+    def sync_to(self, target: GraphStore, *, progress: Callable[[CopyResult], None] | None = None) -> CopyResult:
+        """Make `target` (say, Neo4j) hold this store's registry; safe to interrupt and run again."""
+        return copy_store(self.store, target, label_order=LABELS, actor=self.actor,
+                          context=f"sync from {self.store.location}", progress=progress)
+
+    def log(self, *, since: datetime | None = None, record: str | None = None) -> list[Change]:
+        """The change log, oldest first; `record` is an id (or a country code) of any kind."""
+        return self.store.changes(since=since, key=record)
+
     def summary(self) -> Summary:
         registry = self.registry()
         processing = Counter(code for e in registry.entities.values() for code in e.where_processed)
@@ -120,7 +131,3 @@ def _record_keys(fragment: RegistryFragment) -> set[tuple[str, str]]:
         keys.add(("organisation", fragment.organisation.id))
     return keys
 
-
-def problem(message: str, **where: object) -> InvalidInput:
-    """A single user error as InvalidInput, for use cases that check one value."""
-    return InvalidInput([Problem(message, **where)])  # type: ignore[arg-type]

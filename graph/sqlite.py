@@ -157,7 +157,7 @@ class SQLiteStore:
             ).fetchone()
         return Node.from_body(label, key, json.loads(row[0])) if row else None
 
-    def keys(self) -> set[tuple[str, str]]:
+    def node_keys(self) -> set[tuple[str, str]]:
         with self._lock:
             return {(label, key) for label, key in self._conn.execute("SELECT label, key FROM nodes")}
 

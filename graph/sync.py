@@ -68,7 +68,7 @@ def copy_store(
             progress(result)
     if mirror:
         wanted = {(node.label, node.key) for nodes in nodes_by_label.values() for node in nodes}
-        extra = sorted(target.keys() - wanted)
+        extra = sorted(target.node_keys() - wanted)
         if extra:
             written = target.write([], extra, actor=actor, context=context)
             result.deleted += written.count("delete")

@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
+from pydantic import ValidationError
 
 from graph.store import GraphStore, StoreUnavailable
 from graph.stores import is_neo4j, open_store
 from registry.errors import FlowregError, InvalidInput, Problem
 from registry.mapping import LABELS
+from registry.model import Processor, RegistryFragment, validation_problems
 from registry.service import Service
 
 STORE_UNAVAILABLE_EXIT = 3
@@ -33,6 +35,8 @@ app = typer.Typer(
 export_app = typer.Typer(help="Write the registry out (manifest; legal records come with the exports).",
                          no_args_is_help=True)
 app.add_typer(export_app, name="export")
+processor_app = typer.Typer(help="Register processors and sub-processors.", no_args_is_help=True)
+app.add_typer(processor_app, name="processor")
 neo4j_app = typer.Typer(help="Work with a Neo4j copy of the registry.", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 
@@ -164,6 +168,40 @@ def show(ctx: typer.Context) -> None:
     typer.echo(f"data processed in: {processing or '-'}")
     regions = ", ".join(f"{region} ({n})" for region, n in summary.regions.items())
     typer.echo(f"group companies by region: {regions or '-'}")
+
+
+@processor_app.command("add")
+@user_errors
+def processor_add(
+    ctx: typer.Context,
+    processor_id: Annotated[str, typer.Option("--id", help="A new or existing processor id.")],
+    name: Annotated[str, typer.Option(help="Legal name.")],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 code of where it is established, e.g. US.")],
+    processing_country: Annotated[list[str] | None, typer.Option(
+        help="Where it hosts or accesses the data (repeat the option); default: --country.")] = None,
+    dpa_signed: Annotated[str | None, typer.Option(help="Date the Art. 28 contract was signed (YYYY-MM-DD).")] = None,
+    dpf_certified: Annotated[bool, typer.Option(help="On the EU-US Data Privacy Framework List.")] = False,
+    parent: Annotated[str | None, typer.Option(help="The processor this one is a sub-processor of.")] = None,
+    source: Annotated[str | None, typer.Option(help="Where the privacy policy declares it, e.g. 'policy 4-2'.")] = None,
+) -> None:
+    """Register (or update) one processor; its flows and safeguards come with `flowreg import`."""
+    options = {"id": processor_id, "name": name, "country": country, "processing_countries": processing_country,
+               "dpa_signed": dpa_signed, "dpf_certified": dpf_certified, "parent": parent, "source": source}
+    processor = _processor_from_options({key: value for key, value in options.items() if value is not None})
+    result = session(ctx).service().register(RegistryFragment(processors=[processor]), source="processor add")
+    outcome = "created" if result.created else "updated" if result.updated else "unchanged"
+    typer.echo(f"processor {processor_id}: {outcome}")
+
+
+def _processor_from_options(record: dict[str, object]) -> Processor:
+    """Refuse bad options as InvalidInput naming the option, the way a bad manifest record is refused."""
+    try:
+        return Processor.model_validate(record)
+    except ValidationError as error:
+        option_names = {"processing_countries": "--processing-country", "dpa_signed": "--dpa-signed"}
+        problems = [Problem(p.message, field=option_names.get((p.field or "").split(".")[0], f"--{p.field}"))
+                    for p in validation_problems(error)]
+        raise InvalidInput(problems, summary="invalid processor") from None
 
 
 @app.command()

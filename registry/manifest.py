@@ -11,7 +11,14 @@ import yaml
 from pydantic import ValidationError
 
 from registry.errors import InvalidInput, Problem
-from registry.model import SECTIONS, Registry, RegistryFragment, duplicate_id_problems, validation_problems
+from registry.model import (
+    SECTIONS,
+    Registry,
+    RegistryFragment,
+    duplicate_id_problems,
+    duplicate_problems,
+    validation_problems,
+)
 
 # A manifest of a 100,000-flow group is ~40 MiB; past this limit the input is refused before parsing.
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
@@ -55,6 +62,16 @@ class Manifest:
     fragment: RegistryFragment
     sources: SourceMap
     problems: list[Problem]
+    kind: str = "manifest"  # what the user gave us, for the error's first line
+
+    @classmethod
+    def of(cls, fragment: RegistryFragment, source: str) -> Manifest:
+        """Records built in code (a CLI command, a dashboard form) treated like a manifest named `source`."""
+        sources = SourceMap(source)
+        for section in SECTIONS:
+            for index, record in enumerate(fragment.section(section)):
+                sources.index_of.setdefault((section, record.id), index)  # type: ignore[attr-defined]
+        return cls(fragment, sources, duplicate_problems(fragment), kind="input")
 
     def check(self, more: list[Problem] = ()) -> None:  # type: ignore[assignment]
         """Raise InvalidInput with every problem (these and `more`), in file order."""
@@ -62,7 +79,7 @@ class Manifest:
         problems = self.problems + [self.sources.locate(replace(p, index=None)) for p in more]
         if problems:
             problems.sort(key=lambda p: (p.line or 0, p.section or "", p.index or 0, p.field or ""))
-            raise InvalidInput(problems, summary=f"invalid manifest {self.sources.file}")
+            raise InvalidInput(problems, summary=f"invalid {self.kind} {self.sources.file}")
 
 
 def _fail(file: str, message: str, line: int | None = None) -> InvalidInput:

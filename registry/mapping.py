@@ -6,10 +6,11 @@ mirror every reference (DESIGN section 2) so that Cypher and networkx can walk t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from graph.store import Edge, Node
 from registry.model import (
+    ENTITY_SECTIONS,
     Acknowledgement,
     DataCategory,
     DataSubjectGroup,
@@ -21,6 +22,7 @@ from registry.model import (
     Purpose,
     Recipient,
     Registry,
+    RegistryFragment,
     Safeguard,
     Strict,
     country_name,
@@ -51,6 +53,9 @@ LABEL_MODELS: dict[str, type[Strict]] = {
     "Flow": Flow,
     "Acknowledgement": Acknowledgement,
 }
+LABEL_SECTIONS: dict[str, str] = {label: section for section, label in SECTION_LABELS.items()} | {
+    ORGANISATION: "organisation"}
+# Targets before the nodes that point at them: the order a batched copy writes in.
 LABELS = (ORGANISATION, COUNTRY, *SECTION_LABELS.values())
 RELATIONSHIP_TYPES = (
     "LOCATED_IN", "PROCESSES_IN", "SUBPROCESSOR_OF", "SENDS", "TO",
@@ -71,57 +76,64 @@ def _entity_edges(entity: Entity) -> list[Edge]:
     return edges
 
 
-def _label_of(entity_id: str, registry: Registry) -> str:
-    entity = registry.entities.get(entity_id)
-    if entity is None:
-        return ORGANISATION  # only the organisation itself is left: the model resolved every party
-    return type(entity).__name__
+def _edges(record: Strict, entity_labels: Mapping[str, str]) -> list[Edge]:
+    def label_of(entity_id: str) -> str:
+        # Anything that is not an entity is the organisation: the model has resolved every reference.
+        return entity_labels.get(entity_id, ORGANISATION)
 
-
-def _edges(record: Strict, registry: Registry) -> list[Edge]:
     match record:
         case Entity():
             return _entity_edges(record)
         case Flow():
             return [
-                Edge("SENDS", _label_of(record.sender, registry), record.sender, outgoing=False),
-                Edge("TO", _label_of(record.receiver, registry), record.receiver),
+                Edge("SENDS", label_of(record.sender), record.sender, outgoing=False),
+                Edge("TO", label_of(record.receiver), record.receiver),
                 *(Edge("CARRIES", "DataCategory", c) for c in record.categories),
                 *(Edge("ABOUT", "DataSubjectGroup", s) for s in record.subjects),
                 Edge("FOR", "Purpose", record.purpose),
                 *(Edge("COVERED_BY", "Safeguard", s) for s in record.safeguards),
             ]
         case Safeguard():
-            return [Edge("BINDS", _label_of(p, registry), p) for p in record.parties]
+            return [Edge("BINDS", label_of(p), p) for p in record.parties]
         case _:
             return []
 
 
-def countries_used(registry: Registry) -> set[str]:
+def countries_used(registry: RegistryFragment) -> set[str]:
     used = set(registry.countries_of_operation)
-    for entity in registry.entities.values():
-        used.add(entity.country)
-        used.update(entity.processing_countries)
+    for section in ENTITY_SECTIONS:
+        for entity in registry.section(section):
+            used.add(entity.country)  # type: ignore[attr-defined]
+            used.update(entity.processing_countries)  # type: ignore[attr-defined]
     return used
 
 
-def country_node(code: str, registry: Registry) -> Node:
-    return Node(COUNTRY, code, {"code": code, "name": country_name(code),
-                                "operation": code in registry.countries_of_operation})
+def entity_labels(registry: RegistryFragment) -> dict[str, str]:
+    return {entity.id: SECTION_LABELS[section]  # type: ignore[attr-defined]
+            for section in ENTITY_SECTIONS for entity in registry.section(section)}
 
 
-def to_nodes(registry: Registry, only: Iterable[tuple[str, str]] | None = None) -> list[Node]:
-    """The registry as nodes: all of them, or the records named by (section, id) plus every country."""
-    wanted = set(only) if only is not None else None
+def to_nodes(
+    registry: RegistryFragment,
+    *,
+    labels: Mapping[str, str] | None = None,
+    operation: Iterable[str] | None = None,
+) -> list[Node]:
+    """The registry (or a fragment) as nodes, with a Country node for every country it names.
+
+    For a fragment, `labels` gives the label of every entity its records may point at (stored ones
+    included), and `operation` the countries of operation of the whole registry.
+    """
+    labels = labels if labels is not None else entity_labels(registry)
+    operating = set(operation if operation is not None else registry.countries_of_operation)
     nodes: list[Node] = []
-    if registry.organisation is not None and (wanted is None or ("organisation", registry.organisation.id) in wanted):
+    if registry.organisation is not None:
         nodes.append(Node(ORGANISATION, registry.organisation.id, properties(registry.organisation)))
-    nodes += [country_node(code, registry) for code in sorted(countries_used(registry))]
+    nodes += [Node(COUNTRY, code, {"code": code, "name": country_name(code), "operation": code in operating})
+              for code in sorted(countries_used(registry))]
     for section, label in SECTION_LABELS.items():
-        for record in registry.section(section):
-            record_id = record.id  # type: ignore[attr-defined]
-            if wanted is None or (section, record_id) in wanted:
-                nodes.append(Node(label, record_id, properties(record), tuple(_edges(record, registry))))
+        nodes += [Node(label, record.id, properties(record), tuple(_edges(record, labels)))  # type: ignore[attr-defined]
+                  for record in registry.section(section)]
     return nodes
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
@@ -425,15 +425,26 @@ def _category_resolves(category: str, known: set[str]) -> bool:
     return category in known or any(k.startswith(category + ".") for k in known)
 
 
-def reference_problems(registry: RegistryFragment) -> list[Problem]:
-    """Every reference by id that points at nothing, naming the record and the field."""
-    entity_ids = {e.id for name in ENTITY_SECTIONS for e in registry.section(name)}  # type: ignore[attr-defined]
-    processor_ids = {p.id for p in registry.processors}
-    category_ids = {c.id for c in registry.data_categories}
-    purpose_ids = {p.id for p in registry.purposes}
-    safeguard_ids = {s.id for s in registry.safeguards}
-    group_ids = {g.id for g in registry.data_subject_groups}
-    party_ids = entity_ids | ({registry.organisation.id} if registry.organisation else set())
+def record_ids(fragment: RegistryFragment) -> dict[str, set[str]]:
+    """The ids a fragment holds, by section ("organisation" included)."""
+    ids = {name: {r.id for r in fragment.section(name)} for name in SECTIONS}  # type: ignore[attr-defined]
+    ids["organisation"] = {fragment.organisation.id} if fragment.organisation else set()
+    return ids
+
+
+def reference_problems(registry: RegistryFragment, known: Mapping[str, set[str]] | None = None) -> list[Problem]:
+    """Every reference by id that points at nothing, naming the record and the field.
+
+    `known` holds, by section, the ids the references may point at; by default the registry's own.
+    """
+    known = known if known is not None else record_ids(registry)
+    entity_ids = set().union(*(known.get(name, set()) for name in ENTITY_SECTIONS))
+    processor_ids = known.get("processors", set())
+    category_ids = known.get("data_categories", set())
+    purpose_ids = known.get("purposes", set())
+    safeguard_ids = known.get("safeguards", set())
+    group_ids = known.get("data_subject_groups", set())
+    party_ids = entity_ids | known.get("organisation", set())
     problems: list[Problem] = []
 
     def dangling(section: str, index: int, record_id: str, field: str, value: str, kind: str) -> None:

@@ -11,13 +11,12 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from graph.store import Change, GraphStore, WriteResult
 from graph.sync import CopyResult, copy_store
 from registry import manifest as manifests
-from registry.mapping import COUNTRY, LABELS, SECTION_LABELS, from_nodes, to_nodes
-from registry.model import Registry, RegistryFragment, validation_problems
+from registry.errors import Problem
+from registry.mapping import COUNTRY, LABEL_SECTIONS, LABELS, SECTION_LABELS, entity_labels, from_nodes, to_nodes
+from registry.model import ENTITY_SECTIONS, Registry, RegistryFragment, record_ids, reference_problems
 
 
 def default_actor() -> str:
@@ -74,26 +73,38 @@ class Service:
             self._cached = (revision, from_nodes(self.store.read()))
         return self._cached[1]
 
-    def import_manifest(self, manifest: manifests.Manifest, *, replace: bool = False) -> ImportResult:
-        """Upsert a manifest's records (or, with replace, make the store equal to it): all or nothing."""
+    def import_manifest(
+        self, manifest: manifests.Manifest, *, replace: bool = False, context: str | None = None
+    ) -> ImportResult:
+        """Upsert a manifest's records (or, with replace, make the store equal to it): all or nothing.
+
+        References resolve against the manifest and, when upserting, against the ids the store holds,
+        so registering one processor never loads the whole registry.
+        """
         fragment = manifest.fragment
-        base = Registry() if replace else self.registry()
-        try:
-            merged = base.merged_with(fragment)
-        except ValidationError as error:
-            manifest.check(validation_problems(error))
-            raise
-        manifest.check()
-        context = f"import {manifest.sources.file}" + (" --replace" if replace else "")
-        if replace:
-            nodes = to_nodes(merged)
-            wanted = {(n.label, n.key) for n in nodes}
-            deletes = sorted(self.store.keys() - wanted)
-        else:
-            nodes = to_nodes(merged, only=_record_keys(fragment))
-            deletes = []
+        known, labels, operation = record_ids(fragment), entity_labels(fragment), set(fragment.countries_of_operation)
+        conflicts: list[Problem] = []
+        if not replace:
+            for label, key in self.store.node_keys():
+                section = LABEL_SECTIONS.get(label)
+                if section is None:
+                    continue
+                known.setdefault(section, set()).add(key)
+                if section in ENTITY_SECTIONS and labels.setdefault(key, label) != label:
+                    conflicts.append(Problem(
+                        f"id {key!r} is already a stored {label}; senders and receivers share one id space",
+                        section=LABEL_SECTIONS[labels[key]], record_id=key, field="id"))
+            operation |= {n.key for n in self.store.read(COUNTRY) if n.properties.get("operation")}
+        manifest.check(conflicts + reference_problems(fragment, known))
+        nodes = to_nodes(fragment, labels=labels, operation=operation)
+        deletes = sorted(self.store.node_keys() - {(n.label, n.key) for n in nodes}) if replace else []
+        context = context or f"import {manifest.sources.file}" + (" --replace" if replace else "")
         result = self.store.write(nodes, deletes, actor=self.actor, context=context)
         return ImportResult.of(manifest.sources.file, result)
+
+    def register(self, fragment: RegistryFragment, *, source: str = "<register>") -> ImportResult:
+        """Add or change records built in code (a processor with its safeguards and flows): all or nothing."""
+        return self.import_manifest(manifests.Manifest.of(fragment, source), context=source)
 
     def import_file(self, path: str | Path, *, replace: bool = False) -> ImportResult:
         return self.import_manifest(manifests.load(path), replace=replace)
@@ -123,11 +134,4 @@ class Service:
             processing_countries=dict(sorted(processing.items())),
             regions=dict(sorted(regions.items())),
         )
-
-
-def _record_keys(fragment: RegistryFragment) -> set[tuple[str, str]]:
-    keys = {(section, record.id) for section in SECTION_LABELS for record in fragment.section(section)}  # type: ignore[attr-defined]
-    if fragment.organisation is not None:
-        keys.add(("organisation", fragment.organisation.id))
-    return keys
 

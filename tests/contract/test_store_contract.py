@@ -24,7 +24,7 @@ def test_written_nodes_read_back_in_label_then_key_order(store: GraphStore) -> N
     assert store.get("B", "1") == node("B", "1", items=["a", "b"], flag=True)
     assert store.get("B", "3") is None
     assert store.counts() == {"A": 1, "B": 2}
-    assert store.keys() == {("A", "z"), ("B", "1"), ("B", "2")}
+    assert store.node_keys() == {("A", "z"), ("B", "1"), ("B", "2")}
 
 
 def test_edges_are_kept_with_their_owner_in_order(store: GraphStore) -> None:
@@ -72,7 +72,7 @@ def test_a_failing_write_leaves_nothing_behind(store: GraphStore) -> None:
     unserialisable = node("P", "bad", v=object())
     with pytest.raises(Exception):  # noqa: B017 - any error will do: what matters is what it leaves behind
         store.write([node("P", "new", v=1), node("P", "kept", v=2), unserialisable], actor="alice")
-    assert store.keys() == {("P", "kept")}
+    assert store.node_keys() == {("P", "kept")}
     assert store.get("P", "kept") == node("P", "kept", v=1)
     assert store.revision() == revision
     assert len(store.changes()) == 1
@@ -99,5 +99,5 @@ def test_two_clients_of_one_store_see_each_others_writes(make_store: Callable[[]
     first, second = make_store(), make_store()
     first.write([node("P", "a")], actor="alice")
     second.write([node("P", "b")], actor="bob")
-    assert first.keys() == second.keys() == {("P", "a"), ("P", "b")}
+    assert first.node_keys() == second.node_keys() == {("P", "a"), ("P", "b")}
     assert first.revision() == second.revision() == 2

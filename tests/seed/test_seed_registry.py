@@ -1,4 +1,4 @@
-"""The shipped seed registry: it validates, every record cites the policy, and seed/README.md tells the truth about it."""
+"""The shipped seed registry: it validates, cites the policy, and seed/README.md tells the truth about it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,341 @@
+"""Transfer regimes as data: territories, adequacy decisions, transfer tools and derogations, with dates.
+
+The facts live in CSV files under `data/`, one row per fact, each with its legal source; this module only
+loads and validates them and answers questions about them. Nothing here decides a case: the rules do.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+import pycountry
+
+DATA = Path(__file__).with_name("data")
+EEA_REGION = "EEA"
+
+
+class Regime(StrEnum):
+    GDPR = "gdpr"
+    UK_GDPR = "uk_gdpr"
+    CH_FADP = "ch_fadp"
+    JP_APPI = "jp_appi"
+
+
+REGIME_NAMES: dict[Regime, str] = {
+    Regime.GDPR: "EU/EEA GDPR",
+    Regime.UK_GDPR: "UK GDPR",
+    Regime.CH_FADP: "Swiss FADP",
+    Regime.JP_APPI: "Japan APPI",
+}
+
+# Each regime's own territory outside the EEA: a flow that stays inside it is no transfer for that regime.
+_HOME_COUNTRIES: dict[Regime, frozenset[str]] = {
+    Regime.UK_GDPR: frozenset({"GB"}),
+    Regime.CH_FADP: frozenset({"CH"}),
+    Regime.JP_APPI: frozenset({"JP"}),
+}
+
+
+class AdequacyScope(StrEnum):
+    """Whom an adequacy decision covers in the destination country."""
+
+    ALL = "all"
+    DPF_CERTIFIED = "dpf_certified"  # EU-US DPF: organisations on the DPF List
+    DPF_UK_EXTENSION = "dpf_uk_extension"  # UK-US data bridge
+    DPF_SWISS = "dpf_swiss"  # Swiss-US DPF
+    COMMERCIAL = "commercial"  # Canada: organisations subject to PIPEDA
+    PRIVATE_SECTOR = "private_sector"  # Japan: businesses under the APPI
+    SAFE_HARBOUR = "safe_harbour"  # historic: no entity can be in it any more
+    PRIVACY_SHIELD = "privacy_shield"  # historic: no entity can be in it any more
+
+
+class Recipient(Protocol):
+    """What a scope check needs to know about the receiving entity (registry.model.Entity has it)."""
+
+    @property
+    def sector(self) -> str: ...
+    @property
+    def dpf_certified(self) -> bool: ...
+    @property
+    def dpf_uk_extension(self) -> bool: ...
+    @property
+    def dpf_swiss(self) -> bool: ...
+
+
+_SCOPE_TESTS: dict[AdequacyScope, Callable[[Recipient], bool]] = {
+    AdequacyScope.ALL: lambda recipient: True,
+    AdequacyScope.DPF_CERTIFIED: lambda recipient: recipient.dpf_certified,
+    AdequacyScope.DPF_UK_EXTENSION: lambda recipient: recipient.dpf_uk_extension,
+    AdequacyScope.DPF_SWISS: lambda recipient: recipient.dpf_swiss,
+    AdequacyScope.COMMERCIAL: lambda recipient: recipient.sector == "commercial",
+    AdequacyScope.PRIVATE_SECTOR: lambda recipient: recipient.sector != "public",
+    # The registry has no flag for these certifications; before their invalidation nobody relies on them here.
+    AdequacyScope.SAFE_HARBOUR: lambda recipient: recipient.dpf_certified,
+    AdequacyScope.PRIVACY_SHIELD: lambda recipient: recipient.dpf_certified,
+}
+
+
+class ReferenceDataError(ValueError):
+    """A reference data file is malformed; names the file, line and column."""
+
+    def __init__(self, file: Path, line: int, column: str, message: str) -> None:
+        super().__init__(f"{file.name}:{line}: column {column!r}: {message}")
+        self.file, self.line, self.column = file, line, column
+
+
+@dataclass(frozen=True)
+class Adequacy:
+    regime: Regime
+    country: str
+    instrument: str
+    adopted: date
+    ends: date | None  # first day it no longer applies
+    scope: AdequacyScope
+    note: str
+    confidence: str
+    source: str
+
+    def in_force(self, on: date) -> bool:
+        return self.adopted <= on and (self.ends is None or on < self.ends)
+
+    def covers(self, recipient: Recipient) -> bool:
+        return _SCOPE_TESTS[self.scope](recipient)
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A transfer tool a regime accepts, keyed by the safeguard kind that records it."""
+
+    regime: Regime
+    kind: str
+    name: str
+    in_force: date | None
+    new_contracts_until: date | None  # a contract signed on or after this day is not valid
+    valid_until: date | None  # first day it is invalid, whenever it was signed
+    requires: str | None  # another safeguard kind that must accompany it (UK Addendum: the EU SCCs)
+    needs_tia: bool  # contractual tools need a transfer impact assessment where the destination is not adequate
+    intra_group_only: bool  # BCRs bind only the group members
+    occasional_only: bool  # derogations
+    source: str
+    confidence: str
+
+    def valid_on(self, on: date, signed: date | None) -> bool:
+        if self.in_force and on < self.in_force:
+            return False
+        if self.valid_until and on >= self.valid_until:
+            return False
+        return not (self.new_contracts_until and signed and signed >= self.new_contracts_until)
+
+
+@dataclass(frozen=True)
+class Invalidated:
+    instrument: str
+    regime: Regime
+    valid_from: date | None
+    invalid_from: date
+    source: str
+
+
+@dataclass(frozen=True)
+class Derogation:
+    regime: Regime
+    letter: str
+    text: str
+    occasional_only: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    eea: frozenset[str]
+    adequacies: tuple[Adequacy, ...]
+    tools: tuple[Tool, ...]
+    invalidations: tuple[Invalidated, ...]
+    derogations: tuple[Derogation, ...]
+    _adequacy_index: dict[tuple[Regime, str], list[Adequacy]] = field(init=False, repr=False, compare=False)
+    _tool_index: dict[tuple[Regime, str], Tool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        adequacy_index: dict[tuple[Regime, str], list[Adequacy]] = defaultdict(list)
+        for row in sorted(self.adequacies, key=lambda a: a.adopted):
+            adequacy_index[(row.regime, row.country)].append(row)
+        object.__setattr__(self, "_adequacy_index", dict(adequacy_index))
+        object.__setattr__(self, "_tool_index", {(tool.regime, tool.kind): tool for tool in self.tools})
+
+    def territory(self, regime: Regime) -> frozenset[str]:
+        return self.eea if regime is Regime.GDPR else _HOME_COUNTRIES[regime]
+
+    def home_regime(self, country: str) -> Regime | None:
+        if country in self.eea:
+            return Regime.GDPR
+        return next((regime for regime, home in _HOME_COUNTRIES.items() if country in home), None)
+
+    def regimes_for_region(self, region: str) -> frozenset[Regime]:
+        """The regimes that protect people living in `region` (a country code, or EEA)."""
+        if region == EEA_REGION:
+            return frozenset({Regime.GDPR})
+        regime = self.home_regime(region)
+        return frozenset({regime}) if regime else frozenset()
+
+    def is_eea(self, country: str) -> bool:
+        return country in self.eea
+
+    def adequacy_history(self, regime: Regime, country: str) -> list[Adequacy]:
+        return list(self._adequacy_index.get((regime, country), ()))
+
+    def adequacy(self, regime: Regime, country: str, on: date) -> Adequacy | None:
+        """The decision in force on `on`, the latest adopted one if several overlap."""
+        in_force = [a for a in self._adequacy_index.get((regime, country), ()) if a.in_force(on)]
+        return in_force[-1] if in_force else None
+
+    def adequate_countries(self, regime: Regime, on: date) -> list[Adequacy]:
+        found = (self.adequacy(regime, country, on) for (r, country) in self._adequacy_index if r is regime)
+        return sorted((a for a in found if a), key=lambda a: a.country)
+
+    def tool(self, regime: Regime, kind: str) -> Tool | None:
+        return self._tool_index.get((regime, kind))
+
+    def invalidated(self) -> list[Invalidated]:
+        return list(self.invalidations)
+
+    def derogation(self, regime: Regime, letter: str) -> Derogation | None:
+        return next((d for d in self.derogations if d.regime is regime and d.letter == letter), None)
+
+
+Row = TypeVar("Row")
+
+
+class _Reader:
+    """Typed cell access for one CSV row, raising ReferenceDataError that names file, line and column."""
+
+    def __init__(self, file: Path, line: int, cells: dict[str, str]) -> None:
+        self.file, self.line, self.cells = file, line, cells
+
+    def fail(self, column: str, message: str) -> ReferenceDataError:
+        return ReferenceDataError(self.file, self.line, column, message)
+
+    def text(self, column: str, required: bool = True) -> str:
+        value = (self.cells.get(column) or "").strip()
+        if required and not value:
+            raise self.fail(column, "is empty")
+        return value
+
+    def date(self, column: str, required: bool = False) -> date | None:
+        value = self.text(column, required)
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise self.fail(column, f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+
+    def flag(self, column: str) -> bool:
+        value = self.text(column)
+        if value not in ("true", "false"):
+            raise self.fail(column, f"{value!r} is not true or false")
+        return value == "true"
+
+    def country(self, column: str) -> str:
+        value = self.text(column)
+        if pycountry.countries.get(alpha_2=value) is None:
+            raise self.fail(column, f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+        return value
+
+    def choice(self, column: str, enum: type[StrEnum]) -> StrEnum:
+        value = self.text(column)
+        try:
+            return enum(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum)
+            raise self.fail(column, f"{value!r} is not one of {allowed}") from None
+
+    def confidence(self) -> str:
+        value = self.text("confidence")
+        if value not in ("high", "verify"):
+            raise self.fail("confidence", f"{value!r} is not high or verify")
+        return value
+
+
+def _rows(file: Path, columns: Iterable[str], build: Callable[[_Reader], Row]) -> tuple[Row, ...]:
+    with file.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ReferenceDataError(file, 1, missing[0], "column is missing from the header")
+        return tuple(build(_Reader(file, index + 2, row)) for index, row in enumerate(reader))
+
+
+def _adequacy(row: _Reader) -> Adequacy:
+    adopted = row.date("adopted", required=True)
+    ends = row.date("ends")
+    assert adopted is not None
+    if ends and ends <= adopted:
+        raise row.fail("ends", f"{ends} is not after the adoption date {adopted}")
+    return Adequacy(
+        regime=Regime(row.choice("regime", Regime)), country=row.country("country"),
+        instrument=row.text("instrument"), adopted=adopted, ends=ends,
+        scope=AdequacyScope(row.choice("scope", AdequacyScope)), note=row.text("note", required=False),
+        confidence=row.confidence(), source=row.text("source"))
+
+
+def _tool(row: _Reader) -> Tool:
+    return Tool(
+        regime=Regime(row.choice("regime", Regime)), kind=row.text("kind"), name=row.text("name"),
+        in_force=row.date("in_force"), new_contracts_until=row.date("new_contracts_until"),
+        valid_until=row.date("valid_until"), requires=row.text("requires", required=False) or None,
+        needs_tia=row.flag("needs_tia"), intra_group_only=row.flag("intra_group_only"),
+        occasional_only=row.flag("occasional_only"), source=row.text("source"), confidence=row.confidence())
+
+
+def _invalidated(row: _Reader) -> Invalidated:
+    invalid_from = row.date("invalid_from", required=True)
+    assert invalid_from is not None
+    return Invalidated(instrument=row.text("instrument"), regime=Regime(row.choice("regime", Regime)),
+                       valid_from=row.date("valid_from"), invalid_from=invalid_from, source=row.text("source"))
+
+
+def _derogation(row: _Reader) -> Derogation:
+    letter = row.text("letter")
+    if letter not in "abcdefg" or len(letter) != 1:
+        raise row.fail("letter", f"{letter!r} is not a letter a-g of Art. 49(1)")
+    return Derogation(regime=Regime(row.choice("regime", Regime)), letter=letter, text=row.text("text"),
+                      occasional_only=row.flag("occasional_only"), source=row.text("source"))
+
+
+def _territory(row: _Reader) -> tuple[str, str]:
+    row.text("source")
+    group = row.text("group")
+    if group not in ("eu", "eea"):
+        raise row.fail("group", f"{group!r} is not eu or eea")
+    return row.country("country"), group
+
+
+def read_reference(directory: Path) -> Reference:
+    """Load and validate every reference file in `directory`; a bad row raises ReferenceDataError."""
+    territories = _rows(directory / "territories.csv", ("country", "group", "source"), _territory)
+    return Reference(
+        eea=frozenset(country for country, _ in territories),
+        adequacies=_rows(directory / "adequacy.csv", ("regime", "country", "instrument", "adopted", "ends", "scope",
+                                                       "note", "confidence", "source"), _adequacy),
+        tools=_rows(directory / "tools.csv", ("regime", "kind", "name", "in_force", "new_contracts_until",
+                                               "valid_until", "requires", "needs_tia", "intra_group_only",
+                                               "occasional_only", "source", "confidence"), _tool),
+        invalidations=_rows(directory / "invalidated.csv", ("instrument", "regime", "valid_from", "invalid_from",
+                                                             "source"), _invalidated),
+        derogations=_rows(directory / "derogations.csv", ("regime", "letter", "text", "occasional_only", "source"),
+                          _derogation),
+    )
+
+
+@functools.cache
+def load_reference() -> Reference:
+    """The reference data shipped with flowreg, loaded once per process."""
+    return read_reference(DATA)

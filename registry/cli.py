@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
@@ -16,6 +16,9 @@ from pydantic import ValidationError
 
 from graph.store import GraphStore, StoreUnavailable
 from graph.stores import is_neo4j, open_store
+from registry import manifest as manifests
+from registry.checks.finding import Severity
+from registry.checks.report import render_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
 from registry.mapping import LABELS
 from registry.model import Processor, RegistryFragment, validation_problems
@@ -252,6 +255,75 @@ def neo4j_sync(
         target.close()
     typer.echo(f"synced {current.store.location} -> {target.location}: {result.created} created, "
                f"{result.updated} updated, {result.deleted} deleted, {result.unchanged} unchanged")
+
+
+class ReportFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput([Problem(f"{text!r} is not an ISO date, e.g. 2026-01-31", field=option)]) from None
+
+
+def manifest_record_lines(path: Path) -> dict[str, int]:
+    """Line of each record id in a manifest, so SARIF results point at the record that needs the fix."""
+    located = manifests.load(path).sources
+    return {record_id: located.record_lines[spot] for spot, record_id in located.ids.items()
+            if spot in located.record_lines}
+
+
+@app.command()
+@user_errors
+def check(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Judge as of this ISO date. Default: today (UTC).")]
+    = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="text, json (stable shape) or sarif 2.1.0.")] = (
+        ReportFormat.TEXT),
+    fail_on: Annotated[Severity, typer.Option(
+        "--fail-on", help="Exit 1 when an unacknowledged finding is at or above this severity.")] = Severity.HIGH,
+    manifest: Annotated[Path | None, typer.Option(
+        help="The manifest the registry was imported from: SARIF results then point at its lines.")] = None,
+) -> None:
+    """Run every rule; exit 0 when nothing unacknowledged is at or above --fail-on, 1 when something is."""
+    day = parse_day(as_of, "--as-of") or datetime.now(UTC).date()
+    current = session(ctx)
+    findings = current.service().check(day)
+    if format is ReportFormat.JSON:
+        typer.echo(render_json(findings, day), nl=False)
+    elif format is ReportFormat.SARIF:
+        artifact = str(manifest) if manifest else current.store.location
+        lines = manifest_record_lines(manifest) if manifest else None
+        typer.echo(render_sarif(findings, day, artifact, lines), nl=False)
+    else:
+        typer.echo(render_text(findings, day), nl=False)
+    if any(f.severity.rank >= fail_on.rank and not f.acknowledged for f in findings):
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def ack(
+    ctx: typer.Context,
+    finding: Annotated[str, typer.Argument(help="The finding id, as `flowreg check` prints it.")],
+    reason: Annotated[str, typer.Option(help="Why the finding is accepted for now (kept in the change log).")],
+    until: Annotated[str | None, typer.Option(help="Accept until this ISO date; after it the finding counts again.")]
+    = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The day the finding is looked up on. Default: today.")]
+    = None,
+) -> None:
+    """Acknowledge a finding: it stays listed, marked acknowledged, and no longer fails `check`."""
+    acknowledgement = session(ctx).service().acknowledge(
+        finding, reason, until=parse_day(until, "--until"), as_of=parse_day(as_of, "--as-of"))
+    until_text = f" until {acknowledgement.until}" if acknowledgement.until else ""
+    typer.echo(f"acknowledged {acknowledgement.finding}{until_text} by {acknowledgement.actor}")
 
 
 def main() -> None:

@@ -7,16 +7,25 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
 from graph.store import Change, GraphStore, WriteResult
 from graph.sync import CopyResult, copy_store
 from registry import manifest as manifests
-from registry.errors import Problem
+from registry.checks import apply_acknowledgements, run_checks
+from registry.checks.finding import Finding
+from registry.errors import InvalidInput, NotFound, Problem
 from registry.mapping import COUNTRY, LABEL_SECTIONS, LABELS, SECTION_LABELS, entity_labels, from_nodes, to_nodes
-from registry.model import ENTITY_SECTIONS, Registry, RegistryFragment, record_ids, reference_problems
+from registry.model import (
+    ENTITY_SECTIONS,
+    Acknowledgement,
+    Registry,
+    RegistryFragment,
+    record_ids,
+    reference_problems,
+)
 
 
 def default_actor() -> str:
@@ -65,6 +74,7 @@ class Service:
         self.store = store
         self.actor = actor or default_actor()
         self._cached: tuple[int, Registry] | None = None
+        self._findings: dict[date, tuple[int, list[Finding]]] = {}
 
     def registry(self) -> Registry:
         """The stored registry, read again only when the store has changed since the last read."""
@@ -123,6 +133,33 @@ class Service:
     def log(self, *, since: datetime | None = None, record: str | None = None) -> list[Change]:
         """The change log, oldest first; `record` is an id (or a country code) of any kind."""
         return self.store.changes(since=since, key=record)
+
+    def check(self, as_of: date | None = None) -> list[Finding]:
+        """Every finding as of `as_of` (default: today, UTC), acknowledgements applied; cached per store revision."""
+        as_of = as_of or datetime.now(UTC).date()
+        revision = self.store.revision()
+        cached = self._findings.get(as_of)
+        if cached is None or cached[0] != revision:
+            registry = self.registry()
+            findings = apply_acknowledgements(run_checks(registry, as_of), registry.acknowledgements, as_of)
+            cached = (revision, findings)
+            self._findings[as_of] = cached
+        return cached[1]
+
+    def acknowledge(self, finding_id: str, reason: str, *, until: date | None = None,
+                    as_of: date | None = None) -> Acknowledgement:
+        """Record a DPO's acceptance of a finding (in the change log); the finding stays listed, marked as such."""
+        as_of = as_of or datetime.now(UTC).date()
+        if not reason.strip():
+            raise InvalidInput([Problem("an acknowledgement needs a reason", field="reason")])
+        if until is not None and until < as_of:
+            raise InvalidInput([Problem(f"'until' ({until}) is in the past", field="until")])
+        if finding_id not in {f.id for f in self.check(as_of)}:
+            raise NotFound(f"no finding {finding_id!r} as of {as_of}; `flowreg check` lists the current ids")
+        acknowledgement = Acknowledgement(finding=finding_id, reason=reason.strip(), until=until, actor=self.actor,
+                                          at=datetime.now(UTC).replace(microsecond=0))
+        self.register(RegistryFragment(acknowledgements=[acknowledgement]), source=f"ack {finding_id}")
+        return acknowledgement
 
     def summary(self) -> Summary:
         registry = self.registry()

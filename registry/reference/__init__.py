@@ -170,7 +170,8 @@ class Reference:
         object.__setattr__(self, "_adequacy_index", dict(adequacy_index))
         object.__setattr__(self, "_tool_index", {(tool.regime, tool.kind): tool for tool in self.tools})
 
-    def territory(self, regime: Regime) -> frozenset[str]:
+    def territory(self, regime: Regime | str) -> frozenset[str]:
+        regime = Regime(regime)
         return self.eea if regime is Regime.GDPR else _HOME_COUNTRIES[regime]
 
     def home_regime(self, country: str) -> Regime | None:

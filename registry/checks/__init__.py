@@ -1,0 +1,71 @@
+"""The rules catalogue (DESIGN section 4): one module per rule, run together as of a date.
+
+Rules are pure functions of the registry, the reference data and the day. Findings come out sorted, with
+stable ids, so a DPO can acknowledge one and find it again tomorrow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from registry.checks import (
+    adequacy_out_of_scope,
+    bcr_outside_group,
+    derogation_misused,
+    excess_disclosure,
+    onward_transfer_gap,
+    processor_without_dpa,
+    retention_exceeded,
+    safeguard_expired,
+    tia_missing,
+    transfer_without_safeguard,
+    undeclared_flow,
+    unencrypted_transfer,
+)
+from registry.checks.finding import Evidence, Finding, Severity
+from registry.checks.rule import CheckContext, Rule
+from registry.model import Acknowledgement, Flow, Registry
+from registry.reference import Reference, load_reference
+
+RULES: tuple[Rule, ...] = (
+    transfer_without_safeguard.RULE,
+    safeguard_expired.RULE,
+    adequacy_out_of_scope.RULE,
+    bcr_outside_group.RULE,
+    excess_disclosure.RULE,
+    onward_transfer_gap.RULE,
+    derogation_misused.RULE,
+    tia_missing.RULE,
+    unencrypted_transfer.RULE,
+    processor_without_dpa.RULE,
+    undeclared_flow.RULE,
+    retention_exceeded.RULE,
+)
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+__all__ = ["RULES", "RULES_BY_ID", "Evidence", "Finding", "Rule", "Severity", "apply_acknowledgements",
+           "run_checks"]
+
+
+def run_checks(registry: Registry, as_of: date, reference: Reference | None = None,
+               flows: Iterable[Flow] | None = None) -> list[Finding]:
+    """Every finding as of `as_of`, sorted by severity, rule, regime and id, without duplicates.
+
+    `flows` limits the flow-level rules to those flows (onward chains still follow the whole registry).
+    """
+    context = CheckContext(registry, reference or load_reference(), as_of,
+                           flows=list(flows) if flows is not None else None)
+    found: dict[str, Finding] = {}
+    for rule in RULES:
+        for finding in rule.evaluate(rule, context):
+            found.setdefault(finding.id, finding)
+    return sorted(found.values(), key=lambda f: f.sort_key)
+
+
+def apply_acknowledgements(findings: Iterable[Finding], acknowledgements: Iterable[Acknowledgement],
+                           as_of: date) -> list[Finding]:
+    """Mark findings a DPO accepted (and whose acceptance has not lapsed by `as_of`); never hide them."""
+    current = {a.finding: a for a in acknowledgements if a.until is None or a.until >= as_of}
+    return [f.model_copy(update={"acknowledged": True, "acknowledgement": current[f.id]}) if f.id in current else f
+            for f in findings]

@@ -1,0 +1,32 @@
+"""processor-without-dpa: a processor receives personal data with no Art. 28 contract in force."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from registry.checks.finding import Finding, Severity
+from registry.checks.rule import CheckContext, Rule
+from registry.model import Processor
+
+
+def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
+    received: dict[str, list[str]] = defaultdict(list)
+    for analysis in context.analyses:
+        receiver = analysis.receiver
+        if isinstance(receiver, Processor) and (receiver.dpa_signed is None or receiver.dpa_signed > context.as_of):
+            received[receiver.id].append(analysis.flow.id)
+    for processor_id, flows in sorted(received.items()):
+        processor = context.registry.processors_by_id[processor_id]
+        state = "has no signed DPA" if processor.dpa_signed is None else f"signs its DPA only on {processor.dpa_signed}"
+        yield rule.finding(
+            context, f"processor {processor_id} receives personal data ({len(flows)} flow(s)) but {state}",
+            flows=sorted(flows), entities=[processor_id], countries=list(processor.where_processed))
+
+
+RULE = Rule(
+    id="processor-without-dpa", severity=Severity.HIGH,
+    title="processor receives data with no Art. 28 contract",
+    reference="GDPR Art. 28(3); APPI Art. 25 (supervision of entrusted parties)",
+    fix="Sign a data processing agreement with the Art. 28(3) terms and record its date in dpa_signed.",
+    evaluate=evaluate)

@@ -1,0 +1,105 @@
+"""Findings rendered for people (text), scripts (JSON, a stable shape) and code-scanning UIs (SARIF 2.1.0)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from importlib import metadata
+
+from registry.checks.finding import Finding, Severity
+
+EVIDENCE_KEYS = ("flows", "path", "safeguards", "countries", "categories", "entities", "purposes")
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVEL = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
+
+
+def finding_document(finding: Finding) -> dict[str, object]:
+    document: dict[str, object] = {
+        "id": finding.id, "rule": finding.rule, "severity": finding.severity.value, "regime": finding.regime,
+        "reference": finding.reference, "reason": finding.reason, "fix": finding.fix,
+        "evidence": {key: getattr(finding.evidence, key) for key in EVIDENCE_KEYS},
+        "acknowledged": finding.acknowledged,
+    }
+    if finding.acknowledgement is not None:
+        document["acknowledgement"] = finding.acknowledgement.model_dump(mode="json", exclude_none=True)
+    return document
+
+
+def render_json(findings: Sequence[Finding], as_of: date) -> str:
+    return json.dumps({"as_of": as_of.isoformat(), "findings": [finding_document(f) for f in findings]},
+                      indent=2, ensure_ascii=False) + "\n"
+
+
+def render_text(findings: Sequence[Finding], as_of: date) -> str:
+    if not findings:
+        return f"as of {as_of}: no findings\n"
+    counts = Counter(f.severity for f in findings)
+    acknowledged = sum(f.acknowledged for f in findings)
+    lines = [f"as of {as_of}: {len(findings)} finding(s): "
+             + ", ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
+             + (f" ({acknowledged} acknowledged)" if acknowledged else "")]
+    for finding in findings:
+        mark = " [acknowledged]" if finding.acknowledged else ""
+        regime = f" [{finding.regime}]" if finding.regime else ""
+        lines += [f"\n{finding.severity.value.upper():6} {finding.rule}{regime} {finding.id}{mark}",
+                  f"  {finding.reason}", f"  reference: {finding.reference}"]
+        if finding.evidence.path:
+            lines.append(f"  path: {' -> '.join(finding.evidence.path)}")
+        lines.append(f"  fix: {finding.fix}")
+        if finding.acknowledgement is not None:
+            until = f" until {finding.acknowledgement.until}" if finding.acknowledgement.until else ""
+            lines.append(f"  acknowledged{until}: {finding.acknowledgement.reason}")
+    return "\n".join(lines) + "\n"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("flowreg")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def render_sarif(findings: Sequence[Finding], as_of: date, artifact: str,
+                 record_lines: dict[str, int] | None = None) -> str:
+    """SARIF 2.1.0: one run, the rules as reportingDescriptors, a result per finding located at the record."""
+    from registry.checks import RULES  # the catalogue imports this module's siblings, not the other way
+
+    lines = record_lines or {}
+    rules = [{
+        "id": rule.id, "name": rule.id.replace("-", " "),
+        "shortDescription": {"text": rule.title}, "fullDescription": {"text": f"{rule.title} ({rule.reference})"},
+        "help": {"text": rule.fix}, "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        "properties": {"reference": rule.reference, "severity": rule.severity.value},
+    } for rule in RULES]
+    index = {rule.id: position for position, rule in enumerate(RULES)}
+    results = []
+    for finding in findings:
+        anchor = (finding.evidence.flows or finding.evidence.entities or finding.evidence.purposes or [""])[0]
+        region = {"startLine": lines[anchor]} if anchor in lines else None
+        location: dict[str, object] = {"physicalLocation": {"artifactLocation": {"uri": artifact},
+                                                           **({"region": region} if region else {})}}
+        if anchor:
+            location["logicalLocations"] = [{"name": anchor, "kind": "object"}]
+        result: dict[str, object] = {
+            "ruleId": finding.rule, "ruleIndex": index[finding.rule], "level": _SARIF_LEVEL[finding.severity],
+            "message": {"text": f"{finding.reason}. Fix: {finding.fix}"},
+            "locations": [location],
+            "partialFingerprints": {"flowregFindingId": finding.id},
+            "properties": {"regime": finding.regime, "reference": finding.reference,
+                           "evidence": finding.evidence.model_dump(mode="json")},
+        }
+        if finding.acknowledged and finding.acknowledgement is not None:
+            result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                       "justification": finding.acknowledgement.reason}]
+        results.append(result)
+    document = {
+        "$schema": SARIF_SCHEMA, "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "flowreg", "version": _version(), "rules": rules}},
+            "invocations": [{"executionSuccessful": True, "properties": {"asOf": as_of.isoformat()}}],
+            "results": results,
+        }],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,50 @@
+"""A rule of the catalogue (DESIGN section 4) and what every rule is evaluated against."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from registry.checks.finding import Evidence, Finding, Severity, finding_id
+from registry.checks.transfers import FlowAnalysis, TransferAnalyser
+from registry.model import Flow, Registry
+from registry.reference import Reference, Regime
+
+
+@dataclass
+class CheckContext:
+    """The registry, the reference data and the day; analyses are computed once and shared by the rules."""
+
+    registry: Registry
+    reference: Reference
+    as_of: date
+    flows: list[Flow] | None = None  # the flows to judge; None: all of them
+    analyser: TransferAnalyser = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.analyser = TransferAnalyser(self.registry, self.reference, self.as_of)
+
+    @cached_property
+    def analyses(self) -> list[FlowAnalysis]:
+        flows = self.flows if self.flows is not None else list(self.registry.flows)
+        return [self.analyser.analyse(flow) for flow in flows]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str  # what it flags, as in the catalogue
+    severity: Severity
+    reference: str  # the legal reference a lawyer checks the finding against
+    evaluate: Callable[[Rule, CheckContext], Iterable[Finding]]
+    fix: str  # the usual remedy, shown with each finding unless it gives its own
+
+    def finding(self, context: CheckContext, reason: str, *, regime: Regime | None = None, fix: str | None = None,
+                **evidence: list[str]) -> Finding:
+        proof = Evidence(as_of=context.as_of, **{key: list(value) for key, value in evidence.items()})
+        regime_id = regime.value if regime else None
+        return Finding(id=finding_id(self.id, regime_id, proof), rule=self.id, severity=self.severity,
+                       regime=regime_id, reference=self.reference, reason=reason, fix=fix or self.fix,
+                       evidence=proof)

@@ -1,0 +1,36 @@
+"""tia-missing: a transfer on SCCs, BCRs or an IDTA to a non-adequate country without a TIA."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from registry.checks.finding import Finding, Severity
+from registry.checks.rule import CheckContext, Rule
+from registry.reference import REGIME_NAMES
+
+
+def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
+    for analysis in context.analyses:
+        flow = analysis.flow
+        if flow.tia:
+            continue
+        for verdict in analysis.transfer_verdicts:
+            exposed = sorted(d.country for d in verdict.destinations if not d.adequate)
+            relied = sorted(s.safeguard.id for s in verdict.valid_tools if s.tool and s.tool.needs_tia)
+            if not exposed or not relied:
+                continue
+            measures = " (supplementary measures are listed, but nothing records the assessment behind them)" \
+                if flow.supplementary_measures else ""
+            yield rule.finding(
+                context, f"{flow.id} relies on {', '.join(relied)} for {', '.join(exposed)} under "
+                f"{REGIME_NAMES[verdict.regime]} with no transfer impact assessment{measures}",
+                regime=verdict.regime, flows=[flow.id], safeguards=relied, countries=exposed)
+
+
+RULE = Rule(
+    id="tia-missing", severity=Severity.MEDIUM,
+    title="SCC/BCR transfer to a non-adequate country with no transfer impact assessment",
+    reference="EDPB Recommendations 01/2020 (steps 3-4); SCC 2021 Clause 14",
+    fix="Carry out and file a transfer impact assessment, adopt the supplementary measures it calls for, and "
+        "record its reference in the flow's tia.",
+    evaluate=evaluate)

@@ -1,0 +1,216 @@
+"""Which regimes judge a flow, whether it is a transfer for each, and what makes it lawful (or not) that day.
+
+Shared by the transfer rules, the onward-transfer search and the transfer register export, so that all of
+them agree on what a transfer is (DESIGN section 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from functools import cached_property
+
+from registry.model import AnyEntity, Flow, GroupCompany, Registry, Safeguard, SafeguardKind
+from registry.reference import Adequacy, Reference, Regime, Tool
+
+
+class Defect(StrEnum):
+    """Why a safeguard does not count for a regime on a day."""
+
+    NOT_A_TOOL = "not_a_tool"  # this kind of safeguard is no transfer tool under the regime
+    NOT_YET = "not_yet"  # before its own effective date, or before the tool existed
+    EXPIRED = "expired"  # past its own end, or the tool was invalidated
+    CLOSED = "closed"  # signed after the tool closed to new contracts
+    ALONE = "alone"  # needs a companion safeguard that is missing (UK Addendum without SCCs)
+    OUTSIDE_GROUP = "outside_group"  # BCRs with a party they do not bind
+    SYSTEMATIC = "systematic"  # a derogation carrying a systematic flow
+    NO_COUNTERPART = "no_counterpart"  # a derogation letter the regime does not have
+
+
+@dataclass(frozen=True)
+class SafeguardStatus:
+    """One safeguard of a flow, as one regime sees it on one day."""
+
+    safeguard: Safeguard
+    tool: Tool | None  # None: this kind of safeguard is no transfer tool for the regime
+    defect: Defect | None
+    problem: str | None  # why it does not count, in plain words
+
+    @property
+    def valid(self) -> bool:
+        return self.defect is None
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One country a flow's data goes to that lies outside a regime's territory."""
+
+    country: str
+    adequacy: Adequacy | None  # decision in force on the day, in scope or not
+    adequacy_in_scope: bool
+    historic_adequacy: Adequacy | None  # a decision that has ended (Privacy Shield), if any
+
+    @property
+    def adequate(self) -> bool:
+        return self.adequacy is not None and self.adequacy_in_scope
+
+
+@dataclass(frozen=True)
+class RegimeVerdict:
+    regime: Regime
+    destinations: tuple[Destination, ...]  # receiver countries outside the regime's territory
+    safeguards: tuple[SafeguardStatus, ...]
+
+    @property
+    def is_transfer(self) -> bool:
+        return bool(self.destinations)
+
+    @cached_property
+    def valid_tools(self) -> tuple[SafeguardStatus, ...]:
+        return tuple(s for s in self.safeguards if s.tool is not None and s.valid)
+
+    @property
+    def unprotected(self) -> tuple[Destination, ...]:
+        """Destinations neither adequate for this receiver nor covered by a valid tool."""
+        if self.valid_tools:
+            return ()
+        return tuple(d for d in self.destinations if not d.adequate)
+
+    @property
+    def ok(self) -> bool:
+        return not self.unprotected
+
+
+@dataclass(frozen=True)
+class FlowAnalysis:
+    flow: Flow
+    sender: AnyEntity
+    receiver: AnyEntity
+    sender_countries: tuple[str, ...]
+    receiver_countries: tuple[str, ...]
+    judging: frozenset[Regime]  # the sender's regime(s) and those of the data subjects' regions
+    verdicts: dict[Regime, RegimeVerdict]  # for every judging regime
+
+    @property
+    def is_cross_border(self) -> bool:
+        return any(country not in self.sender_countries for country in self.receiver_countries)
+
+    @property
+    def destination_countries(self) -> tuple[str, ...]:
+        return tuple(c for c in self.receiver_countries if c not in self.sender_countries)
+
+    @property
+    def transfer_verdicts(self) -> list[RegimeVerdict]:
+        return [v for v in self.verdicts.values() if v.is_transfer]
+
+
+def _bound_by_bcr(entity: AnyEntity) -> bool:
+    return isinstance(entity, GroupCompany) and entity.bcr_bound
+
+
+class TransferAnalyser:
+    """Judges flows against the reference data as of one day; results are cached per (flow, regime)."""
+
+    def __init__(self, registry: Registry, reference: Reference, as_of: date) -> None:
+        self.registry, self.reference, self.as_of = registry, reference, as_of
+        self._verdicts: dict[tuple[str, Regime], RegimeVerdict] = {}
+        self._analyses: dict[str, FlowAnalysis] = {}
+
+    def judging_regimes(self, flow: Flow) -> frozenset[Regime]:
+        sender = self.registry.entities[flow.sender]
+        regimes = {r for c in sender.where_processed if (r := self.reference.home_regime(c))}
+        for group_id in flow.subjects:
+            for region in self.registry.subject_groups_by_id[group_id].regions:
+                regimes |= self.reference.regimes_for_region(region)
+        return frozenset(regimes)
+
+    def analyse(self, flow: Flow) -> FlowAnalysis:
+        found = self._analyses.get(flow.id)
+        if found is None:
+            sender, receiver = self.registry.entities[flow.sender], self.registry.entities[flow.receiver]
+            judging = self.judging_regimes(flow)
+            found = FlowAnalysis(
+                flow=flow, sender=sender, receiver=receiver, sender_countries=tuple(sender.where_processed),
+                receiver_countries=tuple(receiver.where_processed), judging=judging,
+                verdicts={regime: self.verdict(flow, regime) for regime in sorted(judging)})
+            self._analyses[flow.id] = found
+        return found
+
+    def verdict(self, flow: Flow, regime: Regime) -> RegimeVerdict:
+        """How `regime` judges `flow`, whether or not the regime would judge it directly (onward chains)."""
+        cached = self._verdicts.get((flow.id, regime))
+        if cached is None:
+            cached = self._judge(flow, regime)
+            self._verdicts[(flow.id, regime)] = cached
+        return cached
+
+    def _judge(self, flow: Flow, regime: Regime) -> RegimeVerdict:
+        sender, receiver = self.registry.entities[flow.sender], self.registry.entities[flow.receiver]
+        territory = self.reference.territory(regime)
+        sender_countries = set(sender.where_processed)
+        destinations: list[Destination] = []
+        for country in receiver.where_processed:
+            if country in territory or country in sender_countries:
+                continue
+            adequacy = self.reference.adequacy(regime, country, self.as_of)
+            ended = [a for a in self.reference.adequacy_history(regime, country)
+                     if a.ends is not None and a.ends <= self.as_of]
+            destinations.append(Destination(
+                country=country, adequacy=adequacy, adequacy_in_scope=bool(adequacy and adequacy.covers(receiver)),
+                historic_adequacy=ended[-1] if ended else None))
+        statuses = tuple(self._status(flow, regime, s, sender, receiver) for s in self._safeguards(flow))
+        return RegimeVerdict(regime=regime, destinations=tuple(destinations), safeguards=statuses)
+
+    def _safeguards(self, flow: Flow) -> list[Safeguard]:
+        return [self.registry.safeguards_by_id[s] for s in flow.safeguards]
+
+    def _status(self, flow: Flow, regime: Regime, safeguard: Safeguard, sender: AnyEntity,
+                receiver: AnyEntity) -> SafeguardStatus:
+        tool = self.reference.tool(regime, safeguard.kind.value)
+        if tool is None:
+            return SafeguardStatus(safeguard, None, Defect.NOT_A_TOOL,
+                                   f"{safeguard.kind.value} is no transfer tool under {regime.value}")
+        on = self.as_of
+
+        def status(defect: Defect | None, problem: str | None = None) -> SafeguardStatus:
+            return SafeguardStatus(safeguard, tool, defect, problem)
+
+        if safeguard.effective and on < safeguard.effective:
+            return status(Defect.NOT_YET, f"takes effect on {safeguard.effective}")
+        if tool.in_force and on < tool.in_force:
+            return status(Defect.NOT_YET, f"{tool.name} applies from {tool.in_force}")
+        if safeguard.expires and on > safeguard.expires:
+            return status(Defect.EXPIRED, f"expired on {safeguard.expires}")
+        if tool.valid_until and on >= tool.valid_until:
+            return status(Defect.EXPIRED, f"{tool.name} ceased to be valid on {tool.valid_until}")
+        if tool.new_contracts_until and safeguard.effective and safeguard.effective >= tool.new_contracts_until:
+            return status(Defect.CLOSED, f"signed {safeguard.effective}, after {tool.name} closed to new contracts "
+                          f"({tool.new_contracts_until})")
+        if tool.requires and not any(
+            other.kind.value == tool.requires and (other.effective is None or other.effective <= on)
+            and (other.expires is None or on <= other.expires)
+            for other in self._safeguards(flow)
+        ):
+            return status(Defect.ALONE, f"needs a valid {tool.requires} safeguard beside it")
+        if tool.intra_group_only and not (_bound_by_bcr(sender) and _bound_by_bcr(receiver)):
+            outsider = receiver if not _bound_by_bcr(receiver) else sender
+            return status(Defect.OUTSIDE_GROUP, f"{outsider.id} is not a group company bound by the BCRs")
+        if tool.occasional_only and flow.frequency.value != "occasional":
+            return status(Defect.SYSTEMATIC, "a derogation cannot carry a systematic flow")
+        if safeguard.kind is SafeguardKind.DEROGATION_49 and safeguard.letter and (
+            self.reference.derogation(regime, safeguard.letter) is None
+        ):
+            return status(Defect.NO_COUNTERPART,
+                          f"Art. 49(1)({safeguard.letter}) has no counterpart under {regime.value}")
+        return status(None)
+
+    def analyse_all(self, flows: Iterable[Flow]) -> list[FlowAnalysis]:
+        return [self.analyse(flow) for flow in flows]
+
+
+def analyse_flows(registry: Registry, reference: Reference, as_of: date) -> list[FlowAnalysis]:
+    """Every flow of the registry, judged as of `as_of`, in id order."""
+    return TransferAnalyser(registry, reference, as_of).analyse_all(registry.flows_by_id[k] for k in
+                                                                    sorted(registry.flows_by_id))

@@ -1,0 +1,97 @@
+"""`flowreg check` and `flowreg ack` as CI and a DPO use them: exit codes, the JSON shape, SARIF, acknowledgements."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from graph.sqlite import SQLiteStore
+from registry.cli import app
+
+runner = CliRunner()
+SEED = Path(__file__).resolve().parents[2] / "seed" / "registry.yaml"
+
+
+def flowreg(store: Path, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), env={"FLOWREG_STORE": str(store), "FLOWREG_ACTOR": "dpo-anna"})
+
+
+def seeded(tmp_path: Path) -> Path:
+    store = tmp_path / "s.sqlite"
+    assert flowreg(store, "seed").exit_code == 0
+    return store
+
+
+def test_exit_codes_follow_the_fail_on_threshold(tmp_path: Path) -> None:
+    store = seeded(tmp_path)
+    assert flowreg(store, "check", "--as-of", "2026-11-24").exit_code == 1  # high findings
+    assert flowreg(store, "check", "--as-of", "2026-11-24", "--fail-on", "low").exit_code == 1
+    empty = tmp_path / "empty.sqlite"
+    assert flowreg(empty, "init").exit_code == 0
+    result = flowreg(empty, "check", "--fail-on", "low")
+    assert result.exit_code == 0 and "no findings" in result.output
+
+
+def test_bad_input_exits_2_and_names_the_option(tmp_path: Path) -> None:
+    result = flowreg(seeded(tmp_path), "check", "--as-of", "24/11/2026")
+    assert result.exit_code == 2 and "--as-of" in result.output
+
+
+def test_json_has_the_documented_stable_shape(tmp_path: Path) -> None:
+    result = flowreg(seeded(tmp_path), "check", "--as-of", "2026-11-24", "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["as_of"] == "2026-11-24" and len(document["findings"]) == 24
+    for finding in document["findings"]:
+        assert {"id", "rule", "severity", "regime", "reference", "reason", "evidence", "acknowledged"} <= set(finding)
+        assert {"flows", "path", "safeguards", "countries", "categories"} <= set(finding["evidence"])
+    onward = next(f for f in document["findings"] if f["rule"] == "onward-transfer-gap")
+    assert onward["evidence"]["path"][0] == "rakuten-group-inc" and onward["evidence"]["path"][-1] == "cloud-ops-in"
+
+
+def test_sarif_is_2_1_0_and_points_at_the_manifest_lines(tmp_path: Path) -> None:
+    result = flowreg(seeded(tmp_path), "check", "--as-of", "2026-11-24", "--format", "sarif",
+                     "--manifest", str(SEED))
+    sarif = json.loads(result.stdout)
+    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
+    [run] = sarif["runs"]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert len(rule_ids) == 12
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    for result_ in run["results"]:
+        assert rule_ids[result_["ruleIndex"]] == result_["ruleId"]
+        assert result_["level"] in ("error", "warning", "note") and result_["message"]["text"]
+        location = result_["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == str(SEED)
+        anchor = result_["locations"][0]["logicalLocations"][0]["name"]
+        assert anchor in lines[location["region"]["startLine"] - 1]
+
+
+def test_ack_marks_the_finding_keeps_it_listed_and_logs_who(tmp_path: Path) -> None:
+    store = seeded(tmp_path)
+    before = json.loads(flowreg(store, "check", "--as-of", "2026-11-24", "--format", "json").stdout)["findings"]
+    appi = next(f for f in before if f["rule"] == "transfer-without-safeguard" and "f14-hq-authority" in
+                f["evidence"]["flows"])
+    acked = flowreg(store, "ack", appi["id"], "--reason", "Art. 27(1)(ii) applies; documented in DPO memo 12",
+                    "--until", "2027-06-30", "--as-of", "2026-11-24")
+    assert acked.exit_code == 0, acked.output
+    after = json.loads(flowreg(store, "check", "--as-of", "2026-11-24", "--format", "json").stdout)["findings"]
+    assert len(after) == len(before)
+    marked = next(f for f in after if f["id"] == appi["id"])
+    assert marked["acknowledged"] is True and marked["acknowledgement"]["actor"] == "dpo-anna"
+    assert "[acknowledged]" in flowreg(store, "check", "--as-of", "2026-11-24").output
+    lapsed = json.loads(flowreg(store, "check", "--as-of", "2027-07-01", "--format", "json").stdout)["findings"]
+    assert next(f for f in lapsed if f["id"] == appi["id"])["acknowledged"] is False
+    handle = SQLiteStore(store)
+    [change] = [c for c in handle.changes() if c.label == "Acknowledgement"]
+    handle.close()
+    assert change.actor == "dpo-anna" and change.key == appi["id"] and change.operation == "create"
+
+
+def test_ack_of_an_unknown_finding_or_without_reason_is_refused(tmp_path: Path) -> None:
+    store = seeded(tmp_path)
+    unknown = flowreg(store, "ack", "excess-disclosure:000000000000", "--reason", "x")
+    assert unknown.exit_code == 2 and "no finding" in unknown.output
+    blank = flowreg(store, "ack", "excess-disclosure:000000000000", "--reason", "  ")
+    assert blank.exit_code == 2

@@ -1,0 +1,197 @@
+"""Each rule of the catalogue: a registry where it must fire, and a near-identical one where it must not."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from registry.checks import RULES
+from tests.checks.builders import AS_OF, findings, flagged, processor, registry, scc
+
+
+def test_every_rule_of_the_catalogue_is_registered_with_its_reference() -> None:
+    assert [r.id for r in RULES] == [
+        "transfer-without-safeguard", "safeguard-expired", "adequacy-out-of-scope", "bcr-outside-group",
+        "excess-disclosure", "onward-transfer-gap", "derogation-misused", "tia-missing", "unencrypted-transfer",
+        "processor-without-dpa", "undeclared-flow", "retention-exceeded"]
+    assert all(r.reference and r.fix and r.title for r in RULES)
+
+
+def test_transfer_without_safeguard_fires_for_a_bare_transfer_to_india() -> None:
+    reg = registry(processors=[processor("p", "IN")], flows=[{"id": "f", "from": "hq", "to": "p"}])
+    assert flagged(reg, "transfer-without-safeguard") == {("gdpr", ("f",))}
+    [finding] = findings(reg, rule="transfer-without-safeguard")
+    assert finding.severity == "high" and finding.evidence.countries == ["IN"]
+    assert "GDPR Art. 44" in finding.reference and finding.evidence.as_of == AS_OF
+
+
+def test_transfer_without_safeguard_is_silent_with_sccs_or_to_an_adequate_country() -> None:
+    with_scc = registry(processors=[processor("p", "IN")], safeguards=[scc("s")],
+                        flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["s"], "tia": "tia.pdf"}])
+    adequate = registry(processors=[processor("p", "JP")], flows=[{"id": "f", "from": "hq", "to": "p"}])
+    inside = registry(processors=[processor("p", "NO")], flows=[{"id": "f", "from": "hq", "to": "p"}])
+    for reg in (with_scc, adequate, inside):
+        assert findings(reg) == []
+
+
+def test_safeguard_expired_fires_for_a_contract_past_its_end_and_not_before() -> None:
+    reg = registry(processors=[processor("p", "IN")], safeguards=[scc("s", expires="2026-06-30")],
+                   flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["s"], "tia": "t"}])
+    assert flagged(reg, "safeguard-expired", date(2026, 7, 1)) == {("gdpr", ("f",))}
+    assert flagged(reg, "safeguard-expired", date(2026, 6, 30)) == set()
+
+
+def test_adequacy_out_of_scope_fires_for_a_us_recipient_without_dpf() -> None:
+    reg = registry(processors=[processor("p", "US")], flows=[{"id": "f", "from": "hq", "to": "p"}])
+    assert flagged(reg, "adequacy-out-of-scope") == {("gdpr", ("f",))}
+    assert flagged(reg, "transfer-without-safeguard") == set()  # the specific rule reports it
+    certified = registry(processors=[processor("p", "US", dpf_certified=True)],
+                         flows=[{"id": "f", "from": "hq", "to": "p"}])
+    assert findings(certified) == []
+
+
+def test_adequacy_out_of_scope_fires_for_a_canadian_public_body() -> None:
+    reg = registry(recipients=[{"id": "r", "name": "R", "country": "CA", "kind": "regulator", "sector": "public",
+                                "source": "policy 4-2"}],
+                   flows=[{"id": "f", "from": "hq", "to": "r", "frequency": "occasional"}])
+    assert flagged(reg, "adequacy-out-of-scope") == {("gdpr", ("f",))}
+
+
+def test_bcr_outside_group_fires_for_a_third_party_and_not_for_a_bound_member() -> None:
+    bcr = {"id": "bcr", "kind": "bcr", "effective": "2020-01-01"}
+    third = registry(processors=[processor("p", "IN")], safeguards=[bcr],
+                     flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["bcr"], "tia": "t"}])
+    assert flagged(third, "bcr-outside-group") == {("gdpr", ("f",))}
+    assert flagged(third, "transfer-without-safeguard") == {("gdpr", ("f",))}
+    member = registry(companies=[{"id": "hq", "name": "HQ", "country": "DE", "region": "EMEA", "bcr_bound": True},
+                                 {"id": "in", "name": "IN", "country": "IN", "region": "APAC", "bcr_bound": True}],
+                      safeguards=[bcr],
+                      flows=[{"id": "f", "from": "hq", "to": "in", "safeguards": ["bcr"], "tia": "t"}])
+    assert findings(member) == []
+
+
+def test_excess_disclosure_lists_the_categories_the_purpose_does_not_need() -> None:
+    reg = registry(processors=[processor("p", "DE")],
+                   flows=[{"id": "f", "from": "hq", "to": "p",
+                           "categories": ["user.contact.email", "user.advertising.ad_id"]}])
+    [finding] = findings(reg, rule="excess-disclosure")
+    assert finding.evidence.categories == ["user.advertising.ad_id"] and finding.evidence.purposes == ["campaign"]
+    lean = registry(processors=[processor("p", "DE")],
+                    flows=[{"id": "f", "from": "hq", "to": "p", "categories": ["user.contact.email",
+                                                                                 "user.contact.phone"]}])
+    assert findings(lean) == []  # the parent key user.contact covers both
+
+
+def test_derogation_misused_fires_for_a_systematic_flow_only() -> None:
+    derogation = {"id": "d", "kind": "derogation_49", "letter": "b"}
+    systematic = registry(processors=[processor("p", "IN")], safeguards=[derogation],
+                          flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["d"]}])
+    assert flagged(systematic, "derogation-misused") == {("gdpr", ("f",))}
+    assert flagged(systematic, "transfer-without-safeguard") == {("gdpr", ("f",))}
+    occasional = registry(processors=[processor("p", "IN")], safeguards=[derogation],
+                          flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["d"], "frequency": "occasional"}])
+    assert findings(occasional) == []
+
+
+def test_tia_missing_fires_for_sccs_to_a_non_adequate_country_without_a_tia() -> None:
+    reg = registry(processors=[processor("p", "IN")], safeguards=[scc("s")],
+                   flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["s"]}])
+    [finding] = findings(reg, rule="tia-missing")
+    assert finding.regime == "gdpr" and finding.evidence.safeguards == ["s"] and finding.evidence.countries == ["IN"]
+    to_adequate = registry(processors=[processor("p", "JP")], safeguards=[scc("s")],
+                           flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["s"]}])
+    assert findings(to_adequate) == []
+
+
+def test_unencrypted_transfer_fires_only_across_borders_and_only_when_promised() -> None:
+    flows = [{"id": "f", "from": "hq", "to": "p", "encrypted_in_transit": False}]
+    abroad = registry(processors=[processor("p", "JP")], flows=flows)
+    assert flagged(abroad, "unencrypted-transfer") == {(None, ("f",))}
+    assert findings(registry(processors=[processor("p", "DE")], flows=flows)) == []
+    assert findings(registry(processors=[processor("p", "JP")], flows=flows, promises_encryption=False)) == []
+
+
+def test_processor_without_dpa_fires_until_the_contract_is_signed() -> None:
+    reg = registry(processors=[processor("p", "DE", dpa_signed="2026-12-01")],
+                   flows=[{"id": "f", "from": "hq", "to": "p"}])
+    assert flagged(reg, "processor-without-dpa", date(2026, 11, 30)) == {(None, ("f",))}
+    assert flagged(reg, "processor-without-dpa", date(2026, 12, 1)) == set()
+    unsigned = registry(processors=[processor("p", "DE", dpa_signed=None)],
+                        flows=[{"id": "f", "from": "hq", "to": "p"}])
+    assert "no signed DPA" in findings(unsigned, rule="processor-without-dpa")[0].reason
+
+
+def test_undeclared_flow_fires_for_a_flow_recipient_or_purpose_without_a_policy_section() -> None:
+    reg = registry(processors=[processor("p", "DE")], flows=[{"id": "f", "from": "hq", "to": "p", "source": None}],
+                   recipients=[{"id": "r", "name": "R", "country": "DE", "kind": "auditor"}],
+                   purposes=[{"id": "campaign", "name": "C", "legal_basis": "contract",
+                              "necessary_categories": ["user.contact"]}])
+    found = findings(reg, rule="undeclared-flow")
+    assert {(tuple(f.evidence.flows), tuple(f.evidence.entities), tuple(f.evidence.purposes)) for f in found} == {
+        (("f",), ("hq", "p"), ("campaign",)), ((), ("r",), ()), ((), (), ("campaign",))}
+    assert all(f.severity == "low" for f in found)
+    declared = registry(processors=[processor("p", "DE")], flows=[{"id": "f", "from": "hq", "to": "p"}])
+    assert findings(declared) == []
+
+
+def test_retention_exceeded_compares_durations_and_ignores_text_rules() -> None:
+    longer = registry(processors=[processor("p", "DE")],
+                      flows=[{"id": "f", "from": "hq", "to": "p", "retention": "P5Y"}])
+    assert flagged(longer, "retention-exceeded") == {(None, ("f",))}
+    for retention in ("P3Y", "P12M", "until the Cookie Policy says otherwise"):
+        same = registry(processors=[processor("p", "DE")],
+                        flows=[{"id": "f", "from": "hq", "to": "p", "retention": retention}])
+        assert findings(same) == [], retention
+
+
+def test_appi_needs_consent_or_an_equivalent_system_for_a_country_the_ppc_does_not_recognise() -> None:
+    companies = [{"id": "hq", "name": "HQ", "country": "JP", "region": "APAC"}]
+    subjects = [{"id": "jp", "name": "JP users", "regions": ["JP"]}]
+    bare = registry(companies=companies, subjects=subjects, processors=[processor("p", "US", dpf_certified=True)],
+                    flows=[{"id": "f", "from": "hq", "to": "p", "subjects": ["jp"]}])
+    assert flagged(bare, "transfer-without-safeguard") == {("jp_appi", ("f",))}  # DPF is no APPI tool
+    consent = {"id": "c", "kind": "appi_consent", "effective": "2024-01-01"}
+    ok = registry(companies=companies, subjects=subjects, processors=[processor("p", "US")], safeguards=[consent],
+                  flows=[{"id": "f", "from": "hq", "to": "p", "subjects": ["jp"], "safeguards": ["c"]}])
+    assert findings(ok) == []
+    to_eea = registry(companies=companies, subjects=subjects, processors=[processor("p", "FR")],
+                      flows=[{"id": "f", "from": "hq", "to": "p", "subjects": ["jp"]}])
+    assert findings(to_eea) == []
+
+
+def test_eea_subjects_make_a_japan_to_us_flow_a_gdpr_transfer_as_well() -> None:
+    reg = registry(companies=[{"id": "hq", "name": "HQ", "country": "JP", "region": "APAC"}],
+                   processors=[processor("p", "IN")], flows=[{"id": "f", "from": "hq", "to": "p"}])
+    assert flagged(reg, "transfer-without-safeguard") == {("gdpr", ("f",)), ("jp_appi", ("f",))}
+
+
+def test_uk_addendum_counts_only_beside_the_eu_sccs() -> None:
+    subjects = [{"id": "gb", "name": "UK users", "regions": ["GB"]}]
+    companies = [{"id": "hq", "name": "HQ", "country": "GB", "region": "EMEA"}]
+    addendum = {"id": "a", "kind": "uk_addendum", "effective": "2024-01-01"}
+    alone = registry(companies=companies, subjects=subjects, processors=[processor("p", "IN")], safeguards=[addendum],
+                     flows=[{"id": "f", "from": "hq", "to": "p", "subjects": ["gb"], "safeguards": ["a"], "tia": "t"}])
+    assert flagged(alone, "transfer-without-safeguard") == {("uk_gdpr", ("f",))}
+    paired = registry(companies=companies, subjects=subjects, processors=[processor("p", "IN")],
+                      safeguards=[addendum, scc("s")],
+                      flows=[{"id": "f", "from": "hq", "to": "p", "subjects": ["gb"], "safeguards": ["a", "s"],
+                              "tia": "t"}])
+    assert findings(paired) == []
+
+
+def test_a_processor_that_also_processes_elsewhere_is_judged_for_every_country() -> None:
+    reg = registry(processors=[processor("p", "FR", processing_countries=["FR", "IN"])],
+                   flows=[{"id": "f", "from": "hq", "to": "p"}])
+    [finding] = findings(reg, rule="transfer-without-safeguard")
+    assert finding.evidence.countries == ["IN"]
+
+
+def test_findings_are_sorted_deterministic_and_their_ids_do_not_depend_on_the_day() -> None:
+    reg = registry(processors=[processor("p", "IN", dpa_signed=None), processor("q", "US")],
+                   flows=[{"id": "f", "from": "hq", "to": "p", "categories": ["user.advertising.ad_id"]},
+                          {"id": "g", "from": "hq", "to": "q", "encrypted_in_transit": False}])
+    first, again = findings(reg), findings(reg)
+    assert first == again and len(first) >= 5
+    ranks = [f.severity.rank for f in first]
+    assert ranks == sorted(ranks, reverse=True)
+    assert {f.id for f in findings(reg, date(2026, 11, 25))} == {f.id for f in first}
+    assert len({f.id for f in first}) == len(first)

@@ -1,0 +1,40 @@
+"""The seed's findings as of 2026-11-24 are exactly the ones seed/README.md lists and explains."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from registry.checks import run_checks
+from registry.manifest import load
+from registry.model import Registry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def seed_registry() -> Registry:
+    fragment = load(ROOT / "seed" / "registry.yaml").fragment
+    return Registry.model_validate(fragment.model_dump(by_alias=True))
+
+
+def readme_findings() -> set[tuple[str, str | None, tuple[str, ...]]]:
+    text = (ROOT / "seed" / "README.md").read_text(encoding="utf-8").split("## Findings", 1)[1].split("\n## ")[0]
+    rows = re.findall(r"^\| `([a-z-]+)` \| *(\w*) *\| ([^|]+) \|", text, flags=re.MULTILINE)
+    return {(rule, regime or None, tuple(re.findall(r"`([^`]+)`", flows))) for rule, regime, flows in rows}
+
+
+def test_seed_findings_match_the_table_in_seed_readme() -> None:
+    findings = run_checks(seed_registry(), date(2026, 11, 24))
+    listed = readme_findings()
+    assert len(listed) == 24
+    assert {(f.rule, f.regime, tuple(f.evidence.flows)) for f in findings} == listed
+
+
+def test_every_deliberate_gap_of_the_seed_is_found() -> None:
+    flagged = {flow for f in run_checks(seed_registry(), date(2026, 11, 24)) for flow in f.evidence.flows}
+    for gap in ("f12-hq-support-inquiries", "f09-ops-us-ops-in-campaign", "f10-hq-mail-campaign",
+                "f13-hq-adtech-advertising", "f15-hq-fraud"):
+        assert gap in flagged
+    for clean in ("f01-hq-lu-campaign", "f02-hq-gb-campaign", "f04-hq-us-advertising", "f16-hq-acquirer"):
+        assert clean not in flagged

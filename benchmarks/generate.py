@@ -37,6 +37,7 @@ class Size:
 SIZES = {
     "XS": Size(companies=5, processors=20, flows=200, recipients=3),
     "S": Size(companies=20, processors=200, flows=2_000, recipients=10),
+    "10K": Size(companies=100, processors=1_000, flows=10_000, recipients=25),  # the Neo4j sync acceptance size
     "M": Size(companies=200, processors=2_000, flows=20_000, recipients=50),
     "L": Size(companies=200, processors=5_000, flows=100_000, recipients=100),
 }

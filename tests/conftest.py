@@ -9,6 +9,7 @@ import pytest
 
 from graph.sqlite import SQLiteStore
 from registry.service import Service
+from tests.neo4j_fixture import neo4j_server  # noqa: F401  (session-wide real Neo4j for tests marked neo4j)
 
 EXAMPLE_MANIFEST = """\
 version: 1

@@ -1,0 +1,284 @@
+"""A GraphStore on Neo4j over the official driver: parameterised Cypher, UNWIND batches, constraints.
+
+Each node keeps its whole content as canonical JSON in `_body` (what is read back and compared), and
+its top-level scalar and list properties as ordinary properties, so a DPO can query it in Cypher.
+Labels and relationship types are written into Cypher text, so they are checked against a strict
+identifier pattern first; every value travels as a parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+
+from graph.store import Change, JSONValue, Node, StoreUnavailable, WriteResult
+
+CHANGE_LABEL = "ChangeLogEntry"
+COUNTER_LABEL = "ChangeLogCounter"
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+BATCH_ROWS = 5_000  # rows per UNWIND: large enough to amortise a round trip, small enough for a 512 MiB heap
+
+
+def _identifier(name: str) -> str:
+    if not _IDENTIFIER.match(name) or name in (CHANGE_LABEL, COUNTER_LABEL):
+        raise ValueError(f"{name!r} cannot be a label or relationship type")
+    return f"`{name}`"
+
+
+def _chunks(rows: list[Any], size: int = BATCH_ROWS) -> Iterator[list[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _queryable(properties: dict[str, JSONValue]) -> dict[str, Any]:
+    """The properties Neo4j can hold as such: scalars and lists of one scalar type, no nulls."""
+    kept: dict[str, Any] = {}
+    for name, value in properties.items():
+        if name.startswith("_") or value is None or isinstance(value, dict):
+            continue
+        if isinstance(value, list):
+            kinds = {type(item) for item in value}
+            if len(kinds) > 1 or (kinds and not kinds <= {str, int, float, bool}):
+                continue
+        kept[name] = value
+    return kept
+
+
+class Neo4jStore:
+    """A GraphStore in a Neo4j 5 database."""
+
+    def __init__(self, uri: str, user: str, password: str, database: str | None = None,
+                 labels: Iterable[str] = ()) -> None:
+        self.location = uri if database is None else f"{uri} (database {database})"
+        self._database = database
+        try:
+            self._driver: Driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
+            self._driver.verify_connectivity()
+        except AuthError:
+            raise StoreUnavailable(f"Neo4j at {uri} refused user {user!r}: check NEO4J_USER and NEO4J_PASSWORD") \
+                from None
+        except (ServiceUnavailable, DriverError, Neo4jError, ValueError) as error:
+            raise StoreUnavailable(f"cannot reach Neo4j at {uri}: {type(error).__name__}: {error}") from None
+        self._constrained: set[str] = set()
+        self._ensure_constraints([CHANGE_LABEL, COUNTER_LABEL, *labels])
+
+    @classmethod
+    def from_environment(cls, uri: str, labels: Iterable[str] = ()) -> Neo4jStore:
+        password = os.environ.get("NEO4J_PASSWORD")
+        if not password:
+            raise StoreUnavailable(f"set NEO4J_PASSWORD (and NEO4J_USER if not 'neo4j') to use the Neo4j store {uri}")
+        return cls(uri, os.environ.get("NEO4J_USER", "neo4j"), password, os.environ.get("NEO4J_DATABASE") or None,
+                   labels)
+
+    def _ensure_constraints(self, labels: Iterable[str]) -> None:
+        # Schema changes cannot share a transaction with writes, so they run before, once per label.
+        for label in labels:
+            if label in self._constrained:
+                continue
+            key = "seq" if label == CHANGE_LABEL else "name" if label == COUNTER_LABEL else "_key"
+            name = f"flowreg_{label.lower()}_{key.strip('_')}"
+            self._driver.execute_query(
+                f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:`{label}`) REQUIRE n.{key} IS UNIQUE",
+                database_=self._database,
+            )
+            self._constrained.add(label)
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def write(
+        self,
+        upserts: Iterable[Node],
+        deletes: Iterable[tuple[str, str]] = (),
+        *,
+        actor: str,
+        context: str | None = None,
+    ) -> WriteResult:
+        upserts, deletes = list(upserts), list(deletes)
+        labels = {n.label for n in upserts} | {label for label, _ in deletes}
+        labels |= {e.target_label for n in upserts for e in n.edges}
+        for label in labels:
+            _identifier(label)
+        for edge_type in {e.type for n in upserts for e in n.edges}:
+            _identifier(edge_type)
+        bodies = [(node, node.canonical()) for node in upserts]  # fails before any transaction on bad values
+        self._ensure_constraints(labels)
+        at = datetime.now(UTC)
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(self._write, bodies, deletes, actor, context, at)
+
+    @staticmethod
+    def _write(tx: ManagedTransaction, bodies: list[tuple[Node, str]], deletes: list[tuple[str, str]],
+               actor: str, context: str | None, at: datetime) -> WriteResult:
+        # Taking the counter's write lock first serialises writers: sequence numbers never collide and
+        # no two writers both compare against the same old content.
+        record = tx.run(
+            f"MERGE (c:{COUNTER_LABEL} {{name: 'changes'}}) ON CREATE SET c.seq = 0 "
+            "SET c.locked_at = $at RETURN c.seq AS seq", at=at.isoformat(),
+        ).single()
+        seq = record["seq"] if record else 0
+        existing = Neo4jStore._bodies(tx, [(n.label, n.key) for n, _ in bodies] + deletes)
+        entries: list[dict[str, Any]] = []
+        changes: list[Change] = []
+        unchanged: dict[str, int] = {}
+
+        def log(operation: str, label: str, key: str, before: str | None, after: str | None) -> None:
+            nonlocal seq
+            seq += 1
+            entries.append({"seq": seq, "at": at.isoformat(), "actor": actor, "operation": operation,
+                            "label": label, "key": key, "before": before, "after": after, "context": context})
+            changes.append(Change(seq, at, actor, operation, label, key, json.loads(before) if before else None,
+                                  json.loads(after) if after else None, context))
+
+        changed: list[tuple[Node, str]] = []
+        for node, body in bodies:
+            before = existing.get((node.label, node.key))
+            if before == body:
+                unchanged[node.label] = unchanged.get(node.label, 0) + 1
+                continue
+            changed.append((node, body))
+            existing[(node.label, node.key)] = body
+            log("create" if before is None else "update", node.label, node.key, before, body)
+
+        by_label: dict[str, list[tuple[Node, str]]] = defaultdict(list)
+        for node, body in changed:
+            by_label[node.label].append((node, body))
+        for label, items in by_label.items():
+            for chunk in _chunks(items):
+                tx.run(
+                    f"UNWIND $rows AS row MERGE (n:{_identifier(label)} {{_key: row.key}}) SET n = row.props",
+                    rows=[{"key": node.key, "props": {**_queryable(node.properties), "_key": node.key,
+                                                      "_label": label, "_body": body}}
+                          for node, body in chunk],
+                ).consume()
+                # The node's own relationships are rewritten from its new content below.
+                tx.run(
+                    f"UNWIND $keys AS key MATCH (n:{_identifier(label)} {{_key: key}})-[r]-() "
+                    "WHERE r._owner_label = $label AND r._owner = key DELETE r",
+                    keys=[node.key for node, _ in chunk], label=label,
+                ).consume()
+        Neo4jStore._create_edges(tx, [node for node, _ in changed])
+
+        for label, key in deletes:
+            before = existing.get((label, key))
+            if before is None:
+                continue
+            existing.pop((label, key))
+            log("delete", label, key, before, None)
+        delete_groups: dict[str, list[str]] = defaultdict(list)
+        for entry in entries:
+            if entry["operation"] == "delete":
+                delete_groups[entry["label"]].append(entry["key"])
+        for label, keys in delete_groups.items():
+            for chunk in _chunks(keys):
+                tx.run(f"UNWIND $keys AS key MATCH (n:{_identifier(label)} {{_key: key}}) DETACH DELETE n",
+                       keys=chunk).consume()
+
+        for chunk in _chunks(entries):
+            tx.run(f"UNWIND $entries AS e CREATE (x:{CHANGE_LABEL}) SET x = e", entries=chunk).consume()
+        tx.run(f"MATCH (c:{COUNTER_LABEL} {{name: 'changes'}}) SET c.seq = $seq REMOVE c.locked_at",
+               seq=seq).consume()
+        return WriteResult(changes, unchanged)
+
+    @staticmethod
+    def _bodies(tx: ManagedTransaction, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        by_label: dict[str, list[str]] = defaultdict(list)
+        for label, key in keys:
+            by_label[label].append(key)
+        found: dict[tuple[str, str], str] = {}
+        for label, label_keys in by_label.items():
+            for chunk in _chunks(label_keys):
+                result = tx.run(
+                    f"UNWIND $keys AS key MATCH (n:{_identifier(label)} {{_key: key}}) RETURN n._key AS key, "
+                    "n._body AS body", keys=chunk)
+                found.update({(label, row["key"]): row["body"] for row in result})
+        return found
+
+    @staticmethod
+    def _create_edges(tx: ManagedTransaction, nodes: list[Node]) -> None:
+        groups: dict[tuple[str, str, str, bool], list[dict[str, Any]]] = defaultdict(list)
+        for node in nodes:
+            for position, edge in enumerate(node.edges):
+                groups[(node.label, edge.type, edge.target_label, edge.outgoing)].append(
+                    {"owner": node.key, "target": edge.target_key, "position": position})
+        for (label, edge_type, target_label, outgoing), rows in groups.items():
+            pattern = "(o)-[r:{t}]->(t)" if outgoing else "(t)-[r:{t}]->(o)"
+            for chunk in _chunks(rows):
+                created = tx.run(
+                    f"UNWIND $rows AS row MATCH (o:{_identifier(label)} {{_key: row.owner}}) "
+                    f"MATCH (t:{_identifier(target_label)} {{_key: row.target}}) "
+                    f"CREATE {pattern.format(t=_identifier(edge_type))} "
+                    "SET r._owner = row.owner, r._owner_label = $label, r._position = row.position "
+                    "RETURN count(r) AS created",
+                    rows=chunk, label=label,
+                ).single()
+                if created is None or created["created"] != len(chunk):
+                    # A relationship to a node that is not there would otherwise vanish without a word.
+                    raise ValueError(f"{edge_type} relationships from {label} point at missing {target_label} nodes")
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def _query(self, cypher: str, **parameters: Any) -> list[dict[str, Any]]:
+        records, _, _ = self._driver.execute_query(cypher, parameters, database_=self._database,
+                                                   routing_="r")
+        return [record.data() for record in records]
+
+    def read(self, label: str | None = None) -> Iterator[Node]:
+        if label is None:
+            rows = self._query("MATCH (n) WHERE n._label IS NOT NULL RETURN n._label AS label, n._key AS key, "
+                               "n._body AS body ORDER BY label, key")
+        else:
+            rows = self._query(f"MATCH (n:{_identifier(label)}) RETURN n._label AS label, n._key AS key, "
+                               "n._body AS body ORDER BY key")
+        for row in rows:
+            yield Node.from_body(row["label"], row["key"], json.loads(row["body"]))
+
+    def get(self, label: str, key: str) -> Node | None:
+        rows = self._query(f"MATCH (n:{_identifier(label)} {{_key: $key}}) RETURN n._body AS body", key=key)
+        return Node.from_body(label, key, json.loads(rows[0]["body"])) if rows else None
+
+    def node_keys(self) -> set[tuple[str, str]]:
+        rows = self._query("MATCH (n) WHERE n._label IS NOT NULL RETURN n._label AS label, n._key AS key")
+        return {(row["label"], row["key"]) for row in rows}
+
+    def counts(self) -> dict[str, int]:
+        rows = self._query("MATCH (n) WHERE n._label IS NOT NULL RETURN n._label AS label, count(*) AS n "
+                           "ORDER BY label")
+        return {row["label"]: row["n"] for row in rows}
+
+    def changes(
+        self, *, since: datetime | None = None, label: str | None = None, key: str | None = None
+    ) -> list[Change]:
+        rows = self._query(
+            f"MATCH (e:{CHANGE_LABEL}) WHERE ($since IS NULL OR e.at >= $since) "
+            "AND ($label IS NULL OR e.label = $label) AND ($key IS NULL OR e.key = $key) "
+            "RETURN e ORDER BY e.seq",
+            since=since.astimezone(UTC).isoformat() if since else None, label=label, key=key,
+        )
+        return [
+            Change(e["seq"], datetime.fromisoformat(e["at"]), e["actor"], e["operation"], e["label"], e["key"],
+                   json.loads(e["before"]) if e.get("before") else None,
+                   json.loads(e["after"]) if e.get("after") else None, e.get("context"))
+            for e in (row["e"] for row in rows)
+        ]
+
+    def revision(self) -> int:
+        rows = self._query(f"MATCH (c:{COUNTER_LABEL} {{name: 'changes'}}) RETURN c.seq AS seq")
+        return rows[0]["seq"] if rows else 0
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def drop_everything(self) -> None:
+        """Empty the database (tests and `flowreg neo4j sync --replace` only): data and log alike."""
+        # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
+        with self._driver.session(database=self._database) as session:
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from graph.store import GraphStore, StoreUnavailable
 from graph.stores import is_neo4j, open_store
+from registry import exports
 from registry import manifest as manifests
 from registry.checks.finding import Severity
 from registry.checks.report import render_json, render_sarif, render_text
@@ -35,7 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-export_app = typer.Typer(help="Write the registry out (manifest; legal records come with the exports).",
+export_app = typer.Typer(help="Write the registry out: manifest (a backup), or the legal records as CSV, JSON, XLSX.",
                          no_args_is_help=True)
 app.add_typer(export_app, name="export")
 processor_app = typer.Typer(help="Register processors and sub-processors.", no_args_is_help=True)
@@ -154,6 +155,66 @@ def export_manifest(
     else:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {out}", err=True)
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    XLSX = "xlsx"
+
+
+ExportFormatOption = Annotated[ExportFormat, typer.Option("--format", help="csv (one file per table), json or xlsx.")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="As of this ISO date. Default: today (UTC).")]
+OutOption = Annotated[Path | None, typer.Option(
+    help="A file, or a directory for several CSV files. Default: standard output for one CSV or JSON file; "
+         "flowreg-<table>-<date>.xlsx in the current directory for XLSX.")]
+
+
+def _export(ctx: typer.Context, which: exports.Which, fmt: ExportFormat, as_of: str | None, out: Path | None) -> None:
+    day = parse_day(as_of, "--as-of") or datetime.now(UTC).date()
+    service = session(ctx).service()
+    tables = exports.build_tables(service.registry(), service.check(day), day)
+    files = exports.render(tables, fmt.value, which)
+    if out is None and fmt is not ExportFormat.XLSX:
+        if len(files) > 1:
+            raise InvalidInput([Problem("several CSV files need a directory to go to", field="--out")])
+        sys.stdout.buffer.write(next(iter(files.values())))
+        sys.stdout.buffer.flush()
+        return
+    for path in exports.write(tables, fmt.value, which, out or Path.cwd()):
+        typer.echo(f"wrote {path}", err=True)
+
+
+@export_app.command("ropa")
+@user_errors
+def export_ropa(ctx: typer.Context, fmt: ExportFormatOption = ExportFormat.CSV, as_of: AsOfOption = None,
+                out: OutOption = None) -> None:
+    """The record of processing activities (GDPR Art. 30(1) per controller, 30(2) per processor)."""
+    _export(ctx, "ropa", fmt, as_of, out)
+
+
+@export_app.command("transfers")
+@user_errors
+def export_transfers(ctx: typer.Context, fmt: ExportFormatOption = ExportFormat.CSV, as_of: AsOfOption = None,
+                     out: OutOption = None) -> None:
+    """The transfer register: one row per cross-border flow and regime, with safeguards and status."""
+    _export(ctx, "transfers", fmt, as_of, out)
+
+
+@export_app.command("findings")
+@user_errors
+def export_findings(ctx: typer.Context, fmt: ExportFormatOption = ExportFormat.CSV, as_of: AsOfOption = None,
+                    out: OutOption = None) -> None:
+    """Every finding as of the date, with its evidence and acknowledgement."""
+    _export(ctx, "findings", fmt, as_of, out)
+
+
+@export_app.command("all")
+@user_errors
+def export_all(ctx: typer.Context, fmt: ExportFormatOption = ExportFormat.XLSX, as_of: AsOfOption = None,
+               out: OutOption = None) -> None:
+    """All three tables: one workbook with a cover sheet, one JSON document, or three CSV files (--out DIR)."""
+    _export(ctx, "all", fmt, as_of, out)
 
 
 @app.command()

@@ -1,0 +1,92 @@
+"""Legal exports: the Art. 30 record of processing, the transfer register and the findings, as CSV, JSON or XLSX.
+
+The CLI (`flowreg export ropa|transfers|findings|all`) and the dashboard's Exports page both call:
+
+    tables = build_tables(registry, findings, as_of)         # findings: Service.check(as_of)
+    files = render(tables, "xlsx", "all")                     # {file name: bytes}
+    write(tables, "csv", "all", Path("out/"))                 # the CLI's --out
+
+CSV and JSON carry no generation time, so the same registry and day give the same bytes; the XLSX cover
+sheet records when it was generated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Literal
+
+from registry.checks.finding import Finding
+from registry.checks.transfers import analyse_flows
+from registry.exports.cells import neutralise
+from registry.exports.findings import findings_table
+from registry.exports.ropa import ropa_table
+from registry.exports.table import Cell, Column, ExportTables, Kind, Row, Table
+from registry.exports.to_csv import render_csv
+from registry.exports.to_json import render_json
+from registry.exports.to_xlsx import render_xlsx
+from registry.exports.transfers import transfers_table
+from registry.model import Registry
+from registry.reference import Reference, load_reference
+
+Format = Literal["csv", "json", "xlsx"]
+Which = Literal["ropa", "transfers", "findings", "all"]
+FORMATS: tuple[str, ...] = ("csv", "json", "xlsx")
+TABLES: tuple[str, ...] = ("ropa", "transfers", "findings")
+
+__all__ = ["FORMATS", "TABLES", "Cell", "Column", "ExportTables", "Format", "Kind", "Row", "Table", "Which",
+           "build_tables", "file_names", "neutralise", "render", "write"]
+
+
+def build_tables(registry: Registry, findings: Sequence[Finding], as_of: date,
+                 reference: Reference | None = None) -> ExportTables:
+    """All three tables as of `as_of`; `findings` are that day's (acknowledgements applied: Service.check)."""
+    reference = reference or load_reference()
+    analyses = analyse_flows(registry, reference, as_of)
+    return ExportTables(as_of, registry.organisation, {
+        "ropa": ropa_table(registry, analyses, findings, reference),
+        "transfers": transfers_table(analyses, findings, registry, as_of),
+        "findings": findings_table(findings),
+    })
+
+
+def file_names(tables: ExportTables, fmt: Format, which: Which = "all") -> list[str]:
+    """What `render` names its files: flowreg-<table>-<as-of>.csv per table, one flowreg-<which>-<as-of>.json|xlsx."""
+    day = tables.as_of.isoformat()
+    if fmt == "csv":
+        return [f"flowreg-{table.name}-{day}.csv" for table in tables.select(which)]
+    return [f"flowreg-{which}-{day}.{fmt}"]
+
+
+def render(tables: ExportTables, fmt: Format, which: Which = "all",
+           generated_at: datetime | None = None) -> dict[str, bytes]:
+    """File name -> content. `generated_at` (default now, UTC) appears on the XLSX cover sheet only."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if which != "all" and which not in TABLES:
+        raise ValueError(f"unknown table {which!r}; expected one of {', '.join(TABLES)} or all")
+    chosen = tables.select(which)
+    names = file_names(tables, fmt, which)
+    if fmt == "csv":
+        return {name: render_csv(table) for name, table in zip(names, chosen, strict=True)}
+    if fmt == "json":
+        return {names[0]: render_json(tables, chosen)}
+    return {names[0]: render_xlsx(tables, chosen, generated_at or datetime.now(UTC))}
+
+
+def write(tables: ExportTables, fmt: Format, which: Which, out: Path,
+          generated_at: datetime | None = None) -> list[Path]:
+    """Write the export under `out`: the file itself for one file (unless `out` is a directory), else a
+    directory (created if missing) holding each file under its `file_names` name."""
+    files = render(tables, fmt, which, generated_at)
+    if len(files) == 1 and not out.is_dir():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(next(iter(files.values())))
+        return [out]
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in files.items():
+        (out / name).write_bytes(content)
+        written.append(out / name)
+    return written

@@ -1,0 +1,70 @@
+"""The findings table, and which findings concern a flow (what the other tables mark rows with)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from registry.checks.finding import Finding
+from registry.exports.table import Column, Kind, Row, Table, worst
+from registry.exports.wording import regime_name
+
+COLUMNS = (
+    Column("id", "Finding", width=36),
+    Column("rule", "Rule", width=26),
+    Column("severity", "Severity", width=10),
+    Column("regime", "Regime", width=14),
+    Column("reference", "Reference", width=30),
+    Column("reason", "Reason", width=60),
+    Column("fix", "Suggested fix", width=50),
+    Column("flows", "Flows", Kind.LIST, width=30),
+    Column("path", "Path", Kind.LIST, width=30),
+    Column("safeguards", "Safeguards", Kind.LIST, width=26),
+    Column("countries", "Countries", Kind.LIST, width=12),
+    Column("categories", "Data categories", Kind.LIST, width=30),
+    Column("entities", "Entities", Kind.LIST, width=24),
+    Column("purposes", "Purposes", Kind.LIST, width=18),
+    Column("acknowledged", "Acknowledged", Kind.BOOL, width=13),
+    Column("acknowledgement", "Acknowledgement reason", width=36),
+    Column("acknowledged_until", "Acknowledged until", Kind.DATE, width=14),
+)
+
+
+def findings_table(findings: Sequence[Finding]) -> Table:
+    rows: list[Row] = []
+    for finding in findings:
+        evidence = finding.evidence
+        acknowledgement = finding.acknowledgement
+        rows.append({
+            "id": finding.id, "rule": finding.rule, "severity": finding.severity.value,
+            "regime": regime_name(finding.regime), "reference": finding.reference, "reason": finding.reason,
+            "fix": finding.fix, "flows": list(evidence.flows), "path": list(evidence.path),
+            "safeguards": list(evidence.safeguards), "countries": list(evidence.countries),
+            "categories": list(evidence.categories), "entities": list(evidence.entities),
+            "purposes": list(evidence.purposes), "acknowledged": finding.acknowledged,
+            "acknowledgement": acknowledgement.reason if acknowledgement else None,
+            "acknowledged_until": acknowledgement.until if acknowledgement else None,
+        })
+    return Table("findings", "Findings", COLUMNS, tuple(rows), tuple(worst([f]) for f in findings))
+
+
+class FindingsByFlow:
+    """Findings looked up by the flows in their evidence; a finding with no regime concerns every regime."""
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self._by_flow: dict[str, list[Finding]] = defaultdict(list)
+        for finding in findings:
+            for flow in dict.fromkeys(finding.evidence.flows):
+                self._by_flow[flow].append(finding)
+
+    def of(self, flows: Iterable[str], regime: str | None = None) -> list[Finding]:
+        found: dict[str, Finding] = {}
+        for flow in flows:
+            for finding in self._by_flow.get(flow, []):
+                if regime is None or finding.regime is None or finding.regime == regime:
+                    found.setdefault(finding.id, finding)
+        return sorted(found.values(), key=lambda f: f.sort_key)
+
+
+def rule_ids(findings: Iterable[Finding]) -> list[str]:
+    return sorted({f.rule for f in findings})

@@ -1,0 +1,245 @@
+"""The record of processing activities (GDPR Art. 30), one row per processing activity.
+
+Art. 30(1): one row per (controller, purpose), for every group company acting as controller or joint
+controller, over the flows it sends or receives for that purpose. Art. 30(2): one row per (processor,
+controller served, purpose) over the flows the processor receives; the controller served is found by
+following the flows of that purpose back to a controller (a sub-processor serves the controller its
+parent serves). For service providers outside the group the rows record what the group knows; the
+processor's own record is its own duty.
+
+Column headings follow the ICO's controller documentation template where it has the column; the rest
+are Art. 30 items the template folds into its header block (DPO, representative) or facts the registry
+adds (flows, source, open findings).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from registry.checks.finding import Finding
+from registry.checks.transfers import FlowAnalysis
+from registry.exports import wording
+from registry.exports.findings import FindingsByFlow, rule_ids
+from registry.exports.table import Column, Kind, Row, Table, worst
+from registry.model import (
+    AnyEntity,
+    Flow,
+    GroupCompany,
+    Processor,
+    Recipient,
+    Registry,
+    Role,
+    SafeguardKind,
+    Sensitivity,
+)
+from registry.reference import Reference
+
+CONTROLLER_RECORD = "Art. 30(1) controller"
+PROCESSOR_RECORD = "Art. 30(2) processor"
+
+COLUMNS = (
+    Column("activity", "Activity", width=30),
+    Column("record", "Record", width=20),
+    Column("controller", "Name and contact details of controller", width=34),
+    Column("processor", "Name and contact details of processor", width=34),
+    Column("joint_controllers", "Name and contact details of joint controller (if applicable)", Kind.LIST,
+           width=34),
+    Column("dpo", "Data protection officer", width=20),
+    Column("representative", "Representative", width=20),
+    Column("purpose", "Purpose of processing", width=30),
+    Column("lawful_basis", "Article 6 lawful basis for processing personal data", width=22),
+    Column("individuals", "Categories of individuals", Kind.LIST, width=30),
+    Column("personal_data", "Categories of personal data", Kind.LIST, width=40),
+    Column("special_data", "Special category or criminal offence data", Kind.LIST, width=16),
+    Column("recipients", "Categories of recipients", Kind.LIST, width=40),
+    Column("processor_contracts", "Link to contract with processor", Kind.LIST, width=34),
+    Column("third_countries",
+           "Names of third countries or international organisations that personal data are transferred to "
+           "(if applicable)", Kind.LIST, width=26),
+    Column("transfer_safeguards", "Safeguards for transfers to third countries (documentation)", Kind.LIST,
+           width=50),
+    Column("exceptional_safeguards",
+           "Safeguards for exceptional transfers of personal data to third countries or international "
+           "organisations (if applicable)", Kind.LIST, width=34),
+    Column("retention", "Retention schedule (if possible)", Kind.LIST, width=30),
+    Column("security", "General description of technical and organisational security measures (if possible)",
+           Kind.LIST, width=44),
+    Column("location", "Location of personal data", Kind.LIST, width=22),
+    Column("flows", "Flows", Kind.LIST, width=26),
+    Column("source", "Source", width=16),
+    Column("open_findings", "Open findings", Kind.LIST, width=26),
+)
+
+
+def is_controller(entity: AnyEntity) -> bool:
+    """A group company deciding purposes, or an outside recipient (which decides its own)."""
+    if isinstance(entity, GroupCompany):
+        return entity.role is not Role.PROCESSOR
+    return isinstance(entity, Recipient)
+
+
+def is_processor(entity: AnyEntity) -> bool:
+    return isinstance(entity, Processor) or (isinstance(entity, GroupCompany) and entity.role is Role.PROCESSOR)
+
+
+@dataclass
+class _Context:
+    registry: Registry
+    reference: Reference
+    analyses: dict[str, FlowAnalysis]
+    index: FindingsByFlow
+
+    def controllers_behind(self, entity_id: str, purpose: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        """The controllers on whose behalf `entity_id` holds data for `purpose`, following flows upstream."""
+        if is_controller(self.registry.entities[entity_id]):
+            return {entity_id}
+        if entity_id in seen:
+            return set()
+        found: set[str] = set()
+        for flow in self.registry.flows:
+            if flow.receiver == entity_id and flow.purpose == purpose:
+                found |= self.controllers_behind(flow.sender, purpose, seen | {entity_id})
+        return found
+
+
+def _names(items: Sequence[str]) -> list[str]:
+    return sorted(dict.fromkeys(items))
+
+
+def _group(registry: Registry, group_id: str) -> str:
+    group = registry.subject_groups_by_id[group_id]
+    return f"{group.name} ({', '.join(group.regions)})"
+
+
+def _activity_row(context: _Context, activity: str, record: str, controller: str, processor: str | None,
+                  purpose_id: str, received: list[Flow], sent: list[Flow]) -> tuple[Row, list[Finding]]:
+    registry, reference = context.registry, context.reference
+    organisation = registry.organisation
+    entities = registry.entities
+    purpose = registry.purposes_by_id[purpose_id]
+    holder = processor or controller
+    flows = sorted({f.id: f for f in received + sent}.values(), key=lambda f: f.id)
+
+    joint: list[str] = []
+    if processor is None:
+        for flow in flows:
+            other = entities[flow.receiver if flow.sender == controller else flow.sender]
+            pair = (entities[controller], other)
+            if other.id != controller and isinstance(other, GroupCompany) and is_controller(other) and any(
+                    isinstance(e, GroupCompany) and e.role is Role.JOINT_CONTROLLER for e in pair):
+                joint.append(wording.contact(other, organisation))
+
+    categories = _names([c for f in flows for c in f.categories])
+    by_id = registry.categories_by_id
+    transfers = [f for f in sent if context.analyses[f.id].transfer_verdicts]
+    third = _names([d.country for f in transfers for v in context.analyses[f.id].transfer_verdicts
+                    for d in v.destinations])
+    documented: list[str] = []
+    exceptional: list[str] = []
+    for flow in transfers:
+        receiver = entities[flow.receiver]
+        items = [wording.safeguard(registry.safeguards_by_id[s]) for s in flow.safeguards]
+        adequacy = _names([f"{wording.regime_name(v.regime.value)} adequacy: {d.adequacy.instrument}"
+                           for v in context.analyses[flow.id].transfer_verdicts for d in v.destinations
+                           if d.adequate and d.adequacy is not None])
+        documented.append(f"{flow.id} to {receiver.name} ({', '.join(receiver.where_processed)}): "
+                          + "; ".join(items + adequacy or ["no safeguard recorded"]))
+        exceptional += [f"{flow.id}: {wording.derogation(registry.safeguards_by_id[s], reference)}"
+                        for s in flow.safeguards
+                        if registry.safeguards_by_id[s].kind is SafeguardKind.DEROGATION_49]
+
+    retention = [f"purpose: {wording.retention(purpose.retention)}"] if purpose.retention else []
+    retention += [f"{f.id} ({entities[f.receiver].name}): {wording.retention(f.retention)}"
+                  for f in sent if f.retention and f.retention != purpose.retention]
+
+    security: list[str] = []
+    in_transit = sum(f.encrypted_in_transit is True for f in flows)
+    at_rest = sum(f.encrypted_at_rest is True for f in flows)
+    if flows:
+        security += [f"encrypted in transit: {in_transit} of {len(flows)} flows",
+                     f"encrypted at rest: {at_rest} of {len(flows)} flows"]
+    security += _names([m for f in flows for m in f.supplementary_measures])
+    security += _names([f"transfer impact assessment: {f.tia}" for f in flows if f.tia])
+
+    contracts = []
+    for receiver_id in _names([f.receiver for f in sent] + ([processor] if processor else [])):
+        receiver = entities[receiver_id]
+        if isinstance(receiver, Processor):
+            signed = f"DPA signed {receiver.dpa_signed.isoformat()}" if receiver.dpa_signed else (
+                "no Art. 28 contract recorded")
+            contracts.append(f"{receiver.name}: {signed}")
+        elif is_processor(receiver):
+            contracts.append(f"{receiver.name}: intra-group processing terms (no DPA date in the registry)")
+
+    location = _names([c for f in flows for c in (*entities[f.sender].where_processed,
+                                                  *entities[f.receiver].where_processed)]
+                      or entities[holder].where_processed)
+    related = context.index.of([f.id for f in flows])
+    row: Row = {
+        "activity": activity,
+        "record": record,
+        "controller": wording.contact(entities[controller], organisation) if controller in entities else controller,
+        "processor": wording.contact(entities[processor], organisation) if processor else None,
+        "joint_controllers": _names(joint),
+        "dpo": organisation.dpo if organisation else None,
+        "representative": organisation.representative if organisation else None,
+        "purpose": purpose.name,
+        "lawful_basis": wording.LEGAL_BASES[purpose.legal_basis] if processor is None else None,
+        "individuals": _names([_group(registry, s) for f in flows for s in f.subjects]),
+        "personal_data": [by_id[c].name for c in categories],
+        "special_data": [f"{by_id[c].name} ({by_id[c].sensitivity.value})" for c in categories
+                         if by_id[c].sensitivity is not Sensitivity.STANDARD],
+        "recipients": _names([wording.recipient(entities[f.receiver]) for f in sent]),
+        "processor_contracts": contracts,
+        "third_countries": wording.countries(third),
+        "transfer_safeguards": documented,
+        "exceptional_safeguards": exceptional,
+        "retention": retention or ["not recorded"],
+        "security": security,
+        "location": wording.countries(location),
+        "flows": [f.id for f in flows],
+        "source": purpose.source,
+        "open_findings": rule_ids(f for f in related if not f.acknowledged),
+    }
+    return row, related
+
+
+def ropa_table(registry: Registry, analyses: Sequence[FlowAnalysis], findings: Sequence[Finding],
+               reference: Reference) -> Table:
+    context = _Context(registry, reference, {a.flow.id: a for a in analyses}, FindingsByFlow(findings))
+    rows: list[Row] = []
+    flags = []
+
+    def add(row: Row, related: list[Finding]) -> None:
+        rows.append(row)
+        flags.append(worst([f for f in related if not f.acknowledged]))
+
+    flows = sorted(registry.flows, key=lambda f: f.id)
+    # Ordered by id, never by manifest order: the same registry read from any store exports the same bytes.
+    for company in sorted(registry.group_companies, key=lambda c: c.id):
+        if not is_controller(company):
+            continue
+        purposes: dict[str, tuple[list[Flow], list[Flow]]] = defaultdict(lambda: ([], []))
+        for flow in flows:
+            if flow.receiver == company.id:
+                purposes[flow.purpose][0].append(flow)
+            if flow.sender == company.id:
+                purposes[flow.purpose][1].append(flow)
+        for purpose_id in sorted(purposes):
+            received, sent = purposes[purpose_id]
+            add(*_activity_row(context, f"{company.id}/{purpose_id}", CONTROLLER_RECORD, company.id, None,
+                               purpose_id, received, sent))
+
+    for processor in sorted((e for e in registry.entities.values() if is_processor(e)), key=lambda e: e.id):
+        served: dict[tuple[str, str], list[Flow]] = defaultdict(list)
+        for flow in flows:
+            if flow.receiver == processor.id:
+                for controller in sorted(context.controllers_behind(flow.sender, flow.purpose)) or ["not recorded"]:
+                    served[(controller, flow.purpose)].append(flow)
+        for (controller, purpose_id), received in sorted(served.items()):
+            sent = [f for f in flows if f.sender == processor.id and f.purpose == purpose_id]
+            add(*_activity_row(context, f"{processor.id}/{controller}/{purpose_id}", PROCESSOR_RECORD,
+                               controller, processor.id, purpose_id, received, sent))
+    return Table("ropa", "Record of processing activities (GDPR Art. 30)", COLUMNS, tuple(rows), tuple(flags))

@@ -1,0 +1,100 @@
+"""The transfer register lists exactly the cross-border flows, one row per regime that treats each as a transfer,
+and its status follows the as-of date and the DPO's acknowledgements."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from graph.sqlite import SQLiteStore
+from registry.checks import run_checks
+from registry.exports import ExportTables, build_tables
+from registry.model import Registry
+from registry.reference import REGIME_NAMES, load_reference
+from registry.service import Service
+from tests.exports.conftest import AS_OF, ROOT
+
+
+def cross_border(registry: Registry) -> set[str]:
+    """Flows whose receiver processes data in a country the sender does not process in (DESIGN section 2)."""
+    flows = set()
+    for flow in registry.flows:
+        sender, receiver = registry.entities[flow.sender], registry.entities[flow.receiver]
+        if set(receiver.where_processed) - set(sender.where_processed):
+            flows.add(flow.id)
+    return flows
+
+
+def status_of(tables: ExportTables, flow: str, regime: str) -> str:
+    [row] = [r for r in tables.tables["transfers"].rows if r["flow"] == flow and r["regime"] == regime]
+    return str(row["status"])
+
+
+def test_register_lists_exactly_the_seeds_cross_border_flows(tables: ExportTables, registry: Registry) -> None:
+    listed = {row["flow"] for row in tables.tables["transfers"].rows}
+    assert listed == cross_border(registry)
+    assert registry.flows_by_id.keys() - listed  # the seed has domestic flows, and they stay out
+
+
+def test_one_row_per_regime_that_treats_the_flow_as_a_transfer(tables: ExportTables, registry: Registry) -> None:
+    reference = load_reference()
+    rows = tables.tables["transfers"].rows
+    for flow_id in cross_border(registry):
+        flow = registry.flows_by_id[flow_id]
+        receiver = registry.entities[flow.receiver]
+        regimes = [r["regime"] for r in rows if r["flow"] == flow_id]
+        assert len(regimes) == len(set(regimes))
+        for regime_name in regimes:
+            regime = next(r for r, name in REGIME_NAMES.items() if name == regime_name)
+            # Each listed regime sees the receiver process outside its own territory.
+            assert set(receiver.where_processed) - reference.territory(regime)
+    # Japan to Luxembourg: a transfer under the APPI and the Swiss FADP, not under the GDPR (LU is in the EEA).
+    assert {r["regime"] for r in rows if r["flow"] == "f01-hq-lu-campaign"} == {"Japan APPI", "Swiss FADP"}
+
+
+def test_as_of_before_a_safeguards_effective_date_changes_the_status(registry: Registry) -> None:
+    scc = registry.safeguards_by_id["scc-fraud-m1"]
+    assert scc.effective is not None
+    before, on = scc.effective - timedelta(days=1), scc.effective
+    tables_before = build_tables(registry, run_checks(registry, before), before)
+    tables_on = build_tables(registry, run_checks(registry, on), on)
+    status_before = status_of(tables_before, "f15-hq-fraud", "EU/EEA GDPR").split("; ")
+    status_on = status_of(tables_on, "f15-hq-fraud", "EU/EEA GDPR").split("; ")
+    # Without its SCCs the flow rests on nothing valid (the rules name it: the US adequacy decision does not
+    # cover this uncertified recipient); from the effective date only the missing TIA remains.
+    assert status_before != status_on
+    assert {"adequacy-out-of-scope", "transfer-without-safeguard"} & set(status_before)
+    assert status_on == ["tia-missing"]
+    [row] = [r for r in tables_before.tables["transfers"].rows
+             if r["flow"] == "f15-hq-fraud" and r["regime"] == "EU/EEA GDPR"]
+    assert row["effective"] == scc.effective
+    assert any(f"takes effect on {scc.effective}" in v for v in row["safeguard_validity"])  # type: ignore[union-attr]
+
+
+def test_status_names_the_rules_found_for_the_flow_and_regime(tables: ExportTables) -> None:
+    findings = {(f["rule"], f["regime"], flow) for f in tables.tables["findings"].rows for flow in f["flows"]}  # type: ignore[union-attr]
+    for row in tables.tables["transfers"].rows:
+        expected = sorted({rule for rule, regime, flow in findings
+                           if flow == row["flow"] and regime in (row["regime"], "")})
+        assert row["status"] == ("; ".join(expected) or "ok")
+
+
+def test_acknowledged_findings_are_marked_and_no_longer_highlighted(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "registry.sqlite")
+    try:
+        service = Service(store, actor="dpo")
+        service.import_file(ROOT / "seed" / "registry.yaml")
+        [tia] = [f for f in service.check(AS_OF) if f.rule == "tia-missing" and f.regime == "gdpr"]
+        service.acknowledge(tia.id, "TIA in preparation, memo 7", until=AS_OF + timedelta(days=30), as_of=AS_OF)
+        tables = build_tables(service.registry(), service.check(AS_OF), AS_OF)
+    finally:
+        store.close()
+    transfers = tables.tables["transfers"]
+    [index] = [i for i, r in enumerate(transfers.rows) if r["flow"] == "f15-hq-fraud" and r["regime"] == "EU/EEA GDPR"]
+    assert transfers.rows[index]["status"] == "tia-missing"
+    assert transfers.rows[index]["acknowledged"] == ["tia-missing"]
+    assert transfers.flags[index] is None
+    [finding] = [r for r in tables.tables["findings"].rows if r["id"] == tia.id]
+    assert finding["acknowledged"] is True
+    assert finding["acknowledgement"] == "TIA in preparation, memo 7"
+    assert finding["acknowledged_until"] == AS_OF + timedelta(days=30)

@@ -31,6 +31,9 @@ FILLS = {
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+_LINE_HEIGHT = 12.75  # points per line of the default 11-point font
+_MAX_ROW_HEIGHT = 409  # the most a spreadsheet row can be
 
 
 def _cover(sheet: Worksheet, tables: ExportTables, chosen: Sequence[Table], generated_at: datetime) -> None:
@@ -50,7 +53,7 @@ def _cover(sheet: Worksheet, tables: ExportTables, chosen: Sequence[Table], gene
     for offset, (label, value) in enumerate(facts, start=3):
         sheet.cell(offset, 1, label).font = _BOLD
         cell = sheet.cell(offset, 2, neutralise(value) if isinstance(value, str) else value)
-        cell.alignment = _WRAP
+        cell.alignment = _LEFT
         if isinstance(value, datetime):
             cell.number_format = DATETIME_FORMAT
         elif isinstance(value, date):
@@ -61,8 +64,8 @@ def _cover(sheet: Worksheet, tables: ExportTables, chosen: Sequence[Table], gene
         header.font, header.fill = _BOLD, HEADER_FILL
     for offset, table in enumerate(chosen, start=start + 1):
         sheet.cell(offset, 1, SHEET_TITLES.get(table.name, table.title))
-        sheet.cell(offset, 2, len(table.rows))
-        sheet.cell(offset, 3, table.flagged)
+        sheet.cell(offset, 2, len(table.rows)).alignment = _LEFT
+        sheet.cell(offset, 3, table.flagged).alignment = _LEFT
     legend = start + len(chosen) + 2
     sheet.cell(legend, 1, "Row fill").font = _BOLD
     for offset, severity in enumerate(Severity, start=legend + 1):
@@ -70,6 +73,8 @@ def _cover(sheet: Worksheet, tables: ExportTables, chosen: Sequence[Table], gene
     sheet.column_dimensions["A"].width = 44
     sheet.column_dimensions["B"].width = 70
     sheet.column_dimensions["C"].width = 24
+    _fit_rows(sheet)
+    _print_setup(sheet)
 
 
 def _table_sheet(sheet: Worksheet, table: Table) -> None:
@@ -94,9 +99,33 @@ def _table_sheet(sheet: Worksheet, table: Table) -> None:
         # As wide as the content up to the column's cap (longer text wraps), never narrower than a heading's word.
         heading = max(len(word) for word in column.header.split())
         sheet.column_dimensions[get_column_letter(index)].width = max(min(longest + 2, column.width), heading + 2, 10)
+    _fit_rows(sheet)
     sheet.freeze_panes = "A2"
     last = get_column_letter(len(table.columns))
     sheet.auto_filter.ref = f"A1:{last}{max(len(table.rows) + 1, 1)}"
+    _print_setup(sheet)
+    sheet.print_title_rows = "1:1"
+
+
+def _fit_rows(sheet: Worksheet) -> None:
+    """Row heights for the wrapped text: spreadsheet programs do not grow rows written by a library."""
+    for row in sheet.iter_rows():
+        lines = 1
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value:
+                width = sheet.column_dimensions[cell.column_letter].width or 10
+                chars = max(int(width * 0.85) - 1, 1)  # words wrap before the edge
+                lines = max(lines, sum(-(-len(part) // chars) or 1 for part in cell.value.split("\n")))
+        sheet.row_dimensions[row[0].row].height = min(_LINE_HEIGHT * lines + 3, _MAX_ROW_HEIGHT)
+
+
+def _print_setup(sheet: Worksheet) -> None:
+    """Printed (or saved as PDF) for a file: landscape, every column on the page width."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A3
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def render_xlsx(tables: ExportTables, chosen: Sequence[Table], generated_at: datetime) -> bytes:

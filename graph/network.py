@@ -1,4 +1,4 @@
-"""Projection of keyed edges into a networkx MultiDiGraph, and bounded, cycle-safe path search over it.
+"""Projection of keyed edges into networkx graphs, and bounded, cycle-safe path searches over them.
 
 Domain-agnostic: nodes are ids, edges are (source, target, key, attributes). The rules use it to follow data
 along chains of flows; the dashboard uses it for neighbourhoods.
@@ -6,60 +6,162 @@ along chains of flows; the dashboard uses it for neighbourhoods.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
 
-@dataclass(frozen=True)
-class KeyedEdge:
+class KeyedEdge(NamedTuple):
+    """One edge as (source, target, key, attributes); a plain 4-tuple works wherever one is expected."""
+
     source: Hashable
     target: Hashable
     key: Hashable
     attributes: Mapping[str, Any]
 
 
-def project(edges: Iterable[KeyedEdge], nodes: Mapping[Hashable, Mapping[str, Any]] | None = None) -> nx.MultiDiGraph:
-    graph = nx.MultiDiGraph()
+def project(edges: Iterable[tuple[Hashable, Hashable, Hashable, Mapping[str, Any]]],
+            nodes: Mapping[Hashable, Mapping[str, Any]] | None = None, *, multi: bool = True) -> nx.DiGraph:
+    """A MultiDiGraph (or, with `multi=False`, a DiGraph keeping the last edge per pair) of the edges.
+
+    Edges are added in the order given, and networkx keeps that order when it lists a node's edges: give
+    them sorted for searches whose results must not depend on where the edges came from.
+    """
+    graph: nx.DiGraph = nx.MultiDiGraph() if multi else nx.DiGraph()
     for node, attributes in (nodes or {}).items():
         graph.add_node(node, **attributes)
-    for edge in edges:
-        graph.add_edge(edge.source, edge.target, key=edge.key, **edge.attributes)
+    for source, target, key, attributes in edges:
+        graph.add_edge(source, target, key=key, **attributes)  # on a DiGraph `key` becomes an edge attribute
     return graph
 
 
-def edge(graph: nx.MultiDiGraph, source: Hashable, target: Hashable, key: Hashable) -> KeyedEdge:
-    return KeyedEdge(source, target, key, graph.edges[source, target, key])
+def out_edges(graph: nx.DiGraph, node: Hashable) -> Iterator[KeyedEdge]:
+    if graph.is_multigraph():
+        for source, target, key, attributes in graph.out_edges(node, keys=True, data=True):
+            yield KeyedEdge(source, target, key, attributes)
+    else:
+        for source, target, attributes in graph.out_edges(node, data=True):
+            yield KeyedEdge(source, target, attributes.get("key"), attributes)
 
 
-Continues = Callable[[KeyedEdge, KeyedEdge], bool]
+Continues = Callable[[list[KeyedEdge], KeyedEdge], bool]
 
 
-def upstream_paths(
-    graph: nx.MultiDiGraph, last: KeyedEdge, *, max_edges: int, continues: Continues | None = None
-) -> Iterator[list[KeyedEdge]]:
-    """Every maximal path of at most `max_edges` edges that ends with `last`, oldest edge first.
+def simple_paths(graph: nx.DiGraph, sources: Iterable[Hashable], *, max_edges: int,
+                 continues: Continues | None = None) -> Iterator[list[KeyedEdge]]:
+    """Every path of 1 to `max_edges` edges starting at one of `sources`, no node twice (so cycles end it).
 
-    A path grows backwards through edges into its first node while `continues(earlier, later)` holds (for
-    example: both carry some of the same data). No node appears twice in a path, so cycles end the search.
-    A path is yielded when it cannot grow any further, or has reached `max_edges`; `last` alone counts.
+    A path grows by an edge only while `continues(path so far, next edge)` holds. The number of paths can
+    grow exponentially with `max_edges` in a dense graph: this is for small neighbourhoods and for tests;
+    use `first_arrivals` to search a whole graph.
     """
-    stack: list[tuple[list[KeyedEdge], frozenset[Hashable]]] = [([last], frozenset({last.source, last.target}))]
-    while stack:
-        path, visited = stack.pop()
-        grown = False
-        if len(path) < max_edges:
-            head = path[0]
-            for source, _, key, attributes in graph.in_edges(head.source, keys=True, data=True):
-                earlier = KeyedEdge(source, head.source, key, attributes)
-                if source in visited or (continues and not continues(earlier, head)):
+    for source in dict.fromkeys(sources):
+        if source not in graph:
+            continue
+        stack: list[tuple[list[KeyedEdge], frozenset[Hashable]]] = [([], frozenset({source}))]
+        while stack:
+            path, visited = stack.pop()
+            node = path[-1].target if path else source
+            for edge in reversed(list(out_edges(graph, node))):
+                if edge.target in visited or (continues and not continues(path, edge)):
                     continue
-                grown = True
-                stack.append(([earlier, *path], visited | {source}))
-        if not grown:
-            yield path
+                longer = [*path, edge]
+                yield longer
+                if len(longer) < max_edges:
+                    stack.append((longer, visited | {edge.target}))
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """How a label first reached a node: over `edge`, from the state `previous` (None: a seed edge)."""
+
+    edge: KeyedEdge
+    label: Hashable
+    previous: tuple[Hashable, Hashable] | None
+    edges: int  # length of the chain that first reached the state, seed edge included
+
+
+EdgeIndex = dict[tuple[Hashable, Hashable], list[KeyedEdge]]
+
+
+def index_edges(graph: nx.DiGraph, edge_keys: Callable[[KeyedEdge], Iterable[Hashable]]) -> EdgeIndex:
+    """The graph's edges by (source node, key), each edge under every key `edge_keys` gives it, in graph order."""
+    index: EdgeIndex = {}
+    for edge in edges_of(graph):
+        for key in edge_keys(edge):
+            index.setdefault((edge.source, key), []).append(edge)
+    return index
+
+
+def first_arrivals(
+    index: EdgeIndex,
+    seeds: Iterable[tuple[KeyedEdge, Hashable]],
+    label_keys: Callable[[Hashable], Iterable[Hashable]],
+    *,
+    max_edges: int | None = None,
+) -> dict[tuple[Hashable, Hashable], Arrival]:
+    """Breadth-first search over (node, label) states: where can a labelled item travel from the seed edges?
+
+    A seed (edge, label) puts `label` at the edge's target. An edge carries a label on from its source to its
+    target when one of `label_keys(label)` is among the edge's keys in `index` (see `index_edges`; for exact
+    matching both give the label itself). Each (node, label) state is expanded once and edges are looked up,
+    not scanned, so the search costs about (edges x keys per edge), and cycles end it. Returns, for every
+    state reached, how it was first reached (fewest edges from a seed; ties go to the earlier seed, then to
+    the earlier edge in the graph's order). `chain()` turns a state back into its path.
+    """
+    reached: dict[tuple[Hashable, Hashable], Arrival] = {}
+    queue: deque[tuple[tuple[Hashable, Hashable], int]] = deque()
+    for edge, label in seeds:
+        state = (edge.target, label)
+        if state not in reached:
+            reached[state] = Arrival(KeyedEdge(*edge), label, None, 1)
+            queue.append((state, 1))
+    while queue:
+        (node, label), depth = queue.popleft()
+        if max_edges is not None and depth >= max_edges:
+            continue
+        for key in label_keys(label):
+            for edge in index.get((node, key), ()):
+                state = (edge.target, label)
+                if state not in reached:
+                    reached[state] = Arrival(edge, label, (node, label), depth + 1)
+                    queue.append((state, depth + 1))
+    return reached
+
+
+def edges_of(graph: nx.DiGraph) -> Iterator[KeyedEdge]:
+    """Every edge, in the graph's order (the order they were added)."""
+    if graph.is_multigraph():
+        for source, target, key, attributes in graph.edges(keys=True, data=True):
+            yield KeyedEdge(source, target, key, attributes)
+    else:
+        for source, target, attributes in graph.edges(data=True):
+            yield KeyedEdge(source, target, attributes.get("key"), attributes)
+
+
+def chain(reached: Mapping[tuple[Hashable, Hashable], Arrival], state: tuple[Hashable, Hashable]) -> list[KeyedEdge]:
+    """The edges by which `state` was first reached, first edge first.
+
+    Where the search began at a seed edge whose source had itself been reached with the same label, the chain
+    goes on back through that arrival, so it shows where the item entered the graph, not just the nearest
+    seed. No node appears twice.
+    """
+    edges: list[KeyedEdge] = []
+    nodes = {state[0]}
+    current: tuple[Hashable, Hashable] | None = state
+    while current is not None:
+        arrival = reached[current]
+        if arrival.edge.source in nodes:
+            break  # a seed reached again around a cycle
+        edges.append(arrival.edge)
+        nodes.add(arrival.edge.source)
+        current = arrival.previous
+        if current is None and (arrival.edge.source, arrival.label) in reached:
+            current = (arrival.edge.source, arrival.label)
+    return edges[::-1]
 
 
 def neighbourhood(graph: nx.Graph, centre: Hashable, hops: int, limit: int) -> tuple[set[Hashable], bool]:

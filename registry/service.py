@@ -146,7 +146,7 @@ class Service:
             self._findings[as_of] = cached
         return cached[1]
 
-    def acknowledge(self, finding_id: str, reason: str, *, until: date | None = None,
+    def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:
         """Record a DPO's acceptance of a finding (in the change log); the finding stays listed, marked as such."""
         as_of = as_of or datetime.now(UTC).date()

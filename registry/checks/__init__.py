@@ -6,7 +6,9 @@ stable ids, so a DPO can acknowledge one and find it again tomorrow.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from registry.checks import (
@@ -57,10 +59,25 @@ def run_checks(registry: Registry, as_of: date, reference: Reference | None = No
     context = CheckContext(registry, reference or load_reference(), as_of,
                            flows=list(flows) if flows is not None else None)
     found: dict[str, Finding] = {}
-    for rule in RULES:
-        for finding in rule.evaluate(rule, context):
-            found.setdefault(finding.id, finding)
-    return sorted(found.values(), key=lambda f: f.sort_key)
+    with _collector_paused():
+        for rule in RULES:
+            for finding in rule.evaluate(context):
+                found.setdefault(finding.id, finding)
+        return sorted(found.values(), key=lambda f: f.sort_key)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A check allocates one small object after another and frees almost none, which makes the cyclic garbage
+    collector rescan an ever larger heap (half the time of a 100,000-flow check); reference counting still
+    frees everything, and the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def apply_acknowledgements(findings: Iterable[Finding], acknowledgements: Iterable[Acknowledgement],

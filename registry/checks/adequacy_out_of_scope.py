@@ -6,23 +6,31 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
+from registry.model import SafeguardKind
 from registry.reference import REGIME_NAMES
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
+    safeguards = context.registry.safeguards_by_id
     for analysis in context.analyses:
         flow = analysis.flow
+        # A flow relies on adequacy when it lists it, or when nothing else could carry it.
+        listed = sorted(s for s in flow.safeguards if safeguards[s].kind is SafeguardKind.ADEQUACY)
         for verdict in analysis.transfer_verdicts:
-            for destination in verdict.unprotected:
+            if verdict.valid_tools and not listed:
+                continue
+            for destination in verdict.destinations:
                 decision = destination.adequacy
-                if decision is None:
+                if decision is None or destination.adequacy_in_scope:
                     continue
+                other = "another tool covers the transfer, but the flow lists adequacy as its basis" \
+                    if verdict.valid_tools else f"{flow.id} has no other valid tool"
                 yield rule.finding(
                     context,
                     f"{flow.receiver} in {destination.country} is outside the scope of {decision.instrument} "
-                    f"({decision.scope.value.replace('_', ' ')}) under {REGIME_NAMES[verdict.regime]}, and {flow.id} "
-                    "has no other valid tool", regime=verdict.regime, flows=[flow.id],
-                    countries=[destination.country], entities=[flow.receiver], safeguards=sorted(flow.safeguards))
+                    f"({decision.scope.value.replace('_', ' ')}) under {REGIME_NAMES[verdict.regime]}; {other}",
+                    regime=verdict.regime, flows=[flow.id], countries=[destination.country],
+                    entities=[flow.receiver], safeguards=flow.safeguards)
 
 
 RULE = Rule(
@@ -31,4 +39,4 @@ RULE = Rule(
           "Canada outside PIPEDA's commercial scope)",
     reference="GDPR Art. 45 and the decision relied on (e.g. (EU) 2023/1795 EU-US DPF)",
     fix="Check the recipient's certification (DPF List) and record it, or sign SCCs (with a TIA) instead.",
-    evaluate=evaluate)
+    judge=evaluate)

@@ -28,4 +28,4 @@ RULE = Rule(
     title="BCRs relied on for a recipient not bound by them (any third party)",
     reference="GDPR Art. 47(1)-(2)(a); EDPB WP256/257 rev.",
     fix="Use SCCs (or another Art. 46 tool) for third parties; BCRs cover only bound group members.",
-    evaluate=evaluate)
+    judge=evaluate)

@@ -31,4 +31,4 @@ RULE = Rule(
     title="a flow carries categories beyond its purpose's necessary_categories (minimum necessity)",
     reference="GDPR Art. 5(1)(c); APPI Art. 18; policy 4-2",
     fix="Stop sending the excess categories, or record why the purpose needs them in its necessary_categories.",
-    evaluate=evaluate)
+    judge=evaluate)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 
@@ -38,7 +38,23 @@ class Evidence(BaseModel):
 
     def identity(self) -> dict[str, list[str]]:
         """Everything but the date: the same problem found on another day keeps its id."""
-        return self.model_dump(mode="json", exclude={"as_of"})
+        return {name: list(getattr(self, name)) for name in EVIDENCE_LISTS}
+
+    @classmethod
+    def of(cls, as_of: date, **lists: Iterable[str]) -> Evidence:
+        """Evidence with each list in a canonical order: sorted and without repeats, except the ordered chain
+        (`flows`, `path`), so that the same problem always gets the same id."""
+        unknown = set(lists) - set(EVIDENCE_LISTS)
+        if unknown:
+            raise TypeError(f"unknown evidence {sorted(unknown)}")
+        values = {name: list(lists.get(name, ())) if name in ORDERED else sorted(set(lists.get(name, ())))
+                  for name in EVIDENCE_LISTS}
+        # Built without validation: rules only pass strings, and a full check makes one per finding.
+        return cls.model_construct(**values, as_of=as_of)
+
+
+EVIDENCE_LISTS = ("flows", "path", "safeguards", "countries", "categories", "entities", "purposes")
+ORDERED = frozenset({"flows", "path"})  # a chain's order is part of the evidence
 
 
 class Finding(BaseModel):
@@ -61,5 +77,8 @@ class Finding(BaseModel):
 
 
 def finding_id(rule: str, regime: str | None, evidence: Evidence) -> str:
-    content = json.dumps([rule, regime, evidence.identity()], sort_keys=True, separators=(",", ":"))
+    """`<rule>:<12 hex>` from the rule, the regime and the evidence without its date."""
+    # Ids never contain the separators (they are record ids, country codes and category keys).
+    content = "\x1e".join([rule, regime or "", *("\x1f".join([name, *values])
+                                                  for name, values in evidence.identity().items())])
     return f"{rule}:{hashlib.sha256(content.encode()).hexdigest()[:12]}"

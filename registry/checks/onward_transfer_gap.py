@@ -1,78 +1,127 @@
 """onward-transfer-gap: data protected by a regime reaches a country through a chain whose later hop has no
-valid tool; the whole path is the evidence."""
+valid tool; the whole path is the evidence.
+
+A chain starts with a flow the regime judges (its sender processes in the regime's territory, or it carries
+people living there) and follows, category by category, the flows by which its receiver passes the same data
+on (a parent key such as user.contact matches its children). The search is breadth first over (entity,
+category) states, so it is linear in flows times categories and ends on cycles. One finding per regime and
+unprotected later hop, with the shortest chain that brings the data there: every other chain into the same
+hop is the same gap, closed by the same contract.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Iterator
 
-from graph.network import KeyedEdge, project, upstream_paths
+from graph.network import Arrival, KeyedEdge, chain, first_arrivals, index_edges, project
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
+from registry.checks.transfers import RegimeVerdict
 from registry.model import Flow
 from registry.reference import REGIME_NAMES, Regime
 
-# Flows in one chain, first included: controller -> processor -> sub-processor -> sub-sub-processor.
-MAX_CHAIN = 4
 
-
-def shared(first: frozenset[str], second: frozenset[str]) -> frozenset[str]:
-    """Categories both carry; a parent key (user.contact) shares its children (user.contact.email)."""
-    common = first & second
-    for a in first - common:
-        for b in second - common:
-            if b.startswith(a + ".") or a.startswith(b + "."):
-                common |= {a if len(a) > len(b) else b}
-    return common
+@functools.cache
+def _ancestors(category: str) -> tuple[str, ...]:
+    parts = category.split(".")
+    return tuple(".".join(parts[:i]) for i in range(1, len(parts)))
 
 
 def _edge(flow: Flow) -> KeyedEdge:
-    return KeyedEdge(flow.sender, flow.receiver, flow.id, {"categories": frozenset(flow.categories)})
+    carried = frozenset(flow.categories)
+    return KeyedEdge(flow.sender, flow.receiver, flow.id, {"categories": carried, "keys": _keys(carried)})
+
+
+def passes(category: Hashable, edge: KeyedEdge) -> bool:
+    """Does the flow carry `category`, a category below it, or one above it?"""
+    return not set(label_keys(category)).isdisjoint(edge_keys(edge))
+
+
+def edge_keys(edge: KeyedEdge) -> frozenset[tuple[str, str]]:
+    return edge.attributes["keys"]  # type: ignore[no-any-return]
+
+
+@functools.cache
+def label_keys(category: Hashable) -> tuple[tuple[str, str], ...]:
+    """Keys that meet `edge_keys` exactly when a flow carries the category, one below it, or one above it."""
+    return (("at or below", str(category)), *(("above", parent) for parent in _ancestors(str(category))))
+
+
+def _keys(carried: frozenset[str]) -> frozenset[tuple[str, str]]:
+    below = {("at or below", c) for c in carried} | {("at or below", p) for c in carried for p in _ancestors(c)}
+    return frozenset(below | {("above", c) for c in carried})
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     registry, analyser = context.registry, context.analyser
-    graph = project(_edge(flow) for flow in registry.flows)
-    receivers = {flow.receiver for flow in registry.flows}
-    last_hops = context.flows if context.flows is not None else registry.flows
-    seen: set[str] = set()
-    for flow in last_hops:
-        if flow.sender not in receivers:
-            continue  # nothing flows into its sender, so it cannot be a later hop
-        for regime in Regime:
+    flows = sorted(registry.flows, key=lambda f: f.id)  # the chosen chains must not depend on manifest order
+    edges = {flow.id: _edge(flow) for flow in flows}
+    index = index_edges(project(edges[flow.id] for flow in flows), edge_keys)
+    receivers = {flow.receiver for flow in flows}
+    # Only a flow out of someone who receives data can be a later hop.
+    hops = [f for f in (context.flows if context.flows is not None else flows) if f.sender in receivers]
+    parent_keys = {p for flow in flows for c in flow.categories for p in _ancestors(c)}
+    for regime in Regime:
+        seeds = [(edges[flow.id], category) for flow in flows if regime in analyser.judging_regimes(flow)
+                 for category in sorted(flow.categories)]
+        if not seeds:
+            continue
+        reached = first_arrivals(index, seeds, label_keys)
+        labels: dict[Hashable, set[str]] = defaultdict(set)
+        for node, label in reached:
+            labels[node].add(str(label))
+        for flow in hops:
+            held = labels.get(flow.sender)
+            if not held:
+                continue  # no data this regime protects gets to the sender
             verdict = analyser.verdict(flow, regime)
             if verdict.ok:
                 continue
-            for path in upstream_paths(graph, _edge(flow), max_edges=MAX_CHAIN,
-                                       continues=lambda a, b: bool(shared(a.attributes["categories"],
-                                                                          b.attributes["categories"]))):
-                finding = _finding(rule, context, regime, path, verdict.unprotected)
-                if finding and finding.id not in seen:
-                    seen.add(finding.id)
-                    yield finding
+            finding = _finding(rule, context, regime, reached, held, edges[flow.id], verdict, parent_keys)
+            if finding:
+                yield finding
 
 
-def _finding(rule: Rule, context: CheckContext, regime: Regime, path: list[KeyedEdge],
-             unprotected: tuple) -> Finding | None:  # type: ignore[type-arg]
-    flows = [context.registry.flows_by_id[str(e.key)] for e in path]
-    # The chain starts at the first flow the regime judges: data that regime protects.
-    start = next((i for i, f in enumerate(flows[:-1]) if regime in context.analyser.judging_regimes(f)), None)
-    if start is None:
+def _arriving(held: set[str], carried: Iterable[str], parent_keys: set[str]) -> dict[str, set[str]]:
+    """For each label the sender holds that the hop passes on, the hop's own categories it travels as."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for category in carried:
+        for label in (category, *_ancestors(category)):
+            if label in held:
+                found[label].add(category)
+        if category in parent_keys:  # the hop carries a parent key: labels below it travel too
+            for label in held:
+                if label.startswith(category + "."):
+                    found[label].add(label)
+    return found
+
+
+def _finding(rule: Rule, context: CheckContext, regime: Regime, reached: dict[tuple[Hashable, Hashable], Arrival],
+             held: set[str], last: KeyedEdge, verdict: RegimeVerdict, parent_keys: set[str]) -> Finding | None:
+    hop = context.registry.flows_by_id[str(last.key)]
+    categories: set[str] = set()
+    best: list[KeyedEdge] | None = None
+    # Shortest chains first; among equals, the smallest label, so the choice is the same on every run.
+    for label, travel in sorted(_arriving(held, hop.categories, parent_keys).items(),
+                                key=lambda item: (reached[(hop.sender, item[0])].edges, item[0])):
+        path = chain(reached, (hop.sender, label))
+        if hop.receiver in {path[0].source, *(e.target for e in path)}:
+            continue  # back to someone who already holds the data: no new destination
+        categories |= travel
+        best = best or path
+    if best is None:
         return None
-    flows, path = flows[start:], path[start:]
-    categories = frozenset(flows[0].categories)
-    for flow in flows[1:]:
-        categories = shared(categories, frozenset(flow.categories))
-    if not categories:
-        return None
+    path = [*best, last]
     entities = [str(path[0].source), *(str(e.target) for e in path)]
-    last = flows[-1]
-    countries = sorted(d.country for d in unprotected)
+    countries = sorted(d.country for d in verdict.unprotected)
     return rule.finding(
         context, f"data protected by {REGIME_NAMES[regime]} reaches {', '.join(countries)} through "
-        f"{' -> '.join(entities)} (flows {', '.join(f.id for f in flows)}), and the last hop {last.id} has no valid "
-        "tool", regime=regime,
-        flows=[f.id for f in flows], path=entities, countries=countries, categories=sorted(categories),
-        safeguards=sorted(last.safeguards))
+        f"{' -> '.join(entities)} (flows {', '.join(str(e.key) for e in path)}), and the last hop {hop.id} has no "
+        "valid tool", regime=regime,
+        flows=[str(e.key) for e in path], path=entities, countries=countries, categories=categories,
+        safeguards=hop.safeguards)
 
 
 RULE = Rule(
@@ -81,4 +130,4 @@ RULE = Rule(
     reference="GDPR Art. 44 (onward transfers); SCC 2021 Clause 8.7/8.8; EU-JP Supplementary Rule 4",
     fix="Flow the safeguard down the chain: the sub-processor contract needs its own valid tool (SCC module 3, "
         "or an equivalent-system contract) for the later hop.",
-    evaluate=evaluate)
+    judge=evaluate)

@@ -29,4 +29,4 @@ RULE = Rule(
     title="processor receives data with no Art. 28 contract",
     reference="GDPR Art. 28(3); APPI Art. 25 (supervision of entrusted parties)",
     fix="Sign a data processing agreement with the Art. 28(3) terms and record its date in dpa_signed.",
-    evaluate=evaluate)
+    judge=evaluate)

@@ -28,4 +28,4 @@ RULE = Rule(
     title="retention longer than the declared period",
     reference="GDPR Art. 5(1)(e); policy 3-3",
     fix="Shorten the recipient's retention to the declared period, or declare the longer period and its reason.",
-    evaluate=evaluate)
+    judge=evaluate)

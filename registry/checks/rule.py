@@ -38,13 +38,19 @@ class Rule:
     title: str  # what it flags, as in the catalogue
     severity: Severity
     reference: str  # the legal reference a lawyer checks the finding against
-    evaluate: Callable[[Rule, CheckContext], Iterable[Finding]]
+    judge: Callable[[Rule, CheckContext], Iterable[Finding]]  # the rule module's `evaluate`
     fix: str  # the usual remedy, shown with each finding unless it gives its own
 
+    def evaluate(self, context: CheckContext) -> Iterable[Finding]:
+        return self.judge(self, context)
+
     def finding(self, context: CheckContext, reason: str, *, regime: Regime | None = None, fix: str | None = None,
-                **evidence: list[str]) -> Finding:
-        proof = Evidence(as_of=context.as_of, **{key: list(value) for key, value in evidence.items()})
+                **evidence: Iterable[str]) -> Finding:
+        proof = Evidence.of(context.as_of, **evidence)
         regime_id = regime.value if regime else None
-        return Finding(id=finding_id(self.id, regime_id, proof), rule=self.id, severity=self.severity,
-                       regime=regime_id, reference=self.reference, reason=reason, fix=fix or self.fix,
-                       evidence=proof)
+        # Built without validation (every field comes from this rule and its checked evidence): a check of a
+        # large registry makes hundreds of thousands of findings.
+        return Finding.model_construct(
+            id=finding_id(self.id, regime_id, proof), rule=self.id, severity=self.severity, regime=regime_id,
+            reference=self.reference, reason=reason, fix=fix or self.fix, evidence=proof, acknowledged=False,
+            acknowledgement=None)

@@ -12,25 +12,23 @@ from registry.reference import REGIME_NAMES
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     for analysis in context.analyses:
         flow = analysis.flow
-        if flow.tia:
-            continue
+        if flow.tia or flow.supplementary_measures:
+            continue  # either records that the risks at the destination were assessed (DESIGN section 4)
         for verdict in analysis.transfer_verdicts:
             exposed = sorted(d.country for d in verdict.destinations if not d.adequate)
             relied = sorted(s.safeguard.id for s in verdict.valid_tools if s.tool and s.tool.needs_tia)
             if not exposed or not relied:
                 continue
-            measures = " (supplementary measures are listed, but nothing records the assessment behind them)" \
-                if flow.supplementary_measures else ""
             yield rule.finding(
                 context, f"{flow.id} relies on {', '.join(relied)} for {', '.join(exposed)} under "
-                f"{REGIME_NAMES[verdict.regime]} with no transfer impact assessment{measures}",
+                f"{REGIME_NAMES[verdict.regime]} with no transfer impact assessment and no supplementary measures",
                 regime=verdict.regime, flows=[flow.id], safeguards=relied, countries=exposed)
 
 
 RULE = Rule(
     id="tia-missing", severity=Severity.MEDIUM,
-    title="SCC/BCR transfer to a non-adequate country with no transfer impact assessment",
+    title="SCC/BCR transfer to a non-adequate country with no transfer impact assessment or supplementary measures",
     reference="EDPB Recommendations 01/2020 (steps 3-4); SCC 2021 Clause 14",
     fix="Carry out and file a transfer impact assessment, adopt the supplementary measures it calls for, and "
         "record its reference in the flow's tia.",
-    evaluate=evaluate)
+    judge=evaluate)

@@ -34,4 +34,4 @@ RULE = Rule(
     reference="GDPR Art. 44-46; UK GDPR Art. 46; FADP Art. 16; APPI Art. 28",
     fix="Put a valid tool in place (2021 SCCs with the right module, UK IDTA or Addendum, APPI consent or "
         "equivalent-system contract) and record it on the flow, or stop the transfer.",
-    evaluate=evaluate)
+    judge=evaluate)

@@ -72,6 +72,19 @@ class RegimeVerdict:
         return tuple(s for s in self.safeguards if s.tool is not None and s.valid)
 
     @property
+    def invalid_tools(self) -> tuple[SafeguardStatus, ...]:
+        """Listed transfer tools of this regime that do not count on the day (each with its `problem`)."""
+        return tuple(s for s in self.safeguards if s.tool is not None and not s.valid)
+
+    @property
+    def adequacy(self) -> Adequacy | None:
+        """The decision that covers the receiver, when every destination is adequate for it (the first
+        destination's; `destinations` has each country's)."""
+        if self.destinations and all(d.adequate for d in self.destinations):
+            return self.destinations[0].adequacy
+        return None
+
+    @cached_property
     def unprotected(self) -> tuple[Destination, ...]:
         """Destinations neither adequate for this receiver nor covered by a valid tool."""
         if self.valid_tools:
@@ -102,6 +115,11 @@ class FlowAnalysis:
         return tuple(c for c in self.receiver_countries if c not in self.sender_countries)
 
     @property
+    def regimes(self) -> list[RegimeVerdict]:
+        """Every judging regime's verdict, in regime order."""
+        return list(self.verdicts.values())
+
+    @property
     def transfer_verdicts(self) -> list[RegimeVerdict]:
         return [v for v in self.verdicts.values() if v.is_transfer]
 
@@ -115,10 +133,19 @@ class TransferAnalyser:
 
     def __init__(self, registry: Registry, reference: Reference, as_of: date) -> None:
         self.registry, self.reference, self.as_of = registry, reference, as_of
-        self._verdicts: dict[tuple[str, Regime], RegimeVerdict] = {}
+        # A verdict depends on nothing else about the flow, and many flows share their parties and contracts.
+        self._verdicts: dict[tuple[Regime, str, str, tuple[str, ...], str], RegimeVerdict] = {}
         self._analyses: dict[str, FlowAnalysis] = {}
+        self._judging: dict[str, frozenset[Regime]] = {}
 
     def judging_regimes(self, flow: Flow) -> frozenset[Regime]:
+        """The regime of each country the sender processes in, and of each region the flow's subjects live in."""
+        found = self._judging.get(flow.id)
+        if found is None:
+            found = self._judging[flow.id] = self._judging_regimes(flow)
+        return found
+
+    def _judging_regimes(self, flow: Flow) -> frozenset[Regime]:
         sender = self.registry.entities[flow.sender]
         regimes = {r for c in sender.where_processed if (r := self.reference.home_regime(c))}
         for group_id in flow.subjects:
@@ -140,10 +167,10 @@ class TransferAnalyser:
 
     def verdict(self, flow: Flow, regime: Regime) -> RegimeVerdict:
         """How `regime` judges `flow`, whether or not the regime would judge it directly (onward chains)."""
-        cached = self._verdicts.get((flow.id, regime))
+        key = (regime, flow.sender, flow.receiver, tuple(flow.safeguards), flow.frequency.value)
+        cached = self._verdicts.get(key)
         if cached is None:
-            cached = self._judge(flow, regime)
-            self._verdicts[(flow.id, regime)] = cached
+            cached = self._verdicts[key] = self._judge(flow, regime)
         return cached
 
     def _judge(self, flow: Flow, regime: Regime) -> RegimeVerdict:
@@ -166,8 +193,22 @@ class TransferAnalyser:
     def _safeguards(self, flow: Flow) -> list[Safeguard]:
         return [self.registry.safeguards_by_id[s] for s in flow.safeguards]
 
+    def _companion_valid(self, companion: Safeguard, regime: Regime) -> bool:
+        """Is the contract another tool needs beside it (the EU SCCs under the UK Addendum) in force on the day?
+
+        The companion need not be a tool of the regime by itself; it is judged by its own dates and by the
+        validity window of its kind where some regime defines it (the UK Addendum amends the EU SCCs).
+        """
+        on, kind = self.as_of, companion.kind.value
+        if (companion.effective and on < companion.effective) or (companion.expires and on > companion.expires):
+            return False
+        tool = self.reference.tool(regime, kind) or next(
+            (t for r in Regime if (t := self.reference.tool(r, kind)) is not None), None)
+        return tool is None or tool.valid_on(on, companion.effective)
+
     def _status(self, flow: Flow, regime: Regime, safeguard: Safeguard, sender: AnyEntity,
                 receiver: AnyEntity) -> SafeguardStatus:
+        """Whether `safeguard` counts for `regime` on the day, and if not, why."""
         tool = self.reference.tool(regime, safeguard.kind.value)
         if tool is None:
             return SafeguardStatus(safeguard, None, Defect.NOT_A_TOOL,
@@ -188,22 +229,21 @@ class TransferAnalyser:
         if tool.new_contracts_until and safeguard.effective and safeguard.effective >= tool.new_contracts_until:
             return status(Defect.CLOSED, f"signed {safeguard.effective}, after {tool.name} closed to new contracts "
                           f"({tool.new_contracts_until})")
-        if tool.requires and not any(
-            other.kind.value == tool.requires and (other.effective is None or other.effective <= on)
-            and (other.expires is None or on <= other.expires)
-            for other in self._safeguards(flow)
-        ):
+        if tool.requires and not any(other.kind.value == tool.requires and self._companion_valid(other, regime)
+                                     for other in self._safeguards(flow)):
             return status(Defect.ALONE, f"needs a valid {tool.requires} safeguard beside it")
         if tool.intra_group_only and not (_bound_by_bcr(sender) and _bound_by_bcr(receiver)):
             outsider = receiver if not _bound_by_bcr(receiver) else sender
             return status(Defect.OUTSIDE_GROUP, f"{outsider.id} is not a group company bound by the BCRs")
-        if tool.occasional_only and flow.frequency.value != "occasional":
-            return status(Defect.SYSTEMATIC, "a derogation cannot carry a systematic flow")
-        if safeguard.kind is SafeguardKind.DEROGATION_49 and safeguard.letter and (
-            self.reference.derogation(regime, safeguard.letter) is None
-        ):
+        is_derogation = safeguard.kind is SafeguardKind.DEROGATION_49 and safeguard.letter
+        derogation = self.reference.derogation(regime, safeguard.letter) if is_derogation else None
+        if is_derogation and derogation is None:
             return status(Defect.NO_COUNTERPART,
                           f"Art. 49(1)({safeguard.letter}) has no counterpart under {regime.value}")
+        # The letter's own rule, where the reference data has one, refines the tool's.
+        occasional_only = derogation.occasional_only if derogation else tool.occasional_only
+        if occasional_only and flow.frequency.value != "occasional":
+            return status(Defect.SYSTEMATIC, "a derogation cannot carry a systematic flow")
         return status(None)
 
     def analyse_all(self, flows: Iterable[Flow]) -> list[FlowAnalysis]:

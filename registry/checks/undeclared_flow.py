@@ -41,4 +41,4 @@ RULE = Rule(
     title="a flow, recipient or purpose the privacy policy does not disclose",
     reference="GDPR Art. 13(1)(c)-(f) and 14; APPI Art. 21",
     fix="Disclose it in the privacy policy and cite the section in the record's source, or stop the processing.",
-    evaluate=evaluate)
+    judge=evaluate)

@@ -28,4 +28,4 @@ RULE = Rule(
     title="a cross-border flow not encrypted in transit where the policy promises it",
     reference="GDPR Art. 32(1)(a); APPI Art. 23; policy 7",
     fix="Encrypt the channel (TLS 1.2+ or equivalent) and set encrypted_in_transit: true on the flow.",
-    evaluate=evaluate)
+    judge=evaluate)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from registry.checks.finding import Finding
 from registry.checks.transfers import FlowAnalysis
@@ -90,18 +90,31 @@ class _Context:
     reference: Reference
     analyses: dict[str, FlowAnalysis]
     index: FindingsByFlow
+    received: dict[str, list[Flow]] = field(default_factory=dict)  # by receiver, in id order
+    sent: dict[str, list[Flow]] = field(default_factory=dict)  # by sender, in id order
+    _behind: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
-    def controllers_behind(self, entity_id: str, purpose: str, seen: frozenset[str] = frozenset()) -> set[str]:
+    def __post_init__(self) -> None:
+        for flow in sorted(self.registry.flows, key=lambda f: f.id):
+            self.received.setdefault(flow.receiver, []).append(flow)
+            self.sent.setdefault(flow.sender, []).append(flow)
+
+    def controllers_behind(self, entity_id: str, purpose: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
         """The controllers on whose behalf `entity_id` holds data for `purpose`, following flows upstream."""
         if is_controller(self.registry.entities[entity_id]):
-            return {entity_id}
+            return frozenset({entity_id})
         if entity_id in seen:
-            return set()
+            return frozenset()
+        cached = self._behind.get((entity_id, purpose))
+        if cached is not None:
+            return cached
         found: set[str] = set()
-        for flow in self.registry.flows:
-            if flow.receiver == entity_id and flow.purpose == purpose:
+        for flow in self.received.get(entity_id, []):
+            if flow.purpose == purpose:
                 found |= self.controllers_behind(flow.sender, purpose, seen | {entity_id})
-        return found
+        if not seen:  # a result cut short by a cycle is only cached at the top of the walk
+            self._behind[(entity_id, purpose)] = frozenset(found)
+        return frozenset(found)
 
 
 def _names(items: Sequence[str]) -> list[str]:
@@ -216,17 +229,15 @@ def ropa_table(registry: Registry, analyses: Sequence[FlowAnalysis], findings: S
         rows.append(row)
         flags.append(worst([f for f in related if not f.acknowledged]))
 
-    flows = sorted(registry.flows, key=lambda f: f.id)
     # Ordered by id, never by manifest order: the same registry read from any store exports the same bytes.
     for company in sorted(registry.group_companies, key=lambda c: c.id):
         if not is_controller(company):
             continue
         purposes: dict[str, tuple[list[Flow], list[Flow]]] = defaultdict(lambda: ([], []))
-        for flow in flows:
-            if flow.receiver == company.id:
-                purposes[flow.purpose][0].append(flow)
-            if flow.sender == company.id:
-                purposes[flow.purpose][1].append(flow)
+        for flow in context.received.get(company.id, []):
+            purposes[flow.purpose][0].append(flow)
+        for flow in context.sent.get(company.id, []):
+            purposes[flow.purpose][1].append(flow)
         for purpose_id in sorted(purposes):
             received, sent = purposes[purpose_id]
             add(*_activity_row(context, f"{company.id}/{purpose_id}", CONTROLLER_RECORD, company.id, None,
@@ -234,12 +245,11 @@ def ropa_table(registry: Registry, analyses: Sequence[FlowAnalysis], findings: S
 
     for processor in sorted((e for e in registry.entities.values() if is_processor(e)), key=lambda e: e.id):
         served: dict[tuple[str, str], list[Flow]] = defaultdict(list)
-        for flow in flows:
-            if flow.receiver == processor.id:
-                for controller in sorted(context.controllers_behind(flow.sender, flow.purpose)) or ["not recorded"]:
-                    served[(controller, flow.purpose)].append(flow)
+        for flow in context.received.get(processor.id, []):
+            for controller in sorted(context.controllers_behind(flow.sender, flow.purpose)) or ["not recorded"]:
+                served[(controller, flow.purpose)].append(flow)
         for (controller, purpose_id), received in sorted(served.items()):
-            sent = [f for f in flows if f.sender == processor.id and f.purpose == purpose_id]
+            sent = [f for f in context.sent.get(processor.id, []) if f.purpose == purpose_id]
             add(*_activity_row(context, f"{processor.id}/{controller}/{purpose_id}", PROCESSOR_RECORD,
                                controller, processor.id, purpose_id, received, sent))
     return Table("ropa", "Record of processing activities (GDPR Art. 30)", COLUMNS, tuple(rows), tuple(flags))

@@ -91,3 +91,15 @@ def test_unknown_format_or_table_is_refused(tables: ExportTables) -> None:
         render(tables, "pdf", "all")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="table"):
         render(tables, "csv", "everything")  # type: ignore[arg-type]
+
+
+def test_an_empty_registry_exports_empty_tables_in_every_format() -> None:
+    from registry.model import Registry
+
+    empty = build_tables(Registry(), [], AS_OF)
+    assert all(not table.rows for table in empty.tables.values())
+    for fmt in ("csv", "json", "xlsx"):
+        files = render(empty, fmt, "all")  # type: ignore[arg-type]
+        assert files and all(files.values())
+    [csv_file, *_] = render(empty, "csv", "transfers").values()
+    assert csv_file.decode("utf-8").startswith("Flow,Regime,")

@@ -39,4 +39,5 @@ RULE = Rule(
           "Canada outside PIPEDA's commercial scope)",
     reference="GDPR Art. 45 and the decision relied on (e.g. (EU) 2023/1795 EU-US DPF)",
     fix="Check the recipient's certification (DPF List) and record it, or sign SCCs (with a TIA) instead.",
-    judge=evaluate)
+    judge=evaluate,
+    help_uri="https://eur-lex.europa.eu/eli/dec_impl/2023/1795/oj")

@@ -28,4 +28,5 @@ RULE = Rule(
     title="Art. 49 derogation used for a systematic flow",
     reference="GDPR Art. 49(1); EDPB Guidelines 2/2018",
     fix="Put an Art. 46 tool (SCCs, BCRs) in place for the regular transfer, or make the flow occasional.",
-    judge=evaluate)
+    judge=evaluate,
+    help_uri="https://www.edpb.europa.eu/our-work-tools/our-documents/guidelines/guidelines-22018-derogations-article-49-under-regulation_en")

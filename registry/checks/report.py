@@ -11,7 +11,7 @@ from importlib import metadata
 from registry.checks.finding import Finding, Severity
 
 EVIDENCE_KEYS = ("flows", "path", "safeguards", "countries", "categories", "entities", "purposes")
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _SARIF_LEVEL = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
 
 
@@ -70,7 +70,8 @@ def render_sarif(findings: Sequence[Finding], as_of: date, artifact: str,
     rules = [{
         "id": rule.id, "name": rule.id.replace("-", " "),
         "shortDescription": {"text": rule.title}, "fullDescription": {"text": f"{rule.title} ({rule.reference})"},
-        "help": {"text": rule.fix}, "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        "help": {"text": rule.fix}, "helpUri": rule.help_uri,
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
         "properties": {"reference": rule.reference, "severity": rule.severity.value},
     } for rule in RULES]
     index = {rule.id: position for position, rule in enumerate(RULES)}

@@ -32,6 +32,9 @@ class CheckContext:
         return [self.analyser.analyse(flow) for flow in flows]
 
 
+GDPR_URI = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -40,6 +43,7 @@ class Rule:
     reference: str  # the legal reference a lawyer checks the finding against
     judge: Callable[[Rule, CheckContext], Iterable[Finding]]  # the rule module's `evaluate`
     fix: str  # the usual remedy, shown with each finding unless it gives its own
+    help_uri: str = GDPR_URI  # where the legal reference can be read (SARIF helpUri)
 
     def evaluate(self, context: CheckContext) -> Iterable[Finding]:
         return self.judge(self, context)

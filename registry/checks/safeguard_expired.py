@@ -42,4 +42,5 @@ RULE = Rule(
     reference="GDPR Art. 46; CJEU C-311/18 (Schrems II); Implementing Decision (EU) 2021/914 Art. 4",
     fix="Replace the lapsed tool (sign the 2021 SCCs, or rely on the DPF for certified US recipients) and record "
         "the new safeguard with its dates.",
-    judge=evaluate)
+    judge=evaluate,
+    help_uri="https://eur-lex.europa.eu/eli/dec_impl/2021/914/oj")

@@ -31,4 +31,5 @@ RULE = Rule(
     reference="EDPB Recommendations 01/2020 (steps 3-4); SCC 2021 Clause 14",
     fix="Carry out and file a transfer impact assessment, adopt the supplementary measures it calls for, and "
         "record its reference in the flow's tia.",
-    judge=evaluate)
+    judge=evaluate,
+    help_uri="https://www.edpb.europa.eu/our-work-tools/our-documents/recommendations/recommendations-012020-measures-supplement-transfer_en")

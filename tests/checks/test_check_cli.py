@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import jsonschema
 from typer.testing import CliRunner
 
 from graph.sqlite import SQLiteStore
@@ -59,7 +60,7 @@ def test_sarif_is_2_1_0_and_points_at_the_manifest_lines(tmp_path: Path) -> None
     result = flowreg(seeded(tmp_path), "check", "--as-of", "2026-11-24", "--format", "sarif",
                      "--manifest", str(SEED))
     sarif = json.loads(result.stdout)
-    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
+    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-schema-2.1.0.json")
     [run] = sarif["runs"]
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert len(rule_ids) == 12
@@ -71,6 +72,26 @@ def test_sarif_is_2_1_0_and_points_at_the_manifest_lines(tmp_path: Path) -> None
         assert location["artifactLocation"]["uri"] == str(SEED)
         anchor = result_["locations"][0]["logicalLocations"][0]["name"]
         assert anchor in lines[location["region"]["startLine"] - 1]
+
+
+def test_sarif_validates_against_the_official_2_1_0_schema(tmp_path: Path) -> None:
+    """tests/checks/data/sarif-schema-2.1.0.json is the OASIS schema (oasis-tcs/sarif-spec,
+    sarif-2.1/schema/sarif-schema-2.1.0.json), kept unchanged so the test runs offline."""
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+    store = seeded(tmp_path)
+    finding = json.loads(flowreg(store, "check", "--as-of", "2026-11-24", "--format", "json").stdout)["findings"][0]
+    assert flowreg(store, "ack", finding["id"], "--reason", "accepted", "--as-of", "2026-11-24").exit_code == 0
+    for extra in ([], ["--manifest", str(SEED)]):
+        sarif = json.loads(flowreg(store, "check", "--as-of", "2026-11-24", "--format", "sarif", *extra).stdout)
+        assert [e.message for e in validator.iter_errors(sarif)] == []
+        [run] = sarif["runs"]
+        assert all(r["helpUri"].startswith("https://") and r["fullDescription"]["text"] for r in
+                   run["tool"]["driver"]["rules"])
+        assert [r["partialFingerprints"]["flowregFindingId"] for r in run["results"] if "suppressions" in r] == [
+            finding["id"]]
+    broken = {**sarif, "runs": [{"results": []}]}  # no tool: the schema must catch it
+    assert list(validator.iter_errors(broken))
 
 
 def test_ack_marks_the_finding_keeps_it_listed_and_logs_who(tmp_path: Path) -> None:

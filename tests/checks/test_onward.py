@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from registry.checks import run_checks
-from tests.checks.builders import AS_OF, findings, processor, registry, scc
+from tests.checks.builders import AS_OF, findings, flagged, processor, registry, scc
 
 
 def chain(hops: int, gap_at: int | None) -> object:
@@ -62,3 +62,47 @@ def test_a_cycle_among_sub_processors_terminates_and_reports_each_path_once() ->
     onward = [f for f in found if f.rule == "onward-transfer-gap"]
     assert {tuple(f.evidence.path) for f in onward} == {("hq", "a", "b", "c")}
     assert len({f.id for f in onward}) == len(onward)
+
+
+def test_a_chain_follows_one_category_the_whole_way() -> None:
+    """hq -> p1 carries email; p1 -> p2 carries email and phone; p2 -> p3 (India) carries phone only."""
+    reg = registry(processors=[processor("p1", "US", dpf_certified=True), processor("p2", "US", dpf_certified=True),
+                               processor("p3", "IN")],
+                   flows=[{"id": "f1", "from": "hq", "to": "p1"},
+                          {"id": "f2", "from": "p1", "to": "p2", "categories": ["user.contact.email",
+                                                                                 "user.contact.phone"]},
+                          {"id": "f3", "from": "p2", "to": "p3", "categories": ["user.contact.phone"]}])
+    [finding] = findings(reg, rule="onward-transfer-gap")
+    # The email stops at p2; only the phone numbers p1 sent on reach India.
+    assert finding.evidence.flows == ["f2", "f3"] and finding.evidence.categories == ["user.contact.phone"]
+
+
+def test_data_from_the_regimes_territory_is_followed_into_flows_that_name_other_subjects() -> None:
+    """EEA users' data leaves Germany for a DPF-certified US processor, which passes it to India in a flow
+    declared for Japanese users only: the GDPR does not judge that hop directly, the chain does."""
+    reg = registry(subjects=[{"id": "eea", "name": "EEA", "regions": ["EEA"]},
+                             {"id": "jp", "name": "JP", "regions": ["JP"]}],
+                   processors=[processor("p1", "US", dpf_certified=True), processor("p2", "IN")],
+                   flows=[{"id": "f1", "from": "hq", "to": "p1"},
+                          {"id": "f2", "from": "p1", "to": "p2", "subjects": ["jp"]}])
+    assert flagged(reg, "transfer-without-safeguard") == {("jp_appi", ("f2",))}
+    assert flagged(reg, "onward-transfer-gap") == {("gdpr", ("f1", "f2"))}
+
+
+def test_many_chains_into_one_hop_give_one_finding_per_regime_and_hop() -> None:
+    """200 senders feed one US hub, which passes the data to 50 Indian sub-processors: one finding per
+    unprotected hop (50), not one per chain (10,000)."""
+    senders = [{"id": f"gc{i}", "name": f"GC{i}", "country": "DE", "region": "EMEA"} for i in range(200)]
+    subs = [processor(f"in{i}", "IN") for i in range(50)]
+    flows = [{"id": f"a{i:03d}", "from": f"gc{i}", "to": "hub"} for i in range(200)]
+    flows += [{"id": f"b{i:03d}", "from": "hub", "to": f"in{i}"} for i in range(50)]
+    reg = registry(companies=senders, processors=[processor("hub", "US", dpf_certified=True), *subs], flows=flows)
+    onward = findings(reg, rule="onward-transfer-gap")
+    assert sorted(f.evidence.flows[-1] for f in onward) == [f"b{i:03d}" for i in range(50)]
+    assert all(f.evidence.flows[0] == "a000" for f in onward)  # the same, smallest chain every time
+
+
+def test_onward_findings_do_not_depend_on_the_order_of_the_manifest() -> None:
+    reg = chain(3, gap_at=3)
+    shuffled = reg.model_copy(update={"flows": list(reversed(reg.flows))})  # type: ignore[attr-defined]
+    assert run_checks(shuffled, AS_OF) == run_checks(reg, AS_OF)  # type: ignore[arg-type]

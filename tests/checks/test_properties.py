@@ -104,3 +104,14 @@ def test_a_flow_inside_a_regimes_territory_gets_no_transfer_finding_from_it(case
         hop = registry.flows_by_id[finding.evidence.flows[-1]]
         places = {*registry.entities[hop.sender].where_processed, *registry.entities[hop.receiver].where_processed}
         assert not places <= territory, (finding.rule, finding.regime, hop.id, places)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registries(), st.randoms(use_true_random=False))
+def test_findings_do_not_depend_on_the_order_of_records(case: tuple[Registry, date], random: Any) -> None:
+    registry, as_of = case
+    flows, safeguards = list(registry.flows), list(registry.safeguards)
+    random.shuffle(flows)
+    random.shuffle(safeguards)
+    shuffled = registry.model_copy(update={"flows": flows, "safeguards": safeguards})
+    assert run_checks(shuffled, as_of) == run_checks(registry, as_of)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from registry.checks import RULES
+from registry.errors import NotFound
+from registry.manifest import Manifest
+from registry.service import Service
 from tests.checks.builders import AS_OF, findings, flagged, processor, registry, scc
 
 
@@ -195,3 +200,58 @@ def test_findings_are_sorted_deterministic_and_their_ids_do_not_depend_on_the_da
     assert ranks == sorted(ranks, reverse=True)
     assert {f.id for f in findings(reg, date(2026, 11, 25))} == {f.id for f in first}
     assert len({f.id for f in first}) == len(first)
+
+
+def test_adequacy_out_of_scope_fires_when_the_flow_lists_adequacy_even_beside_valid_sccs() -> None:
+    dpf = {"id": "dpf", "kind": "adequacy", "reference": "DPF", "effective": "2023-07-10"}
+    claimed = registry(processors=[processor("p", "US")], safeguards=[dpf, scc("s")],
+                       flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["dpf", "s"], "tia": "t"}])
+    [finding] = findings(claimed, rule="adequacy-out-of-scope")
+    assert "lists adequacy" in finding.reason and finding.evidence.safeguards == ["dpf", "s"]
+    assert flagged(claimed, "transfer-without-safeguard") == set()  # the SCCs do carry it
+    sccs_only = registry(processors=[processor("p", "US")], safeguards=[scc("s")],
+                         flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["s"], "tia": "t"}])
+    assert findings(sccs_only) == []  # relies on the SCCs, not on the DPF
+
+
+def test_tia_missing_is_silent_when_supplementary_measures_are_recorded() -> None:
+    reg = registry(processors=[processor("p", "IN")], safeguards=[scc("s")],
+                   flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["s"],
+                           "supplementary_measures": ["end-to-end encryption, keys held in the EEA"]}])
+    assert findings(reg) == []
+
+
+def test_uk_addendum_does_not_count_beside_lapsed_eu_sccs() -> None:
+    subjects = [{"id": "gb", "name": "UK users", "regions": ["GB"]}]
+    companies = [{"id": "hq", "name": "HQ", "country": "GB", "region": "EMEA"}]
+    reg = registry(companies=companies, subjects=subjects, processors=[processor("p", "IN")],
+                   safeguards=[{"id": "a", "kind": "uk_addendum", "effective": "2024-01-01"},
+                               scc("s", expires="2025-12-31")],
+                   flows=[{"id": "f", "from": "hq", "to": "p", "subjects": ["gb"], "safeguards": ["a", "s"],
+                           "tia": "t"}])
+    assert flagged(reg, "transfer-without-safeguard", date(2025, 12, 31)) == set()
+    assert flagged(reg, "transfer-without-safeguard", date(2026, 1, 1)) == {("uk_gdpr", ("f",))}
+
+
+def test_a_derogation_letter_the_regime_does_not_have_is_no_tool_for_it() -> None:
+    """FADP Art. 17 has no counterpart of GDPR Art. 49(1)(c) in the reference data."""
+    reg = registry(subjects=[{"id": "ch", "name": "Swiss users", "regions": ["CH"]}],
+                   processors=[processor("p", "IN")], safeguards=[{"id": "d", "kind": "derogation_49", "letter": "c"}],
+                   flows=[{"id": "f", "from": "hq", "to": "p", "subjects": ["ch"], "safeguards": ["d"],
+                           "frequency": "occasional"}])
+    assert flagged(reg, "transfer-without-safeguard") == {("ch_fadp", ("f",))}  # GDPR: (c) is valid
+
+
+def test_service_acknowledges_a_current_finding_through_the_store_and_refuses_unknown_ids(service: Service) -> None:
+    reg = registry(processors=[processor("p", "IN")], flows=[{"id": "f", "from": "hq", "to": "p"}])
+    service.import_manifest(Manifest.of(reg, "test"))
+    [finding] = service.check(AS_OF)
+    acknowledgement = service.acknowledge(finding.id, "DPO memo 7", date(2027, 1, 31), as_of=AS_OF)
+    assert acknowledgement.until == date(2027, 1, 31) and acknowledgement.finding == finding.id
+    [marked] = service.check(AS_OF)
+    assert marked.acknowledged and marked.acknowledgement == service.registry().acknowledgements[0]
+    assert [c.key for c in service.log() if c.label == "Acknowledgement"] == [finding.id]
+    [lapsed] = service.check(date(2027, 2, 1))
+    assert not lapsed.acknowledged and lapsed.id == finding.id
+    with pytest.raises(NotFound):
+        service.acknowledge("transfer-without-safeguard:000000000000", "typo", as_of=AS_OF)

@@ -19,7 +19,10 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"high": 3, "medium": 2, "low": 1}[self.value]
+        return _RANKS[self]
+
+
+_RANKS = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
 
 
 class Evidence(BaseModel):
@@ -73,7 +76,7 @@ class Finding(BaseModel):
 
     @property
     def sort_key(self) -> tuple[int, str, str, str]:
-        return (-self.severity.rank, self.rule, self.regime or "", self.id)
+        return (-_RANKS[self.severity], self.rule, self.regime or "", self.id)
 
 
 def finding_id(rule: str, regime: str | None, evidence: Evidence) -> str:

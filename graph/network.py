@@ -142,12 +142,13 @@ def edges_of(graph: nx.DiGraph) -> Iterator[KeyedEdge]:
             yield KeyedEdge(source, target, attributes.get("key"), attributes)
 
 
-def chain(reached: Mapping[tuple[Hashable, Hashable], Arrival], state: tuple[Hashable, Hashable]) -> list[KeyedEdge]:
-    """The edges by which `state` was first reached, first edge first.
+def chain(reached: Mapping[tuple[Hashable, Hashable], Arrival], state: tuple[Hashable, Hashable], *,
+          extend_to: int = 0) -> list[KeyedEdge]:
+    """The edges by which `state` was first reached, first edge first; no node appears twice.
 
-    Where the search began at a seed edge whose source had itself been reached with the same label, the chain
-    goes on back through that arrival, so it shows where the item entered the graph, not just the nearest
-    seed. No node appears twice.
+    With `extend_to`, a chain that begins at a seed edge whose source was itself reached with the same label
+    goes on back through that arrival, up to `extend_to` edges in all, so that it shows where the item came
+    from rather than just the nearest seed (without a bound, a densely connected graph gives long chains).
     """
     edges: list[KeyedEdge] = []
     nodes = {state[0]}
@@ -159,7 +160,7 @@ def chain(reached: Mapping[tuple[Hashable, Hashable], Arrival], state: tuple[Has
         edges.append(arrival.edge)
         nodes.add(arrival.edge.source)
         current = arrival.previous
-        if current is None and (arrival.edge.source, arrival.label) in reached:
+        if current is None and len(edges) < extend_to and (arrival.edge.source, arrival.label) in reached:
             current = (arrival.edge.source, arrival.label)
     return edges[::-1]
 

@@ -50,8 +50,8 @@ class Evidence(BaseModel):
         unknown = set(lists) - set(EVIDENCE_LISTS)
         if unknown:
             raise TypeError(f"unknown evidence {sorted(unknown)}")
-        values = {name: list(lists.get(name, ())) if name in ORDERED else sorted(set(lists.get(name, ())))
-                  for name in EVIDENCE_LISTS}
+        values = {name: [] if not (given := lists.get(name)) else list(given) if name in ORDERED
+                  else sorted(set(given)) for name in EVIDENCE_LISTS}
         # Built without validation: rules only pass strings, and a full check makes one per finding.
         return cls.model_construct(**values, as_of=as_of)
 

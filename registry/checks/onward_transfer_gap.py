@@ -22,6 +22,9 @@ from registry.checks.transfers import RegimeVerdict
 from registry.model import Flow
 from registry.reference import REGIME_NAMES, Regime
 
+# Flows shown before the unprotected hop: as far back as controller -> processor -> sub-processor.
+MAX_CHAIN = 4
+
 
 @functools.cache
 def _ancestors(category: str) -> tuple[str, ...]:
@@ -106,11 +109,11 @@ def _finding(rule: Rule, context: CheckContext, regime: Regime, reached: dict[tu
     # Shortest chains first; among equals, the smallest label, so the choice is the same on every run.
     for label, travel in sorted(_arriving(held, hop.categories, parent_keys).items(),
                                 key=lambda item: (reached[(hop.sender, item[0])].edges, item[0])):
-        path = chain(reached, (hop.sender, label))
-        if hop.receiver in {path[0].source, *(e.target for e in path)}:
-            continue  # back to someone who already holds the data: no new destination
         categories |= travel
-        best = best or path
+        if best is None:
+            path = chain(reached, (hop.sender, label), extend_to=MAX_CHAIN - 1)
+            if hop.receiver not in {path[0].source, *(e.target for e in path)}:
+                best = path  # else back to someone who already holds the data: no new destination
     if best is None:
         return None
     path = [*best, last]

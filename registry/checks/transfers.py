@@ -119,7 +119,7 @@ class FlowAnalysis:
         """Every judging regime's verdict, in regime order."""
         return list(self.verdicts.values())
 
-    @property
+    @cached_property
     def transfer_verdicts(self) -> list[RegimeVerdict]:
         return [v for v in self.verdicts.values() if v.is_transfer]
 

@@ -52,4 +52,6 @@ def test_a_chain_goes_back_through_a_seed_whose_source_was_reached() -> None:
     edges = {str(k): KeyedEdge(s, t, k, d) for s, t, k, d in graph.edges(keys=True, data=True)}
     reached = first_arrivals(index, [(edges["ab"], "x"), (edges["bc"], "x")], lambda label: (label,))
     assert reached[("c", "x")].previous is None  # a seed itself, one edge long
-    assert [e.key for e in chain(reached, ("c", "x"))] == ["ab", "bc"]  # but the data came from a
+    assert [e.key for e in chain(reached, ("c", "x"))] == ["bc"]
+    assert [e.key for e in chain(reached, ("c", "x"), extend_to=5)] == ["ab", "bc"]  # the data came from a
+    assert [e.key for e in chain(reached, ("c", "x"), extend_to=1)] == ["bc"]

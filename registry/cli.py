@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import getpass
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from graph.store import GraphStore, StoreUnavailable
 from graph.stores import is_neo4j, open_store
 from registry import exports
 from registry import manifest as manifests
+from registry.access import AccessPolicy, Principal
 from registry.checks.finding import Severity
 from registry.checks.report import render_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
@@ -58,8 +61,15 @@ class Session:
 
     def service(self) -> Service:
         if self._service is None:
-            self._service = Service(open_store(self.store_spec, LABELS), actor=self.actor)
+            self._service = Service(open_store(self.store_spec, LABELS), actor=self.actor, principal=cli_principal())
         return self._service
+
+
+def cli_principal() -> Principal | None:
+    """None (unrestricted) without an access policy; with one, the OS user and the roles it gives them
+    (--actor only names the change-log author, it grants nothing)."""
+    policy = AccessPolicy.load()
+    return policy.principal(getpass.getuser()) if policy.configured else None
 
     @property
     def store(self) -> GraphStore:
@@ -172,8 +182,7 @@ OutOption = Annotated[Path | None, typer.Option(
 
 def _export(ctx: typer.Context, which: exports.Which, fmt: ExportFormat, as_of: str | None, out: Path | None) -> None:
     day = parse_day(as_of, "--as-of") or datetime.now(UTC).date()
-    service = session(ctx).service()
-    tables = exports.build_tables(service.registry(), service.check(day), day)
+    tables = session(ctx).service().export_tables(day)
     files = exports.render(tables, fmt.value, which)
     if out is None and fmt is not ExportFormat.XLSX:
         if len(files) > 1:
@@ -385,6 +394,30 @@ def ack(
         finding, reason, until=parse_day(until, "--until"), as_of=parse_day(as_of, "--as-of"))
     until_text = f" until {acknowledgement.until}" if acknowledgement.until else ""
     typer.echo(f"acknowledged {acknowledgement.finding}{until_text} by {acknowledgement.actor}")
+
+
+# Streamlit defaults the dashboard changes (the user's own --server.* / --browser.* options win): no usage
+# statistics sent out, and no first-run e-mail prompt or browser launch on a server.
+DASHBOARD_DEFAULTS = {"--browser.gatherUsageStats": "false", "--server.headless": "true"}
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@user_errors
+def dashboard(ctx: typer.Context) -> None:
+    """Open the dashboard on the store (--store) with `streamlit run`; Streamlit's own options pass through,
+    e.g. `flowreg dashboard --server.port 8600`. Roles come from the access policy (FLOWREG_ACCESS)."""
+    import dashboard as package  # a package of this distribution; found beside registry/ in a checkout too
+
+    app_path = Path(package.__file__).resolve().parent / "app.py"
+    AccessPolicy.load()  # a broken policy file is reported here, before Streamlit starts
+    current = session(ctx)
+    given = {arg.split("=", 1)[0] for arg in ctx.args if arg.startswith("--")}
+    defaults = [f"{name}={value}" for name, value in DASHBOARD_DEFAULTS.items() if name not in given]
+    # The change log names the dashboard's signed-in user, so --actor is not passed on.
+    env = dict(os.environ, FLOWREG_STORE=current.store_spec)
+    argv = [sys.executable, "-m", "streamlit", "run", str(app_path), *defaults, *ctx.args]
+    sys.stdout.flush()
+    os.execve(sys.executable, argv, env)
 
 
 def main() -> None:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from graph.store import Change, GraphStore, WriteResult
 from graph.sync import CopyResult, copy_store
+from registry import exports
 from registry import manifest as manifests
+from registry.access import Permission, Principal
 from registry.checks import apply_acknowledgements, run_checks
 from registry.checks.finding import Finding
 from registry.errors import InvalidInput, NotFound, Problem
@@ -70,11 +72,25 @@ class Summary:
 
 
 class Service:
-    def __init__(self, store: GraphStore, actor: str | None = None) -> None:
+    """`principal` None: unrestricted (the CLI without an access policy); otherwise every write and export
+    checks the principal's permission first and raises PermissionDenied, writing nothing."""
+
+    def __init__(self, store: GraphStore, actor: str | None = None, principal: Principal | None = None) -> None:
         self.store = store
-        self.actor = actor or default_actor()
+        self.principal = principal
+        self.actor = actor or (principal.user if principal else None) or default_actor()
         self._cached: tuple[int, Registry] | None = None
         self._findings: dict[date, tuple[int, list[Finding]]] = {}
+
+    def acting_as(self, principal: Principal) -> Service:
+        """The same store and caches, acting (and logged) as `principal`: one shared reader, one writer per user."""
+        other = Service(self.store, actor=principal.user, principal=principal)
+        other._cached, other._findings = self._cached, self._findings
+        return other
+
+    def _require(self, permission: Permission, action: str) -> None:
+        if self.principal is not None:
+            self.principal.require(permission, action)
 
     def registry(self) -> Registry:
         """The stored registry, read again only when the store has changed since the last read."""
@@ -91,6 +107,11 @@ class Service:
         References resolve against the manifest and, when upserting, against the ids the store holds,
         so registering one processor never loads the whole registry.
         """
+        self._require(Permission.REGISTER, "change the registry")
+        return self._write(manifest, replace=replace, context=context)
+
+    def _write(self, manifest: manifests.Manifest, *, replace: bool = False,
+               context: str | None = None) -> ImportResult:
         fragment = manifest.fragment
         known, labels, operation = record_ids(fragment), entity_labels(fragment), set(fragment.countries_of_operation)
         conflicts: list[Problem] = []
@@ -123,10 +144,18 @@ class Service:
         return self.import_file(seed_manifest_path(), replace=replace)
 
     def export_manifest(self, fmt: str = "yaml") -> str:
+        self._require(Permission.EXPORT, "export the registry")
         return manifests.dump(self.registry(), fmt)
+
+    def export_tables(self, as_of: date | None = None) -> exports.ExportTables:
+        """The Art. 30 record, transfer register and findings as of the day (registry.exports renders them)."""
+        self._require(Permission.EXPORT, "export the legal records")
+        as_of = as_of or datetime.now(UTC).date()
+        return exports.build_tables(self.registry(), self.check(as_of), as_of)
 
     def sync_to(self, target: GraphStore, *, progress: Callable[[CopyResult], None] | None = None) -> CopyResult:
         """Make `target` (say, Neo4j) hold this store's registry; safe to interrupt and run again."""
+        self._require(Permission.EXPORT, "copy the registry to another store")
         return copy_store(self.store, target, label_order=LABELS, actor=self.actor,
                           context=f"sync from {self.store.location}", progress=progress)
 
@@ -149,6 +178,7 @@ class Service:
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:
         """Record a DPO's acceptance of a finding (in the change log); the finding stays listed, marked as such."""
+        self._require(Permission.ACKNOWLEDGE, "acknowledge findings")
         as_of = as_of or datetime.now(UTC).date()
         if not reason.strip():
             raise InvalidInput([Problem("an acknowledgement needs a reason", field="reason")])
@@ -158,7 +188,9 @@ class Service:
             raise NotFound(f"no finding {finding_id!r} as of {as_of}; `flowreg check` lists the current ids")
         acknowledgement = Acknowledgement(finding=finding_id, reason=reason.strip(), until=until, actor=self.actor,
                                           at=datetime.now(UTC).replace(microsecond=0))
-        self.register(RegistryFragment(acknowledgements=[acknowledgement]), source=f"ack {finding_id}")
+        source = f"ack {finding_id}"
+        self._write(manifests.Manifest.of(RegistryFragment(acknowledgements=[acknowledgement]), source),
+                    context=source)
         return acknowledgement
 
     def summary(self) -> Summary:

@@ -1,0 +1,39 @@
+"""Entities: searchable tables of group companies by region, processors with their chains, recipients and
+safeguards, those expiring within 90 days of the as-of day highlighted."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import state
+from dashboard.data import search_rows
+
+HIGHLIGHT = {"expires within 90 days": "background-color: #fff3bf", "expired": "background-color: #ffd6d6"}
+
+context = state.context()
+snapshot = context.snapshot
+
+st.title("Entities")
+query = st.text_input("Search every table", key="e_search", placeholder="id, name, country, kind…")
+
+groups, processors, recipients, safeguards = st.tabs(["Group companies", "Processors", "Recipients", "Safeguards"])
+with groups:
+    rows = search_rows(snapshot.group_companies(), query)
+    for region in dict.fromkeys(str(row["region"]) for row in rows):
+        st.markdown(f"**{region}**")
+        st.dataframe([row for row in rows if row["region"] == region], hide_index=True)
+    if not rows:
+        st.caption("No group company matches.")
+with processors:
+    st.dataframe(search_rows(snapshot.processors(), query), hide_index=True, key="processors-table")
+with recipients:
+    st.dataframe(search_rows(snapshot.recipients(), query), hide_index=True)
+with safeguards:
+    rows = search_rows(snapshot.safeguards(), query)
+    expiring = sum(row["status"] == "expires within 90 days" for row in rows)
+    st.caption(f"As of {context.as_of:%Y-%m-%d}: {expiring} safeguard(s) expire within 90 days (yellow); "
+               "expired ones are red.")
+    frame = pd.DataFrame(rows, columns=["safeguard", "kind", "effective", "expires", "status", "reference", "parties"])
+    st.dataframe(frame.style.apply(lambda row: [HIGHLIGHT.get(str(row["status"]), "")] * len(row), axis=1),
+                 hide_index=True)

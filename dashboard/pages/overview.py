@@ -1,0 +1,33 @@
+"""Overview: counts, open findings by severity and rule, the countries data reaches."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import figures, state
+from dashboard.data import country_label
+
+context = state.context()
+overview = context.snapshot.overview()
+
+st.title("Overview")
+st.caption(f"{context.snapshot.registry.organisation.name if context.snapshot.registry.organisation else ''}"
+           f" — as of {context.as_of:%Y-%m-%d}")
+for column, (label, count) in zip(st.columns(len(overview.counts)), overview.counts.items(), strict=True):
+    column.metric(label, f"{count:,}")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Open findings by severity")
+    st.plotly_chart(figures.bar(overview.by_severity, "", figures.SEVERITY_COLOURS), key="severity-chart")
+    st.caption(f"{sum(overview.by_severity.values()):,} open, {overview.acknowledged:,} acknowledged.")
+with right:
+    st.subheader("Open findings by rule")
+    if overview.by_rule:
+        st.plotly_chart(figures.bar(overview.by_rule, ""), key="rule-chart")
+    else:
+        st.success("No open findings.")
+
+st.subheader("Countries data reaches")
+st.dataframe([{"country": country_label(code), "flows received": flows} for code, flows in overview.countries_reached],
+             hide_index=True)

@@ -1,0 +1,24 @@
+"""Transfers map: an arc per sender-country -> receiver-country pair, coloured by worst open finding."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import figures, state
+
+context = state.context()
+snapshot = context.snapshot
+pairs = snapshot.country_pairs
+
+st.title("Transfers map")
+st.caption(f"As of {context.as_of:%Y-%m-%d}: {len(pairs)} country pair(s) joined by cross-border flows; "
+           "line width grows with the number of flows, colour is the worst open finding on them.")
+st.plotly_chart(figures.transfers_map(pairs), key="transfers-map")
+
+st.dataframe([{"from": p.sender, "to": p.receiver, "pair": p.label, "flows": len(p.flows),
+               "worst open finding": p.worst.value if p.worst else "none"} for p in pairs], hide_index=True)
+if pairs:
+    chosen = st.selectbox("Show the flows of", range(len(pairs)), format_func=lambda i: pairs[i].label,
+                          key="map_pair")
+    st.subheader(pairs[chosen].label)
+    st.dataframe(snapshot.pair_flows(pairs[chosen]), hide_index=True)

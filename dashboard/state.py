@@ -1,0 +1,138 @@
+"""The dashboard's Streamlit glue: cached store and snapshots, the signed-in user, the shared as-of date.
+
+One store and one read-only Service per store spec live for the whole server (st.cache_resource); a Snapshot
+(registry, findings and everything derived) is cached per (store revision, as-of day), so a write, which
+bumps the revision, invalidates it and a widget change never recomputes the check. Writes go through a
+Service acting as the signed-in user, which enforces the user's role and names them in the change log.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.data import Snapshot
+from graph.store import GraphStore
+from graph.stores import open_store
+from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role
+from registry.cli import default_store_path
+from registry.errors import FlowregError
+from registry.mapping import LABELS
+from registry.service import Service
+
+AS_OF_KEY = "as_of"
+# The shared reader can read everything and write nothing, whoever's page uses it.
+READER = Principal(user="dashboard", roles=frozenset({Role.VIEWER}))
+
+
+def store_spec() -> str:
+    return os.environ.get("FLOWREG_STORE") or str(default_store_path())
+
+
+@st.cache_resource(show_spinner=False)
+def _store(spec: str) -> GraphStore:
+    return open_store(spec, LABELS)
+
+
+@st.cache_resource(show_spinner=False)
+def _reader(spec: str) -> Service:
+    return Service(_store(spec), principal=READER)
+
+
+@st.cache_resource(show_spinner="Running the checks…", max_entries=8)
+def _snapshot(spec: str, revision: int, as_of: date) -> Snapshot:
+    reader = _reader(spec)
+    # The reader's own caches are per revision too; the arguments key this cache.
+    return Snapshot(reader.registry(), reader.check(as_of), as_of)
+
+
+def _policy_file_stamp(path: Path | None) -> float | None:
+    try:
+        return path.stat().st_mtime if path else None
+    except OSError:
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _policy(path: str | None, stamp: float | None) -> AccessPolicy:
+    return AccessPolicy.load(path) if path else AccessPolicy()
+
+
+def policy() -> AccessPolicy:
+    """The access policy, read again when its file changes."""
+    path = AccessPolicy.default_path()
+    return _policy(str(path) if path else None, _policy_file_stamp(path))
+
+
+def principal(access: AccessPolicy) -> Principal | None:
+    """Who is using this session; None after telling the user why nobody is (then the page stops)."""
+    source = access.identity_source
+    if source is IdentitySource.PROXY:
+        try:
+            return access.from_headers(dict(st.context.headers or {}))
+        except FlowregError as error:
+            st.error(str(error))
+            return None
+    if source is IdentitySource.OIDC:
+        if not st.user.is_logged_in:
+            st.info("Sign in to use the flowreg dashboard.")
+            st.button("Sign in", on_click=st.login)
+            return None
+        user = str(st.user.get("email") or st.user.get("sub") or "")
+        groups = st.user.get("groups") or []
+        return access.principal(user, [str(g) for g in groups] if isinstance(groups, list) else [],
+                                IdentitySource.OIDC)
+    return access.principal(getpass.getuser())
+
+
+@dataclass
+class Context:
+    """What every page gets: the signed-in user, the as-of day, the snapshot and a service acting as the user."""
+
+    spec: str
+    user: Principal
+    as_of: date
+    service: Service
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return _snapshot(self.spec, self.service.store.revision(), self.as_of)
+
+    def can(self, permission: Permission) -> bool:
+        return self.user.can(permission)
+
+
+def sidebar() -> Context | None:
+    """The as-of picker and the identity line, drawn once by app.py for every page."""
+    access = policy()
+    user = principal(access)
+    if user is None:
+        return None
+    spec = store_spec()
+    st.sidebar.date_input("As of", value=datetime.now(UTC).date(), key=AS_OF_KEY,
+                          help="Every page judges the registry as of this day.")
+    roles = ", ".join(sorted(user.roles)) or "no role"
+    st.sidebar.caption(f"Signed in as **{user.user}** ({roles}) via {user.source.value}")
+    if not access.configured:
+        st.sidebar.caption("Local mode: no access policy file, so the local user is an admin "
+                           "(set FLOWREG_ACCESS to share the dashboard).")
+    st.sidebar.caption(f"Store: `{spec}`")
+    return Context(spec, user, current_as_of(), _reader(spec).acting_as(user))
+
+
+def current_as_of() -> date:
+    value = st.session_state.get(AS_OF_KEY)
+    return value if isinstance(value, date) else datetime.now(UTC).date()
+
+
+def context() -> Context:
+    """For pages: the Context app.py built for this run."""
+    found = st.session_state.get("_context")
+    if not isinstance(found, Context):
+        st.stop()
+    return found

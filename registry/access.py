@@ -1,0 +1,202 @@
+"""Who may do what: roles, the permissions they grant, and the policy file that maps users and groups to roles.
+
+The service layer enforces the permissions (Service(principal=...) raises PermissionDenied), so a page that
+forgets a check, or a script that calls the service directly, cannot write past a role.
+
+Policy file (TOML, or YAML with the same keys), from FLOWREG_ACCESS or `access.toml` / `access.yaml` in the
+user's config directory:
+
+    default_role = "viewer"            # anyone known to the identity source but not listed below
+    proxy_header = "X-Forwarded-User"  # trust this header from a reverse proxy (the proxy must set it)
+    groups_header = "X-Forwarded-Groups"
+    oidc = false                       # true: Streamlit's OIDC login (st.login, [auth] in secrets.toml)
+    [users]
+    "alice@example.com" = ["dpo", "legal"]
+    [groups]
+    engineering = "engineer"
+
+Without a policy file the dashboard runs in local mode: the OS user is an admin (one person on their own
+machine owns their own registry), and the CLI is unrestricted, as before access control existed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+
+from registry.errors import InvalidInput, PermissionDenied, Problem
+
+ACCESS_ENV = "FLOWREG_ACCESS"
+DEFAULT_FILES = ("access.toml", "access.yaml", "access.yml")
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    DPO = "dpo"
+    LEGAL = "legal"
+    ENGINEER = "engineer"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    VIEW = "view"
+    REGISTER = "register"  # add or change records: register a processor, import a manifest, seed
+    ACKNOWLEDGE = "acknowledge"  # accept a finding
+    EXPORT = "export"  # the legal records and the whole-registry manifest
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.VIEWER: frozenset({Permission.VIEW}),
+    Role.DPO: frozenset({Permission.VIEW, Permission.ACKNOWLEDGE, Permission.EXPORT}),
+    Role.LEGAL: frozenset({Permission.VIEW, Permission.EXPORT}),
+    Role.ENGINEER: frozenset({Permission.VIEW, Permission.REGISTER}),
+    Role.ADMIN: frozenset(Permission),
+}
+# Who to ask for, in refusals.
+ALLOWED_ROLES: dict[Permission, tuple[Role, ...]] = {
+    permission: tuple(role for role in Role if permission in GRANTS[role]) for permission in Permission}
+
+
+class IdentitySource(StrEnum):
+    LOCAL = "local"  # the OS user of the machine the dashboard or CLI runs on
+    PROXY = "proxy"  # a header set by a trusted reverse proxy
+    OIDC = "oidc"  # Streamlit's OpenID Connect login
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated user and the roles the policy gives them."""
+
+    user: str
+    roles: frozenset[Role]
+    source: IdentitySource = IdentitySource.LOCAL
+    groups: frozenset[str] = frozenset()
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return frozenset().union(*(GRANTS[role] for role in self.roles))
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: Permission, action: str) -> None:
+        if not self.can(permission):
+            roles = ", ".join(sorted(self.roles)) or "no role"
+            allowed = " or ".join(ALLOWED_ROLES[permission])
+            raise PermissionDenied(f"{self.user} ({roles}) may not {action}: that needs the role {allowed}")
+
+
+def _role_list(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+Roles = Annotated[list[Role], BeforeValidator(_role_list)]
+
+
+class _PolicyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default_role: Role | None = Role.VIEWER
+    proxy_header: str | None = None
+    groups_header: str | None = None
+    oidc: bool = False
+    users: dict[str, Roles] = {}
+    groups: dict[str, Roles] = {}
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """The role mapping; `path` None means no policy file: local mode, where the local user is an admin."""
+
+    path: Path | None = None
+    users: Mapping[str, frozenset[Role]] = field(default_factory=dict)
+    groups: Mapping[str, frozenset[Role]] = field(default_factory=dict)
+    default_roles: frozenset[Role] = frozenset({Role.VIEWER})
+    proxy_header: str | None = None
+    groups_header: str | None = None
+    oidc: bool = False
+
+    @property
+    def configured(self) -> bool:
+        return self.path is not None
+
+    @property
+    def identity_source(self) -> IdentitySource:
+        if self.proxy_header:
+            return IdentitySource.PROXY
+        if self.oidc:
+            return IdentitySource.OIDC
+        return IdentitySource.LOCAL
+
+    @classmethod
+    def default_path(cls) -> Path | None:
+        """FLOWREG_ACCESS, else the first policy file present in the user's config directory."""
+        if os.environ.get(ACCESS_ENV):
+            return Path(os.environ[ACCESS_ENV])
+        folder = Path(typer.get_app_dir("flowreg"))
+        return next((folder / name for name in DEFAULT_FILES if (folder / name).is_file()), None)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> AccessPolicy:
+        """The policy at `path` (default: `default_path()`); local mode when there is none."""
+        path = Path(path) if path is not None else cls.default_path()
+        if path is None:
+            return cls()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise InvalidInput([Problem(f"cannot read the access policy: {error.strerror}", file=str(path))],
+                               summary="invalid access policy") from None
+        try:
+            data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else tomllib.loads(text)
+            parsed = _PolicyFile.model_validate(data or {})
+        except (tomllib.TOMLDecodeError, yaml.YAMLError) as error:
+            raise InvalidInput([Problem(str(error), file=str(path))], summary="invalid access policy") from None
+        except ValidationError as error:
+            problems = [Problem(item["msg"], file=str(path), field=".".join(str(p) for p in item["loc"]))
+                        for item in error.errors()]
+            raise InvalidInput(problems, summary="invalid access policy") from None
+        return cls(
+            path=path,
+            users={user: frozenset(roles) for user, roles in parsed.users.items()},
+            groups={group: frozenset(roles) for group, roles in parsed.groups.items()},
+            default_roles=frozenset({parsed.default_role}) if parsed.default_role else frozenset(),
+            proxy_header=parsed.proxy_header or None,
+            groups_header=parsed.groups_header or None,
+            oidc=parsed.oidc,
+        )
+
+    def roles_for(self, user: str, groups: Iterable[str] = ()) -> frozenset[Role]:
+        if not self.configured:
+            return frozenset({Role.ADMIN})
+        roles = set(self.users.get(user, ()))
+        for group in groups:
+            roles |= self.groups.get(group, frozenset())
+        return frozenset(roles) if roles else self.default_roles
+
+    def principal(self, user: str, groups: Iterable[str] = (),
+                  source: IdentitySource = IdentitySource.LOCAL) -> Principal:
+        groups = frozenset(groups)
+        return Principal(user=user, roles=self.roles_for(user, groups), source=source, groups=groups)
+
+    def from_headers(self, headers: Mapping[str, str]) -> Principal:
+        """The principal a trusted reverse proxy names; refused when the header is missing (the request did
+        not come through the proxy)."""
+        if not self.proxy_header:
+            raise ValueError("the access policy names no proxy_header")
+        lowered = {name.lower(): value for name, value in headers.items()}
+        user = (lowered.get(self.proxy_header.lower()) or "").strip()
+        if not user:
+            raise PermissionDenied(f"no {self.proxy_header} header: open the dashboard through the proxy")
+        groups_text = lowered.get(self.groups_header.lower(), "") if self.groups_header else ""
+        groups = [g.strip() for g in groups_text.split(",") if g.strip()]
+        return self.principal(user, groups, IdentitySource.PROXY)

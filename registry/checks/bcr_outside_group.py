@@ -14,6 +14,8 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     for analysis in context.analyses:
         flow = analysis.flow
         for verdict in analysis.transfer_verdicts:
+            if not verdict.unprotected:
+                continue  # adequate, or another valid tool carries the transfer: the BCRs are not relied on
             for status in verdict.safeguards:
                 if status.defect is Defect.OUTSIDE_GROUP:
                     yield rule.finding(

@@ -14,6 +14,8 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     for analysis in context.analyses:
         flow = analysis.flow
         for verdict in analysis.transfer_verdicts:
+            if not verdict.unprotected:
+                continue  # adequate, or an Art. 46 tool carries the transfer: the derogation is not relied on
             misused = sorted(s.safeguard.id for s in verdict.safeguards if s.defect is Defect.SYSTEMATIC)
             if misused:
                 yield rule.finding(

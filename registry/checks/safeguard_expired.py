@@ -18,8 +18,8 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
                               if context.registry.safeguards_by_id[s].kind is SafeguardKind.ADEQUACY]
         for verdict in analysis.transfer_verdicts:
             needed = [d for d in verdict.destinations if not d.adequate]
-            if not needed:
-                continue  # an adequate destination needs no tool, so a lapsed one changes nothing
+            if not needed or verdict.valid_tools:
+                continue  # adequate, or carried by another valid tool: the lapsed one is not relied on
             countries = sorted(d.country for d in needed)
             for status in verdict.safeguards:
                 if status.defect is Defect.EXPIRED:

@@ -17,7 +17,8 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
         for verdict in analysis.transfer_verdicts:
             exposed = sorted(d.country for d in verdict.destinations if not d.adequate)
             relied = sorted(s.safeguard.id for s in verdict.valid_tools if s.tool and s.tool.needs_tia)
-            if not exposed or not relied:
+            # A valid tool that needs no assessment (a derogation, APPI consent) carries the transfer alone.
+            if not exposed or not relied or len(relied) < len(verdict.valid_tools):
                 continue
             yield rule.finding(
                 context, f"{flow.id} relies on {', '.join(relied)} for {', '.join(exposed)} under "

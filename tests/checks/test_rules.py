@@ -255,3 +255,28 @@ def test_service_acknowledges_a_current_finding_through_the_store_and_refuses_un
     assert not lapsed.acknowledged and lapsed.id == finding.id
     with pytest.raises(NotFound):
         service.acknowledge("transfer-without-safeguard:000000000000", "typo", as_of=AS_OF)
+
+
+def test_defective_safeguards_are_reported_only_when_the_flow_relies_on_them() -> None:
+    """A lapsed contract, BCRs with an outsider or a derogation on a systematic flow change nothing while
+    another valid tool carries the transfer; without it they are the reason it is unlawful."""
+    defective = [scc("old", expires="2025-06-30"), {"id": "bcr", "kind": "bcr", "effective": "2020-01-01"},
+                 {"id": "d", "kind": "derogation_49", "letter": "b"}]
+    rules = {"safeguard-expired", "bcr-outside-group", "derogation-misused"}
+    alone = registry(processors=[processor("p", "IN")], safeguards=defective,
+                     flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["old", "bcr", "d"], "tia": "t"}])
+    assert {f.rule for f in findings(alone)} == rules | {"transfer-without-safeguard"}
+    covered = registry(processors=[processor("p", "IN")], safeguards=[*defective, scc("new")],
+                       flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["old", "bcr", "d", "new"],
+                               "tia": "t"}])
+    assert findings(covered) == []
+
+
+def test_tia_missing_is_silent_when_a_tool_without_assessment_carries_the_transfer() -> None:
+    reg = registry(processors=[processor("p", "IN")],
+                   safeguards=[scc("s"), {"id": "d", "kind": "derogation_49", "letter": "a"}],
+                   flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["s", "d"], "frequency": "occasional"}])
+    assert findings(reg) == []
+    assert flagged(registry(processors=[processor("p", "IN")], safeguards=[scc("s")],
+                            flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["s"],
+                                    "frequency": "occasional"}]), "tia-missing") == {("gdpr", ("f",))}

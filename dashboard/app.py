@@ -9,18 +9,18 @@ from dashboard import state
 st.set_page_config(page_title="flowreg", page_icon="🗺️", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", url_path="overview", default=True),
-    st.Page("pages/findings.py", title="Findings", url_path="findings"),
-    st.Page("pages/transfers_map.py", title="Transfers map", url_path="transfers-map"),
-    st.Page("pages/graph_explorer.py", title="Graph explorer", url_path="graph-explorer"),
-    st.Page("pages/entities.py", title="Entities", url_path="entities"),
-    st.Page("pages/register_processor.py", title="Register processor", url_path="register-processor"),
-    st.Page("pages/exports.py", title="Exports", url_path="exports"),
-    st.Page("pages/change_log.py", title="Change log", url_path="change-log"),
+    st.Page("views/overview.py", title="Overview", url_path="overview", default=True),
+    st.Page("views/findings.py", title="Findings", url_path="findings"),
+    st.Page("views/transfers_map.py", title="Transfers map", url_path="transfers-map"),
+    st.Page("views/graph_explorer.py", title="Graph explorer", url_path="graph-explorer"),
+    st.Page("views/entities.py", title="Entities", url_path="entities"),
+    st.Page("views/register_processor.py", title="Register processor", url_path="register-processor"),
+    st.Page("views/exports.py", title="Exports", url_path="exports"),
+    st.Page("views/change_log.py", title="Change log", url_path="change-log"),
 ]
 
-navigation = st.navigation(PAGES)
 context = state.sidebar()
+navigation = st.navigation(PAGES)
 if context is None:
     st.stop()
 st.session_state["_context"] = context

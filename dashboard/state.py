@@ -114,7 +114,8 @@ def sidebar() -> Context | None:
     if user is None:
         return None
     spec = store_spec()
-    st.sidebar.date_input("As of", value=datetime.now(UTC).date(), key=AS_OF_KEY,
+    st.sidebar.date_input("As of", value=datetime.now(UTC).date(), min_value=date(2000, 1, 1),
+                          max_value=date(2100, 12, 31), key=AS_OF_KEY,
                           help="Every page judges the registry as of this day.")
     roles = ", ".join(sorted(user.roles)) or "no role"
     st.sidebar.caption(f"Signed in as **{user.user}** ({roles}) via {user.source.value}")

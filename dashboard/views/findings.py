@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import state
@@ -37,9 +38,9 @@ shown = snapshot.filter_findings(chosen)
 st.markdown(f"**{len(shown):,}** finding(s) match.")
 if len(shown) > TABLE_LIMIT:
     st.info(f"The table lists the first {TABLE_LIMIT:,}; narrow the filters to see the rest.")
-st.dataframe([{"severity": f.severity.value, "rule": f.rule, "regime": regime_name(f.regime), "reason": f.reason,
-               "acknowledged": f.acknowledged, "id": f.id} for f in shown[:TABLE_LIMIT]],
-             hide_index=True, key="findings-table")
+st.dataframe(pd.DataFrame([(f.severity.value, f.rule, regime_name(f.regime), f.reason, f.acknowledged, f.id)
+                           for f in shown[:TABLE_LIMIT]],
+                          columns=["severity", "rule", "regime", "reason", "acknowledged", "id"]), hide_index=True)
 
 st.subheader("Details")
 pages = max(1, -(-len(shown) // PAGE_SIZE))

@@ -26,6 +26,13 @@ def country_option(code: str) -> str:
     return f"{country_name(code)} ({code})" if known else code
 
 
+def with_typed(options: list[str], key: str) -> list[str]:
+    """The options plus whatever the user typed into the widget before, so a typed entry stays selectable."""
+    current = st.session_state.get(key)
+    typed = current if isinstance(current, list) else [current] if isinstance(current, str) else []
+    return options + [value for value in typed if value not in options]
+
+
 def problems_at(key: WidgetKey) -> None:
     """The problems of the last save that belong to the widget just drawn."""
     for message in st.session_state.get("r_problems", {}).get(key, []):
@@ -68,12 +75,13 @@ with st.form("register"):
     a, b = st.columns(2)
     with a:
         processor["country"] = st.selectbox(
-            "Country of establishment", COUNTRIES, index=None, format_func=country_option, accept_new_options=True,
-            placeholder="Choose, or type an ISO code", key="r_p_country")
+            "Country of establishment", with_typed(COUNTRIES, "r_p_country"), index=None, format_func=country_option,
+            accept_new_options=True,            placeholder="Choose, or type an ISO code", key="r_p_country")
         problems_at(("processor", None, "country"))
     with b:
         processor["processing_countries"] = st.multiselect(
-            "Processing countries (where data is hosted or accessed; empty: the country above)", COUNTRIES,
+            "Processing countries (where data is hosted or accessed; empty: the country above)",
+            with_typed(COUNTRIES, "r_p_processing"),
             format_func=country_option, accept_new_options=True, key="r_p_processing")
         problems_at(("processor", None, "processing_countries"))
     a, b, c = st.columns(3)
@@ -131,7 +139,8 @@ with st.form("register"):
             record["direction"] = st.radio("Data goes", list(DIRECTIONS), format_func=DIRECTIONS.__getitem__,
                                            key=f"r_f{i}_direction")
         with b:
-            record["counterpart"] = st.selectbox("Party", entity_ids, index=None, accept_new_options=True,
+            record["counterpart"] = st.selectbox("Party", with_typed(entity_ids, f"r_f{i}_counterpart"), index=None,
+                                                 accept_new_options=True,
                                                  placeholder="an entity id", key=f"r_f{i}_counterpart")
             problems_at(("flows", i, "counterpart"))
         with c:
@@ -152,7 +161,8 @@ with st.form("register"):
             problems_at(("flows", i, "purpose"))
         a, b, c, d = st.columns(4)
         with a:
-            record["safeguards"] = st.multiselect("Safeguards", safeguard_options, accept_new_options=True,
+            record["safeguards"] = st.multiselect("Safeguards", with_typed(safeguard_options, f"r_f{i}_safeguards"),
+                                                  accept_new_options=True,
                                                   key=f"r_f{i}_safeguards")
             problems_at(("flows", i, "safeguards"))
         with b:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import state
@@ -14,6 +15,7 @@ record = st.text_input("Record id (or country code)", key="log_record", placehol
 changes = context.service.log(record=record.strip() or None)
 st.caption(f"{len(changes):,} change(s), newest first" + (f"; showing the latest {LIMIT:,}" if len(changes) > LIMIT
                                                            else ""))
-st.dataframe([{"seq": c.seq, "at (UTC)": f"{c.at:%Y-%m-%d %H:%M:%S}", "actor": c.actor, "operation": c.operation,
-               "kind": c.label, "record": c.key, "context": c.context or ""} for c in reversed(changes[-LIMIT:])],
-             hide_index=True, key="log-table")
+st.dataframe(pd.DataFrame([(c.seq, f"{c.at:%Y-%m-%d %H:%M:%S}", c.actor, c.operation, c.label, c.key, c.context or "")
+                           for c in reversed(changes[-LIMIT:])],
+                          columns=["seq", "at (UTC)", "actor", "operation", "kind", "record", "context"]),
+             hide_index=True)

@@ -26,7 +26,7 @@ with groups:
     if not rows:
         st.caption("No group company matches.")
 with processors:
-    st.dataframe(search_rows(snapshot.processors(), query), hide_index=True, key="processors-table")
+    st.dataframe(search_rows(snapshot.processors(), query), hide_index=True)
 with recipients:
     st.dataframe(search_rows(snapshot.recipients(), query), hide_index=True)
 with safeguards:

@@ -1,0 +1,165 @@
+"""Every page of the real app on the seed (Streamlit AppTest): renders, shows the seed's data, filters work."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from registry.service import Service
+from tests.dashboard.conftest import AS_OF, PAGES
+
+OpenPage = Callable[..., AppTest]
+
+
+def table(app: AppTest, *columns: str) -> Any:
+    """The first table on the page with these columns (read-only tables carry no key in AppTest)."""
+    for frame in app.dataframe:
+        if all(c in frame.value.columns for c in columns):
+            return frame.value
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def test_every_page_renders_on_the_seed(open_page: OpenPage) -> None:
+    for title in PAGES:
+        app = open_page(title)
+        assert [t.value for t in app.title] == [title]
+        assert not app.error, [e.value for e in app.error]
+
+
+def test_overview_counts_match_the_registry(open_page: OpenPage, seeded: Service) -> None:
+    registry = seeded.registry()
+    cross_border = sum(
+        any(c not in registry.entities[f.sender].where_processed for c in registry.entities[f.receiver].where_processed)
+        for f in registry.flows)
+    metrics = {m.label: int(m.value.replace(",", "")) for m in open_page("Overview").metric}
+    assert metrics == {"Entities": len(registry.entities), "Processors": len(registry.processors),
+                       "Countries": len({c for e in registry.entities.values() if any(
+                           e.id in (f.sender, f.receiver) for f in registry.flows) for c in e.where_processed}),
+                       "Flows": len(registry.flows), "Cross-border transfers": cross_border}
+    assert cross_border > 0
+
+
+def test_findings_page_lists_the_days_findings(open_page: OpenPage, seeded: Service) -> None:
+    findings = seeded.check(AS_OF)
+    app = open_page("Findings")
+    listed = table(app, "id", "rule")
+    assert sorted(listed["id"]) == sorted(f.id for f in findings)
+    assert len(app.expander) == min(20, len(findings))
+    first = app.expander[0]
+    assert any(findings[0].reason in str(m.value) for m in first.markdown)
+    assert any(findings[0].fix in str(m.value) for m in first.markdown)
+
+
+def test_findings_filters_change_the_rows(open_page: OpenPage, seeded: Service) -> None:
+    findings = seeded.check(AS_OF)
+    app = open_page("Findings")
+
+    def rows() -> list[str]:
+        return sorted(table(app, "id", "rule").get("id", []))
+
+    everything = rows()
+    app.multiselect(key="f_severity").set_value(["medium"]).run()
+    medium = sorted(f.id for f in findings if f.severity.value == "medium")
+    assert rows() == medium and 0 < len(medium) < len(everything)
+
+    app.multiselect(key="f_severity").set_value([]).run()
+    rule = Counter(f.rule for f in findings).most_common(1)[0][0]
+    app.multiselect(key="f_rule").set_value([rule]).run()
+    assert rows() == sorted(f.id for f in findings if f.rule == rule)
+
+    app.multiselect(key="f_rule").set_value([]).run()
+    app.multiselect(key="f_country").set_value(["IN"]).run()
+    india = rows()
+    assert india and len(india) < len(everything)
+    assert all("IN" in f.evidence.countries or any(
+        "IN" in seeded.registry().entities[seeded.registry().flows_by_id[x].receiver].where_processed
+        for x in f.evidence.flows) for f in findings if f.id in india)
+
+    app.multiselect(key="f_country").set_value([]).run()
+    app.radio(key="f_ack").set_value("Acknowledged").run()
+    assert rows() == []
+    app.radio(key="f_ack").set_value("Open").run()
+    assert rows() == everything
+
+
+def test_acknowledging_from_the_page_writes_through_the_service(open_page: OpenPage, seeded: Service) -> None:
+    app = open_page("Findings")
+    target = seeded.check(AS_OF)[0]
+    form = app.expander[0]
+    form.text_input(key=f"ack-reason-{target.id}").input("accepted pending the new contract")
+    form.button[0].click()
+    app.run()
+    assert not app.exception
+    acknowledged = {f.id: f for f in seeded.check(AS_OF)}[target.id]
+    assert acknowledged.acknowledged and acknowledged.acknowledgement is not None
+    assert acknowledged.acknowledgement.reason == "accepted pending the new contract"
+    import getpass
+    assert seeded.log(record=target.id)[-1].actor == getpass.getuser()
+    app.radio(key="f_ack").set_value("Acknowledged").run()
+    assert list(table(app, "id", "rule")["id"]) == [target.id]
+
+
+def test_transfers_map_lists_each_country_pair_and_its_flows(open_page: OpenPage, seeded: Service) -> None:
+    registry = seeded.registry()
+    pairs = {(s, r) for f in registry.flows for s in registry.entities[f.sender].where_processed
+             for r in registry.entities[f.receiver].where_processed
+             if r not in registry.entities[f.sender].where_processed}
+    app = open_page("Transfers map")
+    assert len(app.get("plotly_chart")) == 1
+    pairs_table = table(app, "from", "to", "pair")
+    assert set(zip(pairs_table["from"], pairs_table["to"], strict=True)) == pairs
+    chosen = app.selectbox(key="map_pair")
+    index = next(i for i, pair in enumerate(zip(pairs_table["from"], pairs_table["to"], strict=True))
+                 if pair == ("US", "IN"))
+    chosen.set_value(index).run()
+    flows = set(table(app, "flow", "from")["flow"])
+    assert flows == {f.id for f in registry.flows if "US" in registry.entities[f.sender].where_processed
+                     and "IN" in registry.entities[f.receiver].where_processed}
+
+
+def test_graph_explorer_draws_a_neighbourhood(open_page: OpenPage) -> None:
+    app = open_page("Graph explorer")
+    assert len(app.get("plotly_chart")) == 1
+    one_hop = app.slider(key="g_hops").set_value(1).run()
+    small = next(c.value for c in one_hop.caption if "node(s)" in c.value)
+    app.slider(key="g_hops").set_value(3).run()
+    large = next(c.value for c in app.caption if "node(s)" in c.value)
+    assert int(small.split()[0]) < int(large.split()[0])
+    app.radio(key="g_kind").set_value("Country").run()
+    assert not app.exception and len(app.get("plotly_chart")) == 1
+
+
+def test_entities_search_and_safeguard_expiry(open_page: OpenPage, seeded: Service) -> None:
+    registry = seeded.registry()
+    app = open_page("Entities")
+    assert set(table(app, "sub-processor chain")["id"]) == {p.id for p in registry.processors}
+    app.text_input(key="e_search").input("cloud-ops-in").run()
+    found = table(app, "sub-processor chain")
+    # A row matches when any cell holds the text: cloud-ops-us lists cloud-ops-in as its sub-processor.
+    assert set(found["id"]) == {"cloud-ops-in", "cloud-ops-us"}
+    app.text_input(key="e_search").input("").run()
+    chain = dict(zip(table(app, "sub-processor chain")["id"],
+                     table(app, "sub-processor chain")["sub-processor chain"], strict=True))
+    assert chain["cloud-ops-in"] == "cloud-ops-in → cloud-ops-us → cloud-host-jp"
+
+
+def test_change_log_filters_by_record(open_page: OpenPage, seeded: Service) -> None:
+    app = open_page("Change log")
+    assert len(table(app, "seq", "actor")) == len(seeded.log())
+    app.text_input(key="log_record").input("cloud-ops-us").run()
+    log = table(app, "seq", "actor")
+    assert set(log["record"]) == {"cloud-ops-us"} and len(log) == len(seeded.log(record="cloud-ops-us"))
+
+
+def test_exports_page_offers_the_files(open_page: OpenPage) -> None:
+    app = open_page("Exports")
+    app.selectbox(key="x_format").set_value("csv")
+    app.button(key="x_prepare").click().run()
+    names = sorted(b.label for b in app.get("download_button"))
+    day = AS_OF.isoformat()
+    assert names == sorted(f"Download flowreg-{t}-{day}.csv" for t in ("findings", "ropa", "transfers"))
+    app.button(key="x_manifest").click().run()
+    assert "Download flowreg-manifest.yaml" in [b.label for b in app.get("download_button")]

@@ -1,0 +1,131 @@
+"""The Register processor page on the real app: field-level refusals, a good processor end to end, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from registry.service import Service
+from tests.dashboard.conftest import AS_OF, PAGES
+
+OpenPage = Callable[..., AppTest]
+
+
+def open_form(open_page: OpenPage, *, country: str = "IN", counterpart: str = "rakuten-group-inc") -> AppTest:
+    # What a user types into a picker (accept_new_options) goes in through session state before the page
+    # first draws: AppTest can only pick among the options a page has already drawn.
+    return open_page("Register processor", r_p_country=country, r_f0_counterpart=counterpart)
+
+
+def fill_processor(app: AppTest) -> AppTest:
+    """A payroll processor receiving contact data from the group's HQ, with no safeguard or DPA."""
+    app.text_input(key="r_p_id").input("payroll-in")
+    app.text_input(key="r_p_name").input("Payroll Services India Pvt Ltd")
+    app.multiselect(key="r_f0_subjects").set_value(["entrants-europe"])
+    app.multiselect(key="r_f0_categories").set_value(["user.contact.email"])
+    app.selectbox(key="r_f0_purpose").set_value("campaign")
+    app.text_input(key="r_f0_source").input("policy 4-2")
+    submit(app)
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def submit(app: AppTest) -> None:
+    next(b for b in app.button if b.label == "Register").click()
+    app.run()
+
+
+def column_of(app: AppTest, key: str) -> Any:
+    """The form column that holds the widget with this key: where its problems must show."""
+    return next(column for column in app.columns if any(w.key == key for w in column.selectbox))
+
+
+def errors(app: AppTest) -> list[str]:
+    return [str(e.value) for e in app.error]
+
+
+def test_seed_has_the_ids_the_form_uses(seeded: Service) -> None:
+    registry = seeded.registry()
+    assert "rakuten-group-inc" in registry.entities and "entrants-europe" in registry.subject_groups_by_id
+    assert "campaign" in registry.purposes_by_id and "user.contact.email" in registry.categories_by_id
+
+
+def test_a_bad_country_is_refused_next_to_the_field(open_page: OpenPage, seeded: Service) -> None:
+    revision = seeded.store.revision()
+    app = fill_processor(open_form(open_page, country="UK"))
+    assert any("did you mean 'GB'" in message for message in errors(app))
+    country_column = column_of(app, "r_p_country")
+    assert any("did you mean 'GB'" in str(e.value) for e in country_column.error)
+    assert seeded.store.revision() == revision and "payroll-in" not in seeded.registry().entities
+
+
+def test_a_dangling_reference_is_refused_next_to_the_field(open_page: OpenPage, seeded: Service) -> None:
+    revision = seeded.store.revision()
+    app = fill_processor(open_form(open_page, counterpart="nobody"))
+    party_column = column_of(app, "r_f0_counterpart")
+    assert any("'nobody' is not a known group company, processor or recipient id" in str(e.value)
+               for e in party_column.error)
+    assert any("Nothing was saved" in message for message in errors(app))
+    assert seeded.store.revision() == revision and "payroll-in" not in seeded.registry().entities
+
+
+def test_a_good_processor_is_saved_and_shows_its_findings(open_page: OpenPage, seeded: Service) -> None:
+    before = {f.id for f in seeded.check(AS_OF)}
+    app = fill_processor(open_form(open_page))
+    assert not errors(app)
+    assert any("Saved processor payroll-in" in str(s.value) for s in app.success)
+    registry = seeded.registry()
+    assert "payroll-in" in registry.processors_by_id
+    introduced = [f for f in seeded.check(AS_OF) if f.id not in before]
+    rules = {f.rule for f in introduced}
+    assert {"transfer-without-safeguard", "processor-without-dpa"} <= rules
+    shown = "\n".join(str(m.value) for m in app.markdown)
+    assert f"Findings it introduces as of {AS_OF}: {len(introduced)}" in shown
+    assert all(f.reason in shown for f in introduced)
+    import getpass
+    assert {c.actor for c in seeded.log(record="payroll-in")} == {getpass.getuser()}
+
+    app.switch_page(PAGES["Entities"]).run()
+    assert any("payroll-in" in set(frame.value.get("id", [])) for frame in app.dataframe)
+    app.switch_page(PAGES["Findings"]).run()
+    app.multiselect(key="f_entity").set_value(["payroll-in"]).run()
+    listed = next(frame.value for frame in app.dataframe if "rule" in frame.value.columns)
+    assert set(listed["id"]) >= {f.id for f in introduced}
+    assert set(listed["rule"]) >= rules
+
+
+def test_a_viewer_is_refused_and_nothing_is_written(open_page: OpenPage, seeded: Service,
+                                                    as_role: Callable[[str], Path]) -> None:
+    as_role("viewer")
+    revision = seeded.store.revision()
+    app = open_form(open_page)
+    assert any("(viewer)" in str(c.value) for c in app.sidebar.caption)
+    assert any("needs the engineer or admin role" in str(w.value) for w in app.warning)
+    fill_processor(app)
+    assert any("Refused:" in message and "may not change the registry" in message for message in errors(app))
+    assert seeded.store.revision() == revision and "payroll-in" not in seeded.registry().entities
+
+    app.switch_page(PAGES["Findings"]).run()
+    target = seeded.check(AS_OF)[0]
+    app.expander[0].text_input(key=f"ack-reason-{target.id}").input("no")
+    app.expander[0].button[0].click()
+    app.run()
+    assert any("may not acknowledge findings" in str(e.value) for e in app.error)
+    assert seeded.store.revision() == revision
+
+    app.switch_page(PAGES["Exports"]).run()
+    app.button(key="x_prepare").click().run()
+    assert any("may not export" in str(e.value) for e in app.error) and not app.get("download_button")
+
+
+def test_an_engineer_registers_but_may_not_export(open_page: OpenPage, seeded: Service,
+                                                  as_role: Callable[[str], Path]) -> None:
+    as_role("engineer")
+    app = fill_processor(open_form(open_page))
+    assert "payroll-in" in seeded.registry().entities
+    app.switch_page(PAGES["Exports"]).run()
+    app.button(key="x_manifest").click().run()
+    assert any("may not export" in str(e.value) for e in app.error)

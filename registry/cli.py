@@ -64,16 +64,16 @@ class Session:
             self._service = Service(open_store(self.store_spec, LABELS), actor=self.actor, principal=cli_principal())
         return self._service
 
+    @property
+    def store(self) -> GraphStore:
+        return self.service().store
+
 
 def cli_principal() -> Principal | None:
     """None (unrestricted) without an access policy; with one, the OS user and the roles it gives them
     (--actor only names the change-log author, it grants nothing)."""
     policy = AccessPolicy.load()
     return policy.principal(getpass.getuser()) if policy.configured else None
-
-    @property
-    def store(self) -> GraphStore:
-        return self.service().store
 
 
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:

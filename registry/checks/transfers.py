@@ -137,6 +137,7 @@ class TransferAnalyser:
         self._verdicts: dict[tuple[Regime, str, str, tuple[str, ...], str], RegimeVerdict] = {}
         self._analyses: dict[str, FlowAnalysis] = {}
         self._judging: dict[str, frozenset[Regime]] = {}
+        self._destinations: dict[tuple[Regime, tuple[str, ...], str], tuple[Destination, ...]] = {}
 
     def judging_regimes(self, flow: Flow) -> frozenset[Regime]:
         """The regime of each country the sender processes in, and of each region the flow's subjects live in."""
@@ -175,6 +176,15 @@ class TransferAnalyser:
 
     def _judge(self, flow: Flow, regime: Regime) -> RegimeVerdict:
         sender, receiver = self.registry.entities[flow.sender], self.registry.entities[flow.receiver]
+        key = (regime, tuple(sender.where_processed), receiver.id)
+        destinations = self._destinations.get(key)
+        if destinations is None:
+            destinations = self._destinations[key] = self._destinations_of(regime, sender, receiver)
+        statuses = tuple(self._status(flow, regime, s, sender, receiver) for s in self._safeguards(flow))
+        return RegimeVerdict(regime=regime, destinations=destinations, safeguards=statuses)
+
+    def _destinations_of(self, regime: Regime, sender: AnyEntity, receiver: AnyEntity) -> tuple[Destination, ...]:
+        """The receiver's processing countries outside the regime's territory and the sender's countries."""
         territory = self.reference.territory(regime)
         sender_countries = set(sender.where_processed)
         destinations: list[Destination] = []
@@ -187,8 +197,7 @@ class TransferAnalyser:
             destinations.append(Destination(
                 country=country, adequacy=adequacy, adequacy_in_scope=bool(adequacy and adequacy.covers(receiver)),
                 historic_adequacy=ended[-1] if ended else None))
-        statuses = tuple(self._status(flow, regime, s, sender, receiver) for s in self._safeguards(flow))
-        return RegimeVerdict(regime=regime, destinations=tuple(destinations), safeguards=statuses)
+        return tuple(destinations)
 
     def _safeguards(self, flow: Flow) -> list[Safeguard]:
         return [self.registry.safeguards_by_id[s] for s in flow.safeguards]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
@@ -18,9 +18,8 @@ import pycountry
 
 from graph.network import neighbourhood, project
 from registry.checks.finding import Finding, Severity
-from registry.checks.transfers import FlowAnalysis, analyse_flows
 from registry.model import AnyEntity, Flow, GroupCompany, Processor, Registry, Safeguard, country_name
-from registry.reference import REGIME_NAMES, Reference, Regime, load_reference
+from registry.reference import REGIME_NAMES, Regime
 
 EXPIRY_WINDOW = timedelta(days=90)
 GRAPH_NODE_LIMIT = 300
@@ -124,11 +123,20 @@ class Snapshot:
     registry: Registry
     findings: list[Finding]
     as_of: date
-    reference: Reference = field(default_factory=load_reference)
 
     @cached_property
-    def analyses(self) -> list[FlowAnalysis]:
-        return analyse_flows(self.registry, self.reference, self.as_of)
+    def destinations(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Cross-border flows: id -> (sender's processing countries, receiver countries outside them).
+
+        The same test as the rules' (DESIGN section 2), without judging regimes: that is the check's job."""
+        entities = self.registry.entities
+        found = {}
+        for flow in self.registry.flows:
+            senders = tuple(entities[flow.sender].where_processed)
+            outside = tuple(c for c in entities[flow.receiver].where_processed if c not in senders)
+            if outside:
+                found[flow.id] = (senders, outside)
+        return found
 
     @cached_property
     def findings_by_id(self) -> dict[str, Finding]:
@@ -170,7 +178,7 @@ class Snapshot:
                 "Processors": len(registry.processors),
                 "Countries": len(reached),
                 "Flows": len(registry.flows),
-                "Cross-border transfers": sum(a.is_cross_border for a in self.analyses),
+                "Cross-border transfers": len(self.destinations),
             },
             by_severity={s.value: severity_counts.get(s.value, 0) for s in Severity},
             by_rule=dict(sorted(Counter(f.rule for f in open_findings).items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -272,12 +280,10 @@ class Snapshot:
     def country_pairs(self) -> list[CountryPair]:
         """One pair per sender country -> receiver country a cross-border flow joins, most flows first."""
         flows: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for analysis in self.analyses:
-            if not analysis.is_cross_border:
-                continue
-            for sender in analysis.sender_countries:
-                for receiver in analysis.destination_countries:
-                    flows[(sender, receiver)].append(analysis.flow.id)
+        for flow_id, (senders, receivers) in self.destinations.items():
+            for sender in senders:
+                for receiver in receivers:
+                    flows[(sender, receiver)].append(flow_id)
         pairs = [CountryPair(s, r, tuple(ids), worst(self.flagged_flows[i] for i in ids if i in self.flagged_flows))
                  for (s, r), ids in flows.items()]
         return sorted(pairs, key=lambda p: (-len(p.flows), p.sender, p.receiver))

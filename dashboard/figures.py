@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import functools
+import math
+from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 
 import networkx as nx
 import plotly.graph_objects as go
@@ -10,6 +15,9 @@ import plotly.graph_objects as go
 from dashboard.data import KIND_LABELS, CountryPair, Neighbourhood, alpha3
 from registry.checks.finding import Severity
 
+# The world map comes from dashboard/static/ (served by `flowreg dashboard`), not from plotly's CDN.
+MAP_CONFIG = {"topojsonURL": "app/static/"}
+STATIC = Path(__file__).resolve().parent / "static"
 SEVERITY_COLOURS = {"high": "#d62728", "medium": "#ff9f1c", "low": "#1f77b4", "": "#2ca02c"}
 KIND_COLOURS = {"group_company": "#1f77b4", "processor": "#9467bd", "recipient": "#8c564b", "flow": "#7f7f7f",
                 "data_category": "#17becf", "country": "#bcbd22"}
@@ -18,36 +26,61 @@ KIND_COLOURS = {"group_company": "#1f77b4", "processor": "#9467bd", "recipient":
 def bar(counts: dict[str, int], title: str, colours: dict[str, str] | None = None) -> go.Figure:
     labels = list(counts)
     figure = go.Figure(go.Bar(
-        x=[counts[k] for k in labels], y=labels, orientation="h", text=[counts[k] for k in labels],
+        x=[counts[k] for k in labels], y=labels, orientation="h", text=[counts[k] for k in labels], textangle=0,
         marker_color=[(colours or {}).get(k, "#4c78a8") for k in labels]))
     figure.update_layout(title=title, height=max(220, 40 + 28 * len(labels)), margin={"l": 10, "r": 10, "t": 40,
                          "b": 10}, yaxis={"autorange": "reversed"})
     return figure
 
 
-def transfers_map(pairs: Sequence[CountryPair]) -> go.Figure:
-    """One great-circle arc per country pair, coloured by its worst open finding, wider with more flows."""
-    figure = go.Figure()
+@functools.cache
+def centroids() -> dict[str, tuple[float, float]]:
+    """ISO-3 code -> (lon, lat) of each country's centroid (from the 1:50m map, which has the small countries
+    the drawn 1:110m map leaves out, such as Singapore and Malta)."""
+    with (STATIC / "centroids.csv").open(encoding="utf-8", newline="") as rows:
+        return {row["iso3"]: (float(row["lon"]), float(row["lat"])) for row in csv.DictReader(rows)}
+
+
+def transfers_map(pairs: Sequence[CountryPair]) -> tuple[go.Figure, list[CountryPair]]:
+    """An arc per country pair, coloured by its worst open finding and wider with more flows; drawn as one
+    trace per (colour, width) so that thousands of pairs stay light. Also returns the pairs it could not
+    place (a country too small for the 1:110m map)."""
+    places = centroids()
     most = max((len(p.flows) for p in pairs), default=1)
-    shown_legend: set[str] = set()
+    groups: dict[tuple[str, int], list[CountryPair]] = defaultdict(list)
+    unplaced = []
     for pair in pairs:
-        ends = [alpha3(pair.sender), alpha3(pair.receiver)]
-        if None in ends:
-            continue
-        severity = pair.worst.value if pair.worst else ""
+        if alpha3(pair.sender) in places and alpha3(pair.receiver) in places:
+            groups[(pair.worst.value if pair.worst else "", math.ceil(4 * len(pair.flows) / most))].append(pair)
+        else:
+            unplaced.append(pair)
+    figure = go.Figure()
+    shown_legend: set[str] = set()
+    for (severity, bucket), members in sorted(groups.items(), key=lambda kv: (-_rank(kv[0][0]), kv[0][1])):
+        lons: list[float | None] = []
+        lats: list[float | None] = []
+        texts: list[str] = []
+        for pair in members:
+            (lon1, lat1), (lon2, lat2) = places[alpha3(pair.sender) or ""], places[alpha3(pair.receiver) or ""]
+            label = f"{pair.label}: {len(pair.flows)} flow(s), worst open finding {severity or 'none'}"
+            lons += [lon1, lon2, None]
+            lats += [lat1, lat2, None]
+            texts += [label, label, ""]
         legend = severity or "no open finding"
         figure.add_trace(go.Scattergeo(
-            locations=ends, locationmode="ISO-3", mode="lines+markers",
-            line={"width": 1.5 + 6 * len(pair.flows) / most, "color": SEVERITY_COLOURS[severity]},
-            marker={"size": 6, "color": SEVERITY_COLOURS[severity]},
-            name=legend, legendgroup=legend, showlegend=legend not in shown_legend,
-            hovertext=f"{pair.label}: {len(pair.flows)} flow(s), worst open finding {severity or 'none'}",
-            hoverinfo="text"))
+            lon=lons, lat=lats, mode="lines+markers", hovertext=texts, hoverinfo="text",
+            line={"width": 1.5 + 1.5 * bucket, "color": SEVERITY_COLOURS[severity]},
+            marker={"size": 5, "color": SEVERITY_COLOURS[severity]},
+            name=legend, legendgroup=legend, showlegend=legend not in shown_legend))
         shown_legend.add(legend)
     figure.update_geos(projection_type="natural earth", showcountries=True, countrycolor="#bbbbbb",
                        showland=True, landcolor="#f2f2f2")
     figure.update_layout(height=520, margin={"l": 0, "r": 0, "t": 10, "b": 0}, legend_title_text="Worst finding")
-    return figure
+    return figure, unplaced
+
+
+def _rank(severity: str) -> int:
+    return Severity(severity).rank if severity else 0
 
 
 def network(view: Neighbourhood, centre: str) -> go.Figure:

@@ -397,8 +397,10 @@ def ack(
 
 
 # Streamlit defaults the dashboard changes (the user's own --server.* / --browser.* options win): no usage
-# statistics sent out, and no first-run e-mail prompt or browser launch on a server.
-DASHBOARD_DEFAULTS = {"--browser.gatherUsageStats": "false", "--server.headless": "true"}
+# statistics sent out, no first-run e-mail prompt or browser launch on a server, the map's world outline
+# served from dashboard/static/, and no "Deploy" button.
+DASHBOARD_DEFAULTS = {"--browser.gatherUsageStats": "false", "--server.headless": "true",
+                      "--server.enableStaticServing": "true", "--client.toolbarMode": "viewer"}
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

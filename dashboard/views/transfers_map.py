@@ -13,7 +13,10 @@ pairs = snapshot.country_pairs
 st.title("Transfers map")
 st.caption(f"As of {context.as_of:%Y-%m-%d}: {len(pairs)} country pair(s) joined by cross-border flows; "
            "line width grows with the number of flows, colour is the worst open finding on them.")
-st.plotly_chart(figures.transfers_map(pairs), key="transfers-map")
+figure, unplaced = figures.transfers_map(pairs)
+st.plotly_chart(figure, key="transfers-map", config=figures.MAP_CONFIG)
+if unplaced:
+    st.caption(f"Not drawn (a country too small for the map): {', '.join(p.label for p in unplaced)}.")
 
 st.dataframe([{"from": p.sender, "to": p.receiver, "pair": p.label, "flows": len(p.flows),
                "worst open finding": p.worst.value if p.worst else "none"} for p in pairs], hide_index=True)

@@ -19,7 +19,10 @@ if not choices:
     st.info(f"The registry has no {kind.lower()}.")
     st.stop()
 labels = dict(choices)
-centre = middle.selectbox(kind, list(labels), format_func=labels.__getitem__, key=f"g_centre_{kind}")
+nodes = list(labels)
+busiest = snapshot.busiest_entity()
+centre = middle.selectbox(kind, nodes, index=nodes.index(busiest) if busiest in labels else 0,
+                          format_func=labels.__getitem__, key=f"g_centre_{kind}")
 hops = right.slider("Hops", 1, 3, 2, key="g_hops")
 
 view = snapshot.neighbourhood(centre, hops, GRAPH_NODE_LIMIT)

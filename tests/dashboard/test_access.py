@@ -139,3 +139,12 @@ def test_cli_applies_a_configured_policy_to_the_os_user(tmp_path: Path, monkeypa
     assert refused.exit_code == 4 and "may not change the registry" in refused.output
     exported = runner.invoke(app, ["--store", store, "export", "findings", "--format", "json", "--as-of", "2026-05-01"])
     assert exported.exit_code == 0 and '"as_of"' in exported.output
+
+
+def test_dashboard_command_refuses_a_broken_policy_before_starting(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    policy = tmp_path / "access.toml"
+    policy.write_text('[users]\nalice = "owner"\n')
+    monkeypatch.setenv("FLOWREG_ACCESS", str(policy))
+    result = CliRunner().invoke(app, ["--store", str(tmp_path / "s.sqlite"), "dashboard", "--server.port", "1"])
+    assert result.exit_code == 2 and "invalid access policy" in result.output and "users.alice" in result.output

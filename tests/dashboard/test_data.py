@@ -1,0 +1,87 @@
+"""The dashboard's data functions on a synthetic registry: bounded neighbourhoods, pairs, filters, the form."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+
+from benchmarks.generate import generate_registry
+from dashboard.data import FindingFilter, Snapshot, introduced_findings, search_rows
+from dashboard.registration import FormValues, build_fragment, problems_by_widget
+from registry.checks import run_checks
+from registry.errors import InvalidInput
+
+AS_OF = date(2026, 5, 1)
+
+
+@pytest.fixture(scope="module")
+def snapshot() -> Snapshot:
+    registry = generate_registry("S")  # 2,000 flows
+    return Snapshot(registry, run_checks(registry, AS_OF), AS_OF)
+
+
+def test_neighbourhoods_are_capped_and_say_so(snapshot: Snapshot) -> None:
+    category = "data_category:" + max(snapshot.registry.categories_by_id,
+                                       key=lambda c: sum(c in f.categories for f in snapshot.registry.flows))
+    started = time.perf_counter()
+    wide = snapshot.neighbourhood(category, 3, limit=300)
+    assert time.perf_counter() - started < 2
+    assert wide.truncated and wide.graph.number_of_nodes() == 300 and category in wide.graph
+    small = snapshot.neighbourhood(category, 1, limit=10_000)
+    assert not small.truncated
+    carrying = {f.id for f in snapshot.registry.flows if category.split(":", 1)[1] in f.categories}
+    assert {n.split(":", 1)[1] for n in small.graph if n.startswith("flow:")} == carrying
+
+
+def test_flagged_flows_carry_their_worst_open_finding(snapshot: Snapshot) -> None:
+    for finding in snapshot.findings[:200]:
+        for flow_id in finding.evidence.flows:
+            if not finding.acknowledged:
+                assert snapshot.flagged_flows[flow_id].rank >= finding.severity.rank
+                assert snapshot.graph.nodes[f"flow:{flow_id}"]["flagged"] == snapshot.flagged_flows[flow_id].value
+
+
+def test_country_pairs_cover_every_cross_border_flow(snapshot: Snapshot) -> None:
+    registry = snapshot.registry
+    crossing = {f.id for f in registry.flows if set(registry.entities[f.receiver].where_processed)
+                - set(registry.entities[f.sender].where_processed)}
+    paired = {flow for pair in snapshot.country_pairs for flow in pair.flows}
+    assert paired == crossing and snapshot.overview().counts["Cross-border transfers"] == len(crossing)
+    for pair in snapshot.country_pairs[:50]:
+        for flow_id in pair.flows:
+            flow = registry.flows_by_id[flow_id]
+            assert pair.sender in registry.entities[flow.sender].where_processed
+            assert pair.receiver in registry.entities[flow.receiver].where_processed
+
+
+def test_filters_combine(snapshot: Snapshot) -> None:
+    high = snapshot.filter_findings(FindingFilter(severities=frozenset({"high"})))
+    rule = high[0].rule
+    both = snapshot.filter_findings(FindingFilter(severities=frozenset({"high"}), rules=frozenset({rule})))
+    assert both and all(f.severity.value == "high" and f.rule == rule for f in both)
+    assert len(both) == sum(f.severity.value == "high" and f.rule == rule for f in snapshot.findings)
+    open_ones = snapshot.filter_findings(FindingFilter(acknowledged=False))
+    assert open_ones == [f for f in snapshot.findings if not f.acknowledged]
+
+
+def test_search_rows_and_introduced_findings(snapshot: Snapshot) -> None:
+    rows = snapshot.processors()
+    needle = rows[3]["name"]
+    assert rows[3] in search_rows(rows, str(needle).upper())
+    assert introduced_findings(snapshot.findings[:5], snapshot.findings[:8]) == snapshot.findings[5:8]
+
+
+def test_form_problems_land_on_their_widgets() -> None:
+    values = FormValues(
+        processor={"id": "p1", "name": "", "country": "uk", "processing_countries": []},
+        safeguards=[{"id": "s1", "kind": "scc_2021", "module": None}],
+        flows=[{"direction": "out", "counterpart": "x", "subjects": [], "categories": ["user.contact.email"],
+                "purpose": "campaign"}])
+    with pytest.raises(InvalidInput) as error:
+        build_fragment(values)
+    placed = problems_by_widget(error.value.problems, values)
+    assert set(placed) >= {("processor", None, "name"), ("processor", None, "country"),
+                           ("safeguards", 0, "module"), ("flows", 0, "subjects")}
+    assert any("did you mean 'GB'" in m for m in placed[("processor", None, "country")])

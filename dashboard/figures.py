@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -73,8 +73,11 @@ def transfers_map(pairs: Sequence[CountryPair]) -> tuple[go.Figure, list[Country
             marker={"size": 5, "color": SEVERITY_COLOURS[severity]},
             name=legend, legendgroup=legend, showlegend=legend not in shown_legend))
         shown_legend.add(legend)
-    figure.update_geos(projection_type="natural earth", showcountries=True, countrycolor="#bbbbbb",
-                       showland=True, landcolor="#f2f2f2")
+    # Centre the map on the country most data leaves from, so its arcs do not wrap round the map's edge.
+    senders = Counter(p.sender for p in pairs for _ in p.flows)
+    home = places.get(alpha3(senders.most_common(1)[0][0]) or "") if senders else None
+    figure.update_geos(projection_type="natural earth", projection_rotation={"lon": home[0] if home else 0},
+                       showcountries=True, countrycolor="#bbbbbb", showland=True, landcolor="#f2f2f2")
     figure.update_layout(height=520, margin={"l": 0, "r": 0, "t": 10, "b": 0}, legend_title_text="Worst finding")
     return figure, unplaced
 

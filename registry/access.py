@@ -91,7 +91,8 @@ class Principal:
     def require(self, permission: Permission, action: str) -> None:
         if not self.can(permission):
             roles = ", ".join(sorted(self.roles)) or "no role"
-            allowed = " or ".join(ALLOWED_ROLES[permission])
+            *others, last = ALLOWED_ROLES[permission]
+            allowed = f"{', '.join(others)} or {last}" if others else last
             raise PermissionDenied(f"{self.user} ({roles}) may not {action}: that needs the role {allowed}")
 
 

@@ -18,6 +18,8 @@ from typing import Protocol, TypeVar
 
 import pycountry
 
+from registry.model import SafeguardKind
+
 DATA = Path(__file__).with_name("data")
 EEA_REGION = "EEA"
 
@@ -87,7 +89,8 @@ class ReferenceDataError(ValueError):
     """A reference data file is malformed; names the file, line and column."""
 
     def __init__(self, file: Path, line: int, column: str, message: str) -> None:
-        super().__init__(f"{file.name}:{line}: column {column!r}: {message}")
+        where = f"{file.name}:{line}: column {column!r}" if column else f"{file.name}:{line}"
+        super().__init__(f"{where}: {message}")
         self.file, self.line, self.column = file, line, column
 
 
@@ -142,15 +145,24 @@ class Invalidated:
     valid_from: date | None
     invalid_from: date
     source: str
+    confidence: str = "high"
 
 
 @dataclass(frozen=True)
 class Derogation:
+    """One Art. 49(1) letter, or its UK or Swiss counterpart.
+
+    `occasional_only` is what the guidance says of the letter itself (EDPB 2/2018: (b), (c), (e));
+    `fits_systematic` is how flowreg treats it in practice: no derogation carries a systematic flow.
+    """
+
     regime: Regime
     letter: str
     text: str
     occasional_only: bool
     source: str
+    fits_systematic: bool = False
+    confidence: str = "high"
 
 
 @dataclass(frozen=True)
@@ -160,6 +172,7 @@ class Reference:
     tools: tuple[Tool, ...]
     invalidations: tuple[Invalidated, ...]
     derogations: tuple[Derogation, ...]
+    eu: frozenset[str] = frozenset()
     _adequacy_index: dict[tuple[Regime, str], list[Adequacy]] = field(init=False, repr=False, compare=False)
     _tool_index: dict[tuple[Regime, str], Tool] = field(init=False, repr=False, compare=False)
 
@@ -188,6 +201,9 @@ class Reference:
 
     def is_eea(self, country: str) -> bool:
         return country in self.eea
+
+    def is_eu(self, country: str) -> bool:
+        return country in self.eu
 
     def adequacy_history(self, regime: Regime, country: str) -> list[Adequacy]:
         return list(self._adequacy_index.get((regime, country), ()))
@@ -258,6 +274,13 @@ class _Reader:
             allowed = ", ".join(member.value for member in enum)
             raise self.fail(column, f"{value!r} is not one of {allowed}") from None
 
+    def kind(self, column: str, required: bool = True) -> str:
+        value = self.text(column, required)
+        if value and value not in SafeguardKind.__members__.values():
+            allowed = ", ".join(member.value for member in SafeguardKind)
+            raise self.fail(column, f"{value!r} is not a safeguard kind ({allowed})")
+        return value
+
     def confidence(self) -> str:
         value = self.text("confidence")
         if value not in ("high", "verify"):
@@ -265,13 +288,36 @@ class _Reader:
         return value
 
 
-def _rows(file: Path, columns: Iterable[str], build: Callable[[_Reader], Row]) -> tuple[Row, ...]:
+def _rows(file: Path, columns: Iterable[str], build: Callable[[_Reader], Row],
+          key: Callable[[Row], object] | None = None) -> tuple[Row, ...]:
+    """Every row of `file` built by `build`; `key` names what must be unique (a second row for it is an error)."""
+    columns = tuple(columns)
+    if not file.is_file():
+        raise ReferenceDataError(file, 0, "", "file is missing")
     with file.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        header = reader.fieldnames or []
+        missing = [c for c in columns if c not in header]
         if missing:
             raise ReferenceDataError(file, 1, missing[0], "column is missing from the header")
-        return tuple(build(_Reader(file, index + 2, row)) for index, row in enumerate(reader))
+        unknown = [c for c in header if c not in columns]
+        if unknown:
+            raise ReferenceDataError(file, 1, unknown[0], "column is unknown (a typo would be silently ignored)")
+        rows: list[Row] = []
+        seen: dict[object, int] = {}
+        for line, cells in enumerate(reader, start=2):
+            # A short row (a lost comma) leaves cells None; a long one piles extras under the None key.
+            if None in cells or any(value is None for value in cells.values()):
+                count = len(columns) + len(cells.get(None) or ()) - sum(v is None for v in cells.values())
+                raise ReferenceDataError(file, line, columns[-1], f"row has {count} cells for {len(columns)} columns")
+            row = build(_Reader(file, line, cells))
+            if key is not None:
+                identity = key(row)
+                if identity in seen:
+                    raise ReferenceDataError(file, line, columns[0], f"{identity} repeats line {seen[identity]}")
+                seen[identity] = line
+            rows.append(row)
+        return tuple(rows)
 
 
 def _adequacy(row: _Reader) -> Adequacy:
@@ -289,9 +335,9 @@ def _adequacy(row: _Reader) -> Adequacy:
 
 def _tool(row: _Reader) -> Tool:
     return Tool(
-        regime=Regime(row.choice("regime", Regime)), kind=row.text("kind"), name=row.text("name"),
+        regime=Regime(row.choice("regime", Regime)), kind=row.kind("kind"), name=row.text("name"),
         in_force=row.date("in_force"), new_contracts_until=row.date("new_contracts_until"),
-        valid_until=row.date("valid_until"), requires=row.text("requires", required=False) or None,
+        valid_until=row.date("valid_until"), requires=row.kind("requires", required=False) or None,
         needs_tia=row.flag("needs_tia"), intra_group_only=row.flag("intra_group_only"),
         occasional_only=row.flag("occasional_only"), source=row.text("source"), confidence=row.confidence())
 
@@ -299,8 +345,12 @@ def _tool(row: _Reader) -> Tool:
 def _invalidated(row: _Reader) -> Invalidated:
     invalid_from = row.date("invalid_from", required=True)
     assert invalid_from is not None
+    valid_from = row.date("valid_from")
+    if valid_from and invalid_from <= valid_from:
+        raise row.fail("invalid_from", f"{invalid_from} is not after {valid_from}")
     return Invalidated(instrument=row.text("instrument"), regime=Regime(row.choice("regime", Regime)),
-                       valid_from=row.date("valid_from"), invalid_from=invalid_from, source=row.text("source"))
+                       valid_from=valid_from, invalid_from=invalid_from, source=row.text("source"),
+                       confidence=row.confidence())
 
 
 def _derogation(row: _Reader) -> Derogation:
@@ -308,11 +358,13 @@ def _derogation(row: _Reader) -> Derogation:
     if letter not in "abcdefg" or len(letter) != 1:
         raise row.fail("letter", f"{letter!r} is not a letter a-g of Art. 49(1)")
     return Derogation(regime=Regime(row.choice("regime", Regime)), letter=letter, text=row.text("text"),
-                      occasional_only=row.flag("occasional_only"), source=row.text("source"))
+                      occasional_only=row.flag("occasional_only"), source=row.text("source"),
+                      fits_systematic=row.flag("fits_systematic"), confidence=row.confidence())
 
 
 def _territory(row: _Reader) -> tuple[str, str]:
     row.text("source")
+    row.confidence()
     group = row.text("group")
     if group not in ("eu", "eea"):
         raise row.fail("group", f"{group!r} is not eu or eea")
@@ -321,18 +373,24 @@ def _territory(row: _Reader) -> tuple[str, str]:
 
 def read_reference(directory: Path) -> Reference:
     """Load and validate every reference file in `directory`; a bad row raises ReferenceDataError."""
-    territories = _rows(directory / "territories.csv", ("country", "group", "source"), _territory)
+    territories = _rows(directory / "territories.csv", ("country", "group", "confidence", "source"), _territory,
+                        key=lambda t: t[0])
     return Reference(
         eea=frozenset(country for country, _ in territories),
+        eu=frozenset(country for country, group in territories if group == "eu"),
         adequacies=_rows(directory / "adequacy.csv", ("regime", "country", "instrument", "adopted", "ends", "scope",
-                                                       "note", "confidence", "source"), _adequacy),
+                                                       "note", "confidence", "source"), _adequacy,
+                         key=lambda a: (a.regime.value, a.country, a.adopted)),
         tools=_rows(directory / "tools.csv", ("regime", "kind", "name", "in_force", "new_contracts_until",
                                                "valid_until", "requires", "needs_tia", "intra_group_only",
-                                               "occasional_only", "source", "confidence"), _tool),
+                                               "occasional_only", "source", "confidence"), _tool,
+                    key=lambda t: (t.regime.value, t.kind)),
         invalidations=_rows(directory / "invalidated.csv", ("instrument", "regime", "valid_from", "invalid_from",
-                                                             "source"), _invalidated),
-        derogations=_rows(directory / "derogations.csv", ("regime", "letter", "text", "occasional_only", "source"),
-                          _derogation),
+                                                             "confidence", "source"), _invalidated,
+                            key=lambda i: (i.regime.value, i.instrument)),
+        derogations=_rows(directory / "derogations.csv", ("regime", "letter", "text", "occasional_only",
+                                                           "fits_systematic", "confidence", "source"), _derogation,
+                          key=lambda d: (d.regime.value, d.letter)),
     )
 
 

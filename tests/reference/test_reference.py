@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,17 +21,27 @@ def receiver(**flags: object) -> Processor:
     return Processor.model_validate({"id": "p", "name": "P", "country": "US", **flags})
 
 
-def test_every_row_of_every_file_names_its_source() -> None:
-    for file in DATA.glob("*.csv"):
+def test_every_row_of_every_file_names_its_source_and_confidence() -> None:
+    files = sorted(DATA.glob("*.csv"))
+    assert [f.name for f in files] == ["adequacy.csv", "derogations.csv", "invalidated.csv", "territories.csv",
+                                       "tools.csv"]
+    for file in files:
         with file.open(encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         assert rows, file.name
         assert all(row["source"].strip() for row in rows), file.name
+        assert {row["confidence"] for row in rows} <= {"high", "verify"}, file.name
+
+
+def test_rows_marked_verify_in_the_facts_carry_the_mark() -> None:
+    assert REF.tool(Regime.CH_FADP, "scc_legacy").confidence == "verify"  # type: ignore[union-attr]
+    assert {i.confidence for i in REF.invalidated() if i.regime is Regime.CH_FADP} == {"verify"}
 
 
 def test_eea_is_the_27_member_states_and_iceland_liechtenstein_norway() -> None:
-    assert len(REF.eea) == 30
-    assert {"IS", "LI", "NO", "DE", "IE"} <= REF.eea
+    assert len(REF.eu) == 27 and len(REF.eea) == 30
+    assert REF.eea - REF.eu == {"IS", "LI", "NO"}
+    assert REF.is_eea("NO") and not REF.is_eu("NO") and REF.is_eu("IE")
     assert "GB" not in REF.eea and "CH" not in REF.eea
 
 
@@ -41,10 +52,16 @@ def test_territories_and_the_regime_at_home() -> None:
     assert REF.home_regime("JP") is Regime.JP_APPI
     assert REF.home_regime("US") is None
     assert REF.territory(Regime.GDPR) == REF.eea
+    assert REF.territory(Regime.UK_GDPR) == {"GB"} and REF.territory(Regime.CH_FADP) == {"CH"}
+    assert REF.territory(Regime.JP_APPI) == {"JP"}
     assert REF.regimes_for_region("EEA") == {Regime.GDPR}
     assert REF.regimes_for_region("FR") == {Regime.GDPR}
+    assert REF.regimes_for_region("GB") == {Regime.UK_GDPR}
+    assert REF.regimes_for_region("CH") == {Regime.CH_FADP}
     assert REF.regimes_for_region("JP") == {Regime.JP_APPI}
     assert REF.regimes_for_region("BR") == frozenset()
+    for regime in Regime:
+        assert all(REF.home_regime(country) is regime for country in REF.territory(regime))
 
 
 @pytest.mark.parametrize(("on", "instrument"), [
@@ -69,13 +86,34 @@ def test_adequacy_day_before_and_day_of_a_decision() -> None:
     assert REF.adequacy(Regime.UK_GDPR, "KR", date(2022, 12, 19)) is not None
 
 
-def test_uk_adequacy_under_the_gdpr_and_its_extension() -> None:
-    first = REF.adequacy_history(Regime.GDPR, "GB")[0]
-    assert first.ends == date(2025, 12, 28)
+def test_uk_adequacy_under_the_gdpr_its_extension_and_renewal() -> None:
+    first, renewal = REF.adequacy_history(Regime.GDPR, "GB")
+    assert first.ends == date(2025, 12, 28)  # the extended decision's last day is 2025-12-27
+    assert first.in_force(date(2025, 12, 27)) and not first.in_force(date(2025, 12, 28))
     assert REF.adequacy(Regime.GDPR, "GB", date(2021, 6, 27)) is None
-    assert REF.adequacy(Regime.GDPR, "GB", date(2025, 12, 27)) == first
-    renewal = REF.adequacy(Regime.GDPR, "GB", date(2025, 12, 28))
-    assert renewal is not None and renewal.confidence == "verify"
+    assert REF.adequacy(Regime.GDPR, "GB", date(2021, 6, 28)) == first
+    assert REF.adequacy(Regime.GDPR, "GB", date(2025, 12, 18)) == first
+    # The renewal was adopted on 2025-12-19, before the first decision lapsed: no day without adequacy.
+    assert renewal.adopted == date(2025, 12, 19)
+    assert REF.adequacy(Regime.GDPR, "GB", date(2025, 12, 27)) == renewal
+    assert REF.adequacy(Regime.GDPR, "GB", date(2025, 12, 28)) == renewal
+    assert REF.adequacy(Regime.GDPR, "GB", date(2031, 12, 27)) == renewal
+    assert REF.adequacy(Regime.GDPR, "GB", date(2031, 12, 28)) is None
+
+
+def test_uk_gdpr_adequacy_starts_with_the_regime_on_2021_01_01() -> None:
+    carried = {a.country for a in REF.adequate_countries(Regime.UK_GDPR, date(2021, 1, 1))}
+    assert carried == REF.eea | {"GI", "AD", "AR", "CA", "FO", "GG", "IM", "IL", "JP", "JE", "NZ", "CH", "UY"}
+    assert REF.adequate_countries(Regime.UK_GDPR, date(2020, 12, 31)) == []
+    assert all("2021-01-01" in a.note for a in REF.adequate_countries(Regime.UK_GDPR, date(2021, 1, 1)))
+
+
+def test_swiss_annex_1_starts_with_the_revised_fadp_and_leaves_out_korea_and_japan() -> None:
+    listed = {a.country for a in REF.adequate_countries(Regime.CH_FADP, date(2024, 1, 1))}
+    assert REF.eea | {"GB", "MC", "GI", "CA", "IL", "NZ"} <= listed
+    assert not {"KR", "JP", "US"} & listed
+    assert REF.adequate_countries(Regime.CH_FADP, date(2023, 8, 31)) == []
+    assert REF.adequacy(Regime.CH_FADP, "US", date(2024, 9, 15)) is not None
 
 
 def test_scoped_adequacy_covers_only_the_recipients_in_scope() -> None:
@@ -92,6 +130,12 @@ def test_scoped_adequacy_covers_only_the_recipients_in_scope() -> None:
     canada = REF.adequacy(Regime.GDPR, "CA", date(2026, 1, 1))
     assert canada is not None
     assert canada.covers(receiver(country="CA")) and not canada.covers(receiver(country="CA", sector=Sector.PUBLIC))
+    assert not canada.covers(receiver(country="CA", sector=Sector.NON_PROFIT))
+    japan = REF.adequacy(Regime.GDPR, "JP", date(2026, 1, 1))
+    assert japan is not None and japan.scope == "private_sector"
+    assert japan.covers(receiver(country="JP")) and not japan.covers(receiver(country="JP", sector=Sector.PUBLIC))
+    korea = REF.adequacy(Regime.GDPR, "KR", date(2026, 1, 1))
+    assert korea is not None and korea.covers(receiver(country="KR", sector=Sector.PUBLIC))
 
 
 def test_appi_recognises_the_eea_and_the_uk_only() -> None:
@@ -111,11 +155,24 @@ def test_legacy_sccs_end_on_2022_12_27_and_refuse_contracts_signed_from_2021_09_
     assert uk_legacy is not None
     assert uk_legacy.valid_on(date(2024, 3, 20), signed=date(2019, 5, 1))
     assert not uk_legacy.valid_on(date(2024, 3, 21), signed=date(2019, 5, 1))
+    assert uk_legacy.valid_on(date(2023, 1, 1), signed=date(2022, 9, 20))
+    assert not uk_legacy.valid_on(date(2023, 1, 1), signed=date(2022, 9, 21))
+    swiss_legacy = REF.tool(Regime.CH_FADP, "scc_legacy")
+    assert swiss_legacy is not None
+    assert swiss_legacy.valid_on(date(2022, 12, 31), signed=date(2019, 5, 1))
+    assert not swiss_legacy.valid_on(date(2023, 1, 1), signed=date(2019, 5, 1))
 
 
 def test_tools_per_regime() -> None:
-    assert REF.tool(Regime.GDPR, "scc_2021") is not None
+    kinds = {regime: {t.kind for t in REF.tools if t.regime is regime} for regime in Regime}
+    assert kinds[Regime.GDPR] == {"scc_2021", "scc_legacy", "bcr", "code_of_conduct", "certification",
+                                  "derogation_49"}
+    assert kinds[Regime.UK_GDPR] == {"uk_idta", "uk_addendum", "bcr", "derogation_49", "scc_legacy"}
+    assert kinds[Regime.CH_FADP] == {"scc_2021", "bcr", "derogation_49", "scc_legacy"}
+    assert kinds[Regime.JP_APPI] == {"appi_consent", "appi_equivalent_system", "bcr"}
     assert REF.tool(Regime.JP_APPI, "scc_2021") is None
+    appi_rules = REF.tool(Regime.JP_APPI, "bcr")
+    assert appi_rules is not None and appi_rules.intra_group_only and not appi_rules.needs_tia
     addendum = REF.tool(Regime.UK_GDPR, "uk_addendum")
     assert addendum is not None and addendum.requires == "scc_2021"
     bcr = REF.tool(Regime.GDPR, "bcr")
@@ -125,8 +182,14 @@ def test_tools_per_regime() -> None:
 
 
 def test_derogations_and_invalidated_instruments() -> None:
-    assert REF.derogation(Regime.GDPR, "e") is not None
-    assert REF.derogation(Regime.GDPR, "b").occasional_only  # type: ignore[union-attr]
+    for regime in (Regime.GDPR, Regime.UK_GDPR):
+        letters = [REF.derogation(regime, letter) for letter in "abcdefg"]
+        assert all(letters)
+        assert {d.letter for d in letters if d and d.occasional_only} == {"b", "c", "e"}  # EDPB Guidelines 2/2018
+    swiss = [d for d in REF.derogations if d.regime is Regime.CH_FADP]
+    assert {d.letter for d in swiss} == set("abdefg") and REF.derogation(Regime.CH_FADP, "c") is None
+    assert all(d.source.startswith("FADP Art. 17") for d in swiss)
+    assert not any(d.fits_systematic for d in REF.derogations)
     assert REF.derogation(Regime.JP_APPI, "a") is None
     ends = {i.instrument.split(" (")[0]: i.invalid_from for i in REF.invalidated() if i.regime is Regime.GDPR}
     assert ends["EU-US Privacy Shield"] == date(2020, 7, 16)
@@ -139,6 +202,12 @@ def test_derogations_and_invalidated_instruments() -> None:
     ("adequacy.csv", "scope", "some", "is not one of"),
     ("tools.csv", "needs_tia", "yes", "not true or false"),
     ("derogations.csv", "letter", "h", "not a letter"),
+    ("derogations.csv", "fits_systematic", "", "is empty"),
+    ("tools.csv", "kind", "scc2021", "not a safeguard kind"),
+    ("tools.csv", "confidence", "maybe", "not high or verify"),
+    ("territories.csv", "country", "UK", "not an ISO 3166-1"),
+    ("invalidated.csv", "source", " ", "is empty"),
+    ("adequacy.csv", "ends", "2000-01-01", "is not after the adoption date"),
 ])
 def test_a_malformed_file_names_file_line_and_column(tmp_path: Path, file: str, column: str, bad: str,
                                                      message: str) -> None:
@@ -155,3 +224,44 @@ def test_a_malformed_file_names_file_line_and_column(tmp_path: Path, file: str, 
         read_reference(directory)
     assert caught.value.file.name == file and caught.value.line == 4 and caught.value.column == column
     assert f"{file}:4" in str(caught.value)
+
+
+def rewrite(file: Path, edit: Callable[[list[str]], list[str]]) -> None:
+    lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
+    file.write_text("".join(edit(lines)), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("file", "edit", "line", "message"), [
+    ("tools.csv", lambda lines: [lines[0].replace("needs_tia", "needs_tla"), *lines[1:]], 1, "column is missing"),
+    ("adequacy.csv", lambda lines: [lines[0].replace("\n", ",extra\n"), *lines[1:]], 1, "column is unknown"),
+    ("derogations.csv", lambda lines: [*lines[:3], lines[3].replace(",true,", ",true"), *lines[4:]], 4,
+     "cells for 7 columns"),
+    ("tools.csv", lambda lines: [*lines, lines[1]], None, "repeats line 2"),
+    ("territories.csv", lambda lines: [*lines, lines[5]], None, "repeats line 6"),
+])
+def test_a_malformed_file_structure_names_file_and_line(tmp_path: Path, file: str,
+                                                        edit: Callable[[list[str]], list[str]], line: int | None,
+                                                        message: str) -> None:
+    directory = tmp_path / "data"
+    shutil.copytree(DATA, directory)
+    rewrite(directory / file, edit)
+    rows = len((directory / file).read_text(encoding="utf-8").splitlines())
+    with pytest.raises(ReferenceDataError, match=message) as caught:
+        read_reference(directory)
+    assert caught.value.file.name == file and caught.value.line == (line or rows)
+    assert str(caught.value).startswith(f"{file}:{line or rows}")
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    directory = tmp_path / "data"
+    shutil.copytree(DATA, directory)
+    (directory / "derogations.csv").unlink()
+    with pytest.raises(ReferenceDataError, match=r"derogations\.csv:0: file is missing"):
+        read_reference(directory)
+
+
+def test_a_copy_of_the_shipped_files_loads_to_the_same_facts_and_the_shipped_load_is_cached(tmp_path: Path) -> None:
+    directory = tmp_path / "data"
+    shutil.copytree(DATA, directory)
+    assert read_reference(directory) == REF
+    assert load_reference() is REF

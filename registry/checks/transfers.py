@@ -250,7 +250,8 @@ class TransferAnalyser:
             return status(Defect.NO_COUNTERPART,
                           f"Art. 49(1)({safeguard.letter}) has no counterpart under {regime.value}")
         # The letter's own rule, where the reference data has one, refines the tool's.
-        occasional_only = derogation.occasional_only if derogation else tool.occasional_only
+        occasional_only = (derogation.occasional_only or not derogation.fits_systematic) if derogation \
+            else tool.occasional_only
         if occasional_only and flow.frequency.value != "occasional":
             return status(Defect.SYSTEMATIC, "a derogation cannot carry a systematic flow")
         return status(None)

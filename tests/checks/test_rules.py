@@ -86,6 +86,15 @@ def test_excess_disclosure_lists_the_categories_the_purpose_does_not_need() -> N
     assert findings(lean) == []  # the parent key user.contact covers both
 
 
+@pytest.mark.parametrize("letter", list("abcdefg"))
+def test_no_derogation_letter_carries_a_systematic_flow(letter: str) -> None:
+    reg = registry(processors=[processor("p", "IN")],
+                   safeguards=[{"id": "d", "kind": "derogation_49", "letter": letter}],
+                   flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["d"]}])
+    assert flagged(reg, "derogation-misused") == {("gdpr", ("f",))}
+    assert flagged(reg, "transfer-without-safeguard") == {("gdpr", ("f",))}
+
+
 def test_derogation_misused_fires_for_a_systematic_flow_only() -> None:
     derogation = {"id": "d", "kind": "derogation_49", "letter": "b"}
     systematic = registry(processors=[processor("p", "IN")], safeguards=[derogation],

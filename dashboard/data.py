@@ -7,26 +7,26 @@ no widget change recomputes the check.
 
 from __future__ import annotations
 
-import functools
-import gc
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
-from typing import ParamSpec, TypeVar
 
 import networkx as nx
 import pycountry
 
 from graph.network import neighbourhood, project
-from registry.checks.finding import Finding, Severity
-from registry.model import AnyEntity, Flow, GroupCompany, Processor, Registry, Safeguard, country_name
-from registry.reference import REGIME_NAMES, Regime
+from registry.checks.finding import Finding, Severity, worst, worst_open
+from registry.checks.transfers import Defect, cross_border_destinations, date_defect, lapsed_tools
+from registry.collector import collector_paused
+from registry.model import AnyEntity, Flow, GroupCompany, Processor, Registry, Safeguard, country_label
+from registry.reference import load_reference
+from registry.reference import regime_name as reference_regime_name
 
-P = ParamSpec("P")
-R = TypeVar("R")
 EXPIRY_WINDOW = timedelta(days=90)
+EXPIRED = "expired"
+EXPIRING = "expires within 90 days"
 GRAPH_NODE_LIMIT = 300
 KIND_LABELS = {
     "group_company": "Group company", "processor": "Processor", "recipient": "Recipient", "flow": "Flow",
@@ -34,34 +34,9 @@ KIND_LABELS = {
 }
 
 
-def collector_paused(compute: Callable[P, R]) -> Callable[P, R]:
-    """Build many small objects without the cyclic collector rescanning the registry and findings each time
-    (with 100,000 flows it made indexing them ten times slower); reference counting still frees everything."""
-
-    @functools.wraps(compute)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return compute(*args, **kwargs)
-        finally:
-            if was_enabled:
-                gc.enable()
-
-    return run
-
-
 def regime_name(regime: str | None) -> str:
-    if regime is None:
-        return "-"
-    try:
-        return REGIME_NAMES[Regime(regime)]
-    except ValueError:
-        return regime
-
-
-def country_label(code: str) -> str:
-    return f"{country_name(code)} ({code})"
+    """The regime's name, "-" for a finding no regime judges."""
+    return reference_regime_name(regime) or "-"
 
 
 def alpha3(code: str) -> str | None:
@@ -75,10 +50,6 @@ def entity_kind(entity: AnyEntity) -> str:
     if isinstance(entity, Processor):
         return "processor"
     return "recipient"
-
-
-def worst(severities: Iterable[Severity]) -> Severity | None:
-    return max(severities, key=lambda s: s.rank, default=None)
 
 
 @dataclass(frozen=True)
@@ -147,27 +118,25 @@ class Snapshot:
     as_of: date
 
     @cached_property
-    @collector_paused
+    @collector_paused()
     def destinations(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-        """Cross-border flows: id -> (sender's processing countries, receiver countries outside them).
-
-        The same test as the rules' (DESIGN section 2), without judging regimes: that is the check's job."""
+        """Cross-border flows: id -> (sender's processing countries, receiver countries outside them)."""
         entities = self.registry.entities
         found = {}
         for flow in self.registry.flows:
-            senders = tuple(entities[flow.sender].where_processed)
-            outside = tuple(c for c in entities[flow.receiver].where_processed if c not in senders)
+            sender = entities[flow.sender]
+            outside = cross_border_destinations(sender, entities[flow.receiver])
             if outside:
-                found[flow.id] = (senders, outside)
+                found[flow.id] = (tuple(sender.where_processed), outside)
         return found
 
     @cached_property
-    @collector_paused
+    @collector_paused()
     def findings_by_id(self) -> dict[str, Finding]:
         return {f.id: f for f in self.findings}
 
     @cached_property
-    @collector_paused
+    @collector_paused()
     def findings_by_flow(self) -> dict[str, list[Finding]]:
         found: dict[str, list[Finding]] = defaultdict(list)
         for finding in self.findings:
@@ -176,18 +145,18 @@ class Snapshot:
         return dict(found)
 
     @cached_property
-    @collector_paused
+    @collector_paused()
     def flagged_flows(self) -> dict[str, Severity]:
         """Flow id -> the worst open (unacknowledged) finding that names it."""
         flagged: dict[str, Severity] = {}
         for flow_id, findings in self.findings_by_flow.items():
-            severity = worst(f.severity for f in findings if not f.acknowledged)
+            severity = worst_open(findings)
             if severity is not None:
                 flagged[flow_id] = severity
         return flagged
 
     # Overview -----------------------------------------------------------------------------------------
-    @collector_paused
+    @collector_paused()
     def overview(self) -> Overview:
         registry = self.registry
         reached: Counter[str] = Counter()
@@ -215,7 +184,7 @@ class Snapshot:
 
     # Findings -----------------------------------------------------------------------------------------
     @cached_property
-    @collector_paused
+    @collector_paused()
     def facets(self) -> dict[str, Facets]:
         registry = self.registry
         result: dict[str, Facets] = {}
@@ -233,7 +202,7 @@ class Snapshot:
             result[finding.id] = Facets(frozenset(countries), frozenset(entities), frozenset(categories))
         return result
 
-    @collector_paused
+    @collector_paused()
     def filter_options(self) -> dict[str, list[str]]:
         facets = self.facets.values()
         return {
@@ -245,7 +214,7 @@ class Snapshot:
             "categories": sorted(set().union(*(f.categories for f in facets))),
         }
 
-    @collector_paused
+    @collector_paused()
     def filter_findings(self, chosen: FindingFilter) -> list[Finding]:
         return [f for f in self.findings if chosen.matches(f, self.facets[f.id])]
 
@@ -295,19 +264,21 @@ class Snapshot:
         }
 
     def safeguard_status(self, safeguard: Safeguard) -> str:
-        if safeguard.effective and safeguard.effective > self.as_of:
-            return "not yet effective"
-        if safeguard.expires is None:
-            return "in force"
-        if safeguard.expires < self.as_of:
-            return "expired"
-        if safeguard.expires <= self.as_of + EXPIRY_WINDOW:
-            return "expires within 90 days"
+        """The safeguard's own dates, then its tool's validity window under each regime (the rules' calendar:
+        a 2019 SCC without an end date is no longer valid anywhere after the legacy clauses ended)."""
+        own = date_defect(safeguard, None, self.as_of)
+        if own is not None:
+            return "not yet effective" if own[0] is Defect.NOT_YET else EXPIRED
+        lapsed = lapsed_tools(safeguard, load_reference(), self.as_of)
+        if lapsed:
+            return f"{EXPIRED} under " + "; ".join(f"{regime_name(r)}: {why}" for r, why in lapsed.items())
+        if safeguard.expires and safeguard.expires <= self.as_of + EXPIRY_WINDOW:
+            return EXPIRING
         return "in force"
 
     # Transfers map ------------------------------------------------------------------------------------
     @cached_property
-    @collector_paused
+    @collector_paused()
     def country_pairs(self) -> list[CountryPair]:
         """One pair per sender country -> receiver country a cross-border flow joins, most flows first."""
         flows: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -324,7 +295,7 @@ class Snapshot:
 
     # Graph explorer -----------------------------------------------------------------------------------
     @cached_property
-    @collector_paused
+    @collector_paused()
     def graph(self) -> nx.MultiDiGraph:
         """Entities, flows, data categories and countries as one graph; node ids are 'kind:id'."""
         registry = self.registry

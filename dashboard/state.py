@@ -11,7 +11,7 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import streamlit as st
@@ -20,10 +20,9 @@ from dashboard.data import Snapshot
 from graph.store import GraphStore
 from graph.stores import open_store
 from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role
-from registry.cli import default_store_path
 from registry.errors import FlowregError
 from registry.mapping import LABELS
-from registry.service import Service
+from registry.service import Service, default_store_path, today
 
 AS_OF_KEY = "as_of"
 # The shared reader can read everything and write nothing, whoever's page uses it.
@@ -114,7 +113,7 @@ def sidebar() -> Context | None:
     if user is None:
         return None
     spec = store_spec()
-    st.sidebar.date_input("As of", value=datetime.now(UTC).date(), min_value=date(2000, 1, 1),
+    st.sidebar.date_input("As of", value=today(), min_value=date(2000, 1, 1),
                           max_value=date(2100, 12, 31), key=AS_OF_KEY,
                           help="Every page judges the registry as of this day.")
     roles = ", ".join(sorted(user.roles)) or "no role"
@@ -128,7 +127,7 @@ def sidebar() -> Context | None:
 
 def current_as_of() -> date:
     value = st.session_state.get(AS_OF_KEY)
-    return value if isinstance(value, date) else datetime.now(UTC).date()
+    return value if isinstance(value, date) else today()
 
 
 def context() -> Context:

@@ -221,7 +221,13 @@ class Neo4jStore:
                 ).single()
                 if created is None or created["created"] != len(chunk):
                     # A relationship to a node that is not there would otherwise vanish without a word.
-                    raise ValueError(f"{edge_type} relationships from {label} point at missing {target_label} nodes")
+                    missing = tx.run(
+                        f"UNWIND $rows AS row OPTIONAL MATCH (t:{_identifier(target_label)} {{_key: row.target}}) "
+                        "WITH row WHERE t IS NULL RETURN row.owner AS owner, row.target AS target LIMIT 5",
+                        rows=chunk).data()
+                    named = ", ".join(f"{label} {m['owner']!r} -> {target_label} {m['target']!r}" for m in missing)
+                    raise ValueError(f"{edge_type} relationships point at {target_label} records that are not "
+                                     f"stored (nothing was written): {named or 'owners missing'}")
 
     # -- reading --------------------------------------------------------------------------------
 

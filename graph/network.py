@@ -24,54 +24,18 @@ class KeyedEdge(NamedTuple):
 
 
 def project(edges: Iterable[tuple[Hashable, Hashable, Hashable, Mapping[str, Any]]],
-            nodes: Mapping[Hashable, Mapping[str, Any]] | None = None, *, multi: bool = True) -> nx.DiGraph:
-    """A MultiDiGraph (or, with `multi=False`, a DiGraph keeping the last edge per pair) of the edges.
+            nodes: Mapping[Hashable, Mapping[str, Any]] | None = None) -> nx.MultiDiGraph:
+    """A MultiDiGraph of the edges, each under its key (parallel edges stay apart).
 
     Edges are added in the order given, and networkx keeps that order when it lists a node's edges: give
     them sorted for searches whose results must not depend on where the edges came from.
     """
-    graph: nx.DiGraph = nx.MultiDiGraph() if multi else nx.DiGraph()
+    graph = nx.MultiDiGraph()
     for node, attributes in (nodes or {}).items():
         graph.add_node(node, **attributes)
     for source, target, key, attributes in edges:
-        graph.add_edge(source, target, key=key, **attributes)  # on a DiGraph `key` becomes an edge attribute
+        graph.add_edge(source, target, key=key, **attributes)
     return graph
-
-
-def out_edges(graph: nx.DiGraph, node: Hashable) -> Iterator[KeyedEdge]:
-    if graph.is_multigraph():
-        for source, target, key, attributes in graph.out_edges(node, keys=True, data=True):
-            yield KeyedEdge(source, target, key, attributes)
-    else:
-        for source, target, attributes in graph.out_edges(node, data=True):
-            yield KeyedEdge(source, target, attributes.get("key"), attributes)
-
-
-Continues = Callable[[list[KeyedEdge], KeyedEdge], bool]
-
-
-def simple_paths(graph: nx.DiGraph, sources: Iterable[Hashable], *, max_edges: int,
-                 continues: Continues | None = None) -> Iterator[list[KeyedEdge]]:
-    """Every path of 1 to `max_edges` edges starting at one of `sources`, no node twice (so cycles end it).
-
-    A path grows by an edge only while `continues(path so far, next edge)` holds. The number of paths can
-    grow exponentially with `max_edges` in a dense graph: this is for small neighbourhoods and for tests;
-    use `first_arrivals` to search a whole graph.
-    """
-    for source in dict.fromkeys(sources):
-        if source not in graph:
-            continue
-        stack: list[tuple[list[KeyedEdge], frozenset[Hashable]]] = [([], frozenset({source}))]
-        while stack:
-            path, visited = stack.pop()
-            node = path[-1].target if path else source
-            for edge in reversed(list(out_edges(graph, node))):
-                if edge.target in visited or (continues and not continues(path, edge)):
-                    continue
-                longer = [*path, edge]
-                yield longer
-                if len(longer) < max_edges:
-                    stack.append((longer, visited | {edge.target}))
 
 
 @dataclass(frozen=True)
@@ -87,7 +51,7 @@ class Arrival:
 EdgeIndex = dict[tuple[Hashable, Hashable], list[KeyedEdge]]
 
 
-def index_edges(graph: nx.DiGraph, edge_keys: Callable[[KeyedEdge], Iterable[Hashable]]) -> EdgeIndex:
+def index_edges(graph: nx.MultiDiGraph, edge_keys: Callable[[KeyedEdge], Iterable[Hashable]]) -> EdgeIndex:
     """The graph's edges by (source node, key), each edge under every key `edge_keys` gives it, in graph order."""
     index: EdgeIndex = {}
     for edge in edges_of(graph):
@@ -132,14 +96,10 @@ def first_arrivals(
     return reached
 
 
-def edges_of(graph: nx.DiGraph) -> Iterator[KeyedEdge]:
+def edges_of(graph: nx.MultiDiGraph) -> Iterator[KeyedEdge]:
     """Every edge, in the graph's order (the order they were added)."""
-    if graph.is_multigraph():
-        for source, target, key, attributes in graph.edges(keys=True, data=True):
-            yield KeyedEdge(source, target, key, attributes)
-    else:
-        for source, target, attributes in graph.edges(data=True):
-            yield KeyedEdge(source, target, attributes.get("key"), attributes)
+    for source, target, key, attributes in graph.edges(keys=True, data=True):
+        yield KeyedEdge(source, target, key, attributes)
 
 
 def chain(reached: Mapping[tuple[Hashable, Hashable], Arrival], state: tuple[Hashable, Hashable], *,

@@ -26,7 +26,7 @@ from registry.checks.report import render_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
 from registry.mapping import LABELS
 from registry.model import Processor, RegistryFragment, validation_problems
-from registry.service import Service
+from registry.service import Service, default_store_path, today
 
 STORE_UNAVAILABLE_EXIT = 3
 P = ParamSpec("P")
@@ -46,11 +46,6 @@ processor_app = typer.Typer(help="Register processors and sub-processors.", no_a
 app.add_typer(processor_app, name="processor")
 neo4j_app = typer.Typer(help="Work with a Neo4j copy of the registry.", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
-
-
-def default_store_path() -> Path:
-    """Under the user's data directory: a command run in some folder never creates a store there by surprise."""
-    return Path(typer.get_app_dir("flowreg")) / "registry.sqlite"
 
 
 @dataclass
@@ -181,16 +176,17 @@ OutOption = Annotated[Path | None, typer.Option(
 
 
 def _export(ctx: typer.Context, which: exports.Which, fmt: ExportFormat, as_of: str | None, out: Path | None) -> None:
-    day = parse_day(as_of, "--as-of") or datetime.now(UTC).date()
+    day = parse_day(as_of, "--as-of") or today()
     tables = session(ctx).service().export_tables(day)
     files = exports.render(tables, fmt.value, which)
     if out is None and fmt is not ExportFormat.XLSX:
         if len(files) > 1:
-            raise InvalidInput([Problem("several CSV files need a directory to go to", field="--out")])
+            raise InvalidInput([Problem("CSV writes one file per table: name a directory for them with --out DIR",
+                                        field="--out")])
         sys.stdout.buffer.write(next(iter(files.values())))
         sys.stdout.buffer.flush()
         return
-    for path in exports.write(tables, fmt.value, which, out or Path.cwd()):
+    for path in exports.write_files(files, out or Path.cwd()):
         typer.echo(f"wrote {path}", err=True)
 
 
@@ -363,7 +359,7 @@ def check(
         help="The manifest the registry was imported from: SARIF results then point at its lines.")] = None,
 ) -> None:
     """Run every rule; exit 0 when nothing unacknowledged is at or above --fail-on, 1 when something is."""
-    day = parse_day(as_of, "--as-of") or datetime.now(UTC).date()
+    day = parse_day(as_of, "--as-of") or today()
     current = session(ctx)
     findings = current.service().check(day)
     if format is ReportFormat.JSON:

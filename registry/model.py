@@ -75,6 +75,11 @@ def country_name(code: str) -> str:
     return getattr(country, "common_name", None) or country.name
 
 
+def country_label(code: str) -> str:
+    """How people read a country code in tables and records: "Japan (JP)"."""
+    return f"{country_name(code)} ({code})"
+
+
 CountryCode = Annotated[str, AfterValidator(_check_country)]
 Region = Annotated[str, AfterValidator(_check_region)]
 # Ids are stored and exported verbatim (quotes, Unicode and all); only blank or padded ones are refused.

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
+import typer
+
 from graph.store import Change, GraphStore, WriteResult
 from graph.sync import CopyResult, copy_store
 from registry import exports
@@ -33,6 +35,16 @@ from registry.model import (
 def default_actor() -> str:
     """Who is acting when nobody said: FLOWREG_ACTOR, else the OS user."""
     return os.environ.get("FLOWREG_ACTOR") or getpass.getuser()
+
+
+def default_store_path() -> Path:
+    """Under the user's data directory: a command run in some folder never creates a store there by surprise."""
+    return Path(typer.get_app_dir("flowreg")) / "registry.sqlite"
+
+
+def today() -> date:
+    """The day findings are judged on unless someone names another: today in UTC, the change log's clock."""
+    return datetime.now(UTC).date()
 
 
 def seed_manifest_path() -> Path:
@@ -150,7 +162,7 @@ class Service:
     def export_tables(self, as_of: date | None = None) -> exports.ExportTables:
         """The Art. 30 record, transfer register and findings as of the day (registry.exports renders them)."""
         self._require(Permission.EXPORT, "export the legal records")
-        as_of = as_of or datetime.now(UTC).date()
+        as_of = as_of or today()
         return exports.build_tables(self.registry(), self.check(as_of), as_of)
 
     def sync_to(self, target: GraphStore, *, progress: Callable[[CopyResult], None] | None = None) -> CopyResult:
@@ -165,21 +177,22 @@ class Service:
 
     def check(self, as_of: date | None = None) -> list[Finding]:
         """Every finding as of `as_of` (default: today, UTC), acknowledgements applied; cached per store revision."""
-        as_of = as_of or datetime.now(UTC).date()
+        as_of = as_of or today()
         revision = self.store.revision()
+        if any(stored != revision for stored, _ in self._findings.values()):
+            self._findings.clear()  # a write makes every day's findings stale, not just the one asked for now
         cached = self._findings.get(as_of)
-        if cached is None or cached[0] != revision:
+        if cached is None:
             registry = self.registry()
             findings = apply_acknowledgements(run_checks(registry, as_of), registry.acknowledgements, as_of)
-            cached = (revision, findings)
-            self._findings[as_of] = cached
+            cached = self._findings[as_of] = (revision, findings)
         return cached[1]
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:
         """Record a DPO's acceptance of a finding (in the change log); the finding stays listed, marked as such."""
         self._require(Permission.ACKNOWLEDGE, "acknowledge findings")
-        as_of = as_of or datetime.now(UTC).date()
+        as_of = as_of or today()
         if not reason.strip():
             raise InvalidInput([Problem("an acknowledgement needs a reason", field="reason")])
         if until is not None and until < as_of:

@@ -7,9 +7,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.data import search_rows
+from dashboard.data import EXPIRED, EXPIRING, search_rows
 
-HIGHLIGHT = {"expires within 90 days": "background-color: #fff3bf", "expired": "background-color: #ffd6d6"}
+HIGHLIGHT = {EXPIRING: "background-color: #fff3bf", EXPIRED: "background-color: #ffd6d6"}
+
+
+def highlight(status: str) -> str:
+    """Expired (by its own date, or under a regime whose tool ended) red, expiring soon yellow."""
+    return HIGHLIGHT[EXPIRED] if status.startswith(EXPIRED) else HIGHLIGHT.get(status, "")
+
 
 context = state.context()
 snapshot = context.snapshot
@@ -31,9 +37,9 @@ with recipients:
     st.dataframe(search_rows(snapshot.recipients(), query), hide_index=True)
 with safeguards:
     rows = search_rows(snapshot.safeguards(), query)
-    expiring = sum(row["status"] == "expires within 90 days" for row in rows)
+    expiring = sum(row["status"] == EXPIRING for row in rows)
     st.caption(f"As of {context.as_of:%Y-%m-%d}: {expiring} safeguard(s) expire within 90 days (yellow); "
-               "expired ones are red.")
+               "expired ones (by their own end date, or because the instrument itself ended) are red.")
     frame = pd.DataFrame(rows, columns=["safeguard", "kind", "effective", "expires", "status", "reference", "parties"])
-    st.dataframe(frame.style.apply(lambda row: [HIGHLIGHT.get(str(row["status"]), "")] * len(row), axis=1),
+    st.dataframe(frame.style.apply(lambda row: [highlight(str(row["status"]))] * len(row), axis=1),
                  hide_index=True)

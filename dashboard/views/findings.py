@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.data import FindingFilter, country_label, regime_name
+from dashboard.data import FindingFilter, regime_name
 from registry.access import Permission
 from registry.errors import FlowregError
+from registry.model import country_label
 
 TABLE_LIMIT = 2_000
 PAGE_SIZE = 20

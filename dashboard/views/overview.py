@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import figures, state
-from dashboard.data import country_label
+from registry.model import country_label
 
 context = state.context()
 overview = context.snapshot.overview()

@@ -6,18 +6,15 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.model import SafeguardKind
 from registry.reference import REGIME_NAMES
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
-    safeguards = context.registry.safeguards_by_id
     for analysis in context.analyses:
         flow = analysis.flow
         # A flow relies on adequacy when it lists it, or when nothing else could carry it.
-        listed = sorted(s for s in flow.safeguards if safeguards[s].kind is SafeguardKind.ADEQUACY)
         for verdict in analysis.transfer_verdicts:
-            if verdict.valid_tools and not listed:
+            if verdict.valid_tools and not analysis.adequacy_claims:
                 continue
             for destination in verdict.destinations:
                 decision = destination.adequacy

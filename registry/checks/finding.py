@@ -79,6 +79,16 @@ class Finding(BaseModel):
         return (-_RANKS[self.severity], self.rule, self.regime or "", self.id)
 
 
+def worst(severities: Iterable[Severity]) -> Severity | None:
+    """The highest severity, None for none."""
+    return max(severities, key=_RANKS.__getitem__, default=None)
+
+
+def worst_open(findings: Iterable[Finding]) -> Severity | None:
+    """The highest severity among findings nobody has acknowledged: what a flagged row or arc shows."""
+    return worst(f.severity for f in findings if not f.acknowledged)
+
+
 def finding_id(rule: str, regime: str | None, evidence: Evidence) -> str:
     """`<rule>:<12 hex>` from the rule, the regime and the evidence without its date."""
     # Ids never contain the separators (they are record ids, country codes and category keys).

@@ -7,15 +7,12 @@ from collections.abc import Iterator
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
 from registry.checks.transfers import Defect
-from registry.model import SafeguardKind
 from registry.reference import REGIME_NAMES
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     for analysis in context.analyses:
         flow = analysis.flow
-        relies_on_adequacy = [s for s in flow.safeguards
-                              if context.registry.safeguards_by_id[s].kind is SafeguardKind.ADEQUACY]
         for verdict in analysis.transfer_verdicts:
             needed = [d for d in verdict.destinations if not d.adequate]
             if not needed or verdict.valid_tools:
@@ -29,11 +26,11 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
                         safeguards=[status.safeguard.id], countries=countries)
             for destination in needed:
                 ended = destination.historic_adequacy
-                if relies_on_adequacy and ended is not None:
+                if analysis.adequacy_claims and ended is not None:
                     yield rule.finding(
                         context, f"{flow.id} relies on adequacy for {destination.country}, but {ended.instrument} "
                         f"ceased to apply on {ended.ends}", regime=verdict.regime, flows=[flow.id],
-                        safeguards=relies_on_adequacy, countries=[destination.country])
+                        safeguards=analysis.adequacy_claims, countries=[destination.country])
 
 
 RULE = Rule(

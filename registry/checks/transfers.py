@@ -6,14 +6,13 @@ them agree on what a transfer is (DESIGN section 2).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
 
 from registry.model import AnyEntity, Flow, GroupCompany, Registry, Safeguard, SafeguardKind
-from registry.reference import Adequacy, Reference, Regime, Tool
+from registry.reference import Adequacy, Lapse, Reference, Regime, Tool
 
 
 class Defect(StrEnum):
@@ -71,19 +70,6 @@ class RegimeVerdict:
     def valid_tools(self) -> tuple[SafeguardStatus, ...]:
         return tuple(s for s in self.safeguards if s.tool is not None and s.valid)
 
-    @property
-    def invalid_tools(self) -> tuple[SafeguardStatus, ...]:
-        """Listed transfer tools of this regime that do not count on the day (each with its `problem`)."""
-        return tuple(s for s in self.safeguards if s.tool is not None and not s.valid)
-
-    @property
-    def adequacy(self) -> Adequacy | None:
-        """The decision that covers the receiver, when every destination is adequate for it (the first
-        destination's; `destinations` has each country's)."""
-        if self.destinations and all(d.adequate for d in self.destinations):
-            return self.destinations[0].adequacy
-        return None
-
     @cached_property
     def unprotected(self) -> tuple[Destination, ...]:
         """Destinations neither adequate for this receiver nor covered by a valid tool."""
@@ -105,23 +91,54 @@ class FlowAnalysis:
     receiver_countries: tuple[str, ...]
     judging: frozenset[Regime]  # the sender's regime(s) and those of the data subjects' regions
     verdicts: dict[Regime, RegimeVerdict]  # for every judging regime
+    adequacy_claims: tuple[str, ...]  # the flow's safeguards of kind adequacy: it says it relies on adequacy
 
     @property
     def is_cross_border(self) -> bool:
-        return any(country not in self.sender_countries for country in self.receiver_countries)
+        return bool(self.destination_countries)
 
-    @property
+    @cached_property
     def destination_countries(self) -> tuple[str, ...]:
-        return tuple(c for c in self.receiver_countries if c not in self.sender_countries)
-
-    @property
-    def regimes(self) -> list[RegimeVerdict]:
-        """Every judging regime's verdict, in regime order."""
-        return list(self.verdicts.values())
+        return cross_border_destinations(self.sender, self.receiver)
 
     @cached_property
     def transfer_verdicts(self) -> list[RegimeVerdict]:
         return [v for v in self.verdicts.values() if v.is_transfer]
+
+
+def cross_border_destinations(sender: AnyEntity, receiver: AnyEntity) -> tuple[str, ...]:
+    """Where the receiver processes data that the sender does not (DESIGN section 2: a flow is a transfer
+    when the two sides' processing countries differ); empty for a flow that stays in the sender's countries."""
+    sender_countries = sender.where_processed
+    return tuple(c for c in receiver.where_processed if c not in sender_countries)
+
+
+_LAPSE_DEFECTS = {Lapse.NOT_YET: Defect.NOT_YET, Lapse.ENDED: Defect.EXPIRED, Lapse.CLOSED: Defect.CLOSED}
+
+
+def date_defect(safeguard: Safeguard, tool: Tool | None, on: date) -> tuple[Defect, str] | None:
+    """What the calendar says of a safeguard on `on`: its own effective and expiry dates, then the validity
+    window of its tool (when one is given); None when both allow it."""
+    if safeguard.effective and on < safeguard.effective:
+        return Defect.NOT_YET, f"takes effect on {safeguard.effective}"
+    lapse = tool.lapse(on, safeguard.effective) if tool else None
+    if lapse and lapse[0] is Lapse.NOT_YET:
+        return Defect.NOT_YET, lapse[1]
+    if safeguard.expires and on > safeguard.expires:
+        return Defect.EXPIRED, f"expired on {safeguard.expires}"
+    return (_LAPSE_DEFECTS[lapse[0]], lapse[1]) if lapse else None
+
+
+def lapsed_tools(safeguard: Safeguard, reference: Reference, on: date) -> dict[Regime, str]:
+    """For each regime that accepts this kind of safeguard but whose validity window leaves it out on `on`
+    (legacy SCCs after their end, say): why. The safeguard's own dates are `date_defect`'s."""
+    found: dict[Regime, str] = {}
+    for regime in Regime:
+        tool = reference.tool(regime, safeguard.kind.value)
+        lapse = tool.lapse(on, safeguard.effective) if tool else None
+        if lapse is not None:
+            found[regime] = lapse[1]
+    return found
 
 
 def _bound_by_bcr(entity: AnyEntity) -> bool:
@@ -162,7 +179,8 @@ class TransferAnalyser:
             found = FlowAnalysis(
                 flow=flow, sender=sender, receiver=receiver, sender_countries=tuple(sender.where_processed),
                 receiver_countries=tuple(receiver.where_processed), judging=judging,
-                verdicts={regime: self.verdict(flow, regime) for regime in sorted(judging)})
+                verdicts={regime: self.verdict(flow, regime) for regime in sorted(judging)},
+                adequacy_claims=tuple(s.id for s in self._safeguards(flow) if s.kind is SafeguardKind.ADEQUACY))
             self._analyses[flow.id] = found
         return found
 
@@ -208,12 +226,10 @@ class TransferAnalyser:
         The companion need not be a tool of the regime by itself; it is judged by its own dates and by the
         validity window of its kind where some regime defines it (the UK Addendum amends the EU SCCs).
         """
-        on, kind = self.as_of, companion.kind.value
-        if (companion.effective and on < companion.effective) or (companion.expires and on > companion.expires):
-            return False
+        kind = companion.kind.value
         tool = self.reference.tool(regime, kind) or next(
             (t for r in Regime if (t := self.reference.tool(r, kind)) is not None), None)
-        return tool is None or tool.valid_on(on, companion.effective)
+        return date_defect(companion, tool, self.as_of) is None
 
     def _status(self, flow: Flow, regime: Regime, safeguard: Safeguard, sender: AnyEntity,
                 receiver: AnyEntity) -> SafeguardStatus:
@@ -227,17 +243,9 @@ class TransferAnalyser:
         def status(defect: Defect | None, problem: str | None = None) -> SafeguardStatus:
             return SafeguardStatus(safeguard, tool, defect, problem)
 
-        if safeguard.effective and on < safeguard.effective:
-            return status(Defect.NOT_YET, f"takes effect on {safeguard.effective}")
-        if tool.in_force and on < tool.in_force:
-            return status(Defect.NOT_YET, f"{tool.name} applies from {tool.in_force}")
-        if safeguard.expires and on > safeguard.expires:
-            return status(Defect.EXPIRED, f"expired on {safeguard.expires}")
-        if tool.valid_until and on >= tool.valid_until:
-            return status(Defect.EXPIRED, f"{tool.name} ceased to be valid on {tool.valid_until}")
-        if tool.new_contracts_until and safeguard.effective and safeguard.effective >= tool.new_contracts_until:
-            return status(Defect.CLOSED, f"signed {safeguard.effective}, after {tool.name} closed to new contracts "
-                          f"({tool.new_contracts_until})")
+        dated = date_defect(safeguard, tool, on)
+        if dated is not None:
+            return status(*dated)
         if tool.requires and not any(other.kind.value == tool.requires and self._companion_valid(other, regime)
                                      for other in self._safeguards(flow)):
             return status(Defect.ALONE, f"needs a valid {tool.requires} safeguard beside it")
@@ -250,17 +258,14 @@ class TransferAnalyser:
             return status(Defect.NO_COUNTERPART,
                           f"Art. 49(1)({safeguard.letter}) has no counterpart under {regime.value}")
         # The letter's own rule, where the reference data has one, refines the tool's.
-        occasional_only = (derogation.occasional_only or not derogation.fits_systematic) if derogation \
-            else tool.occasional_only
-        if occasional_only and flow.frequency.value != "occasional":
+        fits_systematic = derogation.fits_systematic if derogation else not tool.occasional_only
+        if not fits_systematic and flow.frequency.value != "occasional":
             return status(Defect.SYSTEMATIC, "a derogation cannot carry a systematic flow")
         return status(None)
 
-    def analyse_all(self, flows: Iterable[Flow]) -> list[FlowAnalysis]:
-        return [self.analyse(flow) for flow in flows]
 
 
 def analyse_flows(registry: Registry, reference: Reference, as_of: date) -> list[FlowAnalysis]:
     """Every flow of the registry, judged as of `as_of`, in id order."""
-    return TransferAnalyser(registry, reference, as_of).analyse_all(registry.flows_by_id[k] for k in
-                                                                    sorted(registry.flows_by_id))
+    analyser = TransferAnalyser(registry, reference, as_of)
+    return [analyser.analyse(flow) for flow in sorted(registry.flows, key=lambda f: f.id)]

@@ -36,7 +36,7 @@ FORMATS: tuple[str, ...] = ("csv", "json", "xlsx")
 TABLES: tuple[str, ...] = ("ropa", "transfers", "findings")
 
 __all__ = ["FORMATS", "TABLES", "Cell", "Column", "ExportTables", "Format", "Kind", "Row", "Table", "Which",
-           "build_tables", "file_names", "neutralise", "render", "write"]
+           "build_tables", "file_names", "neutralise", "render", "write", "write_files"]
 
 
 def build_tables(registry: Registry, findings: Sequence[Finding], as_of: date,
@@ -77,9 +77,13 @@ def render(tables: ExportTables, fmt: Format, which: Which = "all",
 
 def write(tables: ExportTables, fmt: Format, which: Which, out: Path,
           generated_at: datetime | None = None) -> list[Path]:
-    """Write the export under `out`: the file itself for one file (unless `out` is a directory), else a
-    directory (created if missing) holding each file under its `file_names` name."""
-    files = render(tables, fmt, which, generated_at)
+    """Render the export and write it under `out` (see `write_files`)."""
+    return write_files(render(tables, fmt, which, generated_at), out)
+
+
+def write_files(files: dict[str, bytes], out: Path) -> list[Path]:
+    """Write rendered files: the file itself for one file (unless `out` is a directory), else a directory
+    (created if missing) holding each file under its `file_names` name."""
     if len(files) == 1 and not out.is_dir():
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(next(iter(files.values())))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from registry.checks.finding import Finding
-from registry.exports.table import Column, Kind, Row, Table, worst
-from registry.exports.wording import regime_name
+from registry.checks.finding import Finding, worst_open
+from registry.exports.table import Column, Kind, Row, Table
+from registry.reference import regime_name
 
 COLUMNS = (
     Column("id", "Finding", width=36),
@@ -45,7 +45,7 @@ def findings_table(findings: Sequence[Finding]) -> Table:
             "acknowledgement": acknowledgement.reason if acknowledgement else None,
             "acknowledged_until": acknowledgement.until if acknowledgement else None,
         })
-    return Table("findings", "Findings", COLUMNS, tuple(rows), tuple(worst([f]) for f in findings))
+    return Table("findings", "Findings", COLUMNS, tuple(rows), tuple(worst_open([f]) for f in findings))
 
 
 class FindingsByFlow:

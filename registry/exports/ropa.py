@@ -18,11 +18,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from registry.checks.finding import Finding
+from registry.checks.finding import Finding, worst_open
 from registry.checks.transfers import FlowAnalysis
 from registry.exports import wording
 from registry.exports.findings import FindingsByFlow, rule_ids
-from registry.exports.table import Column, Kind, Row, Table, worst
+from registry.exports.table import Column, Kind, Row, Table
 from registry.model import (
     AnyEntity,
     Flow,
@@ -34,7 +34,7 @@ from registry.model import (
     SafeguardKind,
     Sensitivity,
 )
-from registry.reference import Reference
+from registry.reference import Reference, regime_name
 
 CONTROLLER_RECORD = "Art. 30(1) controller"
 PROCESSOR_RECORD = "Art. 30(2) processor"
@@ -154,7 +154,7 @@ def _activity_row(context: _Context, activity: str, record: str, controller: str
     for flow in transfers:
         receiver = entities[flow.receiver]
         items = [wording.safeguard(registry.safeguards_by_id[s]) for s in flow.safeguards]
-        adequacy = _names([f"{wording.regime_name(v.regime.value)} adequacy: {d.adequacy.instrument}"
+        adequacy = _names([f"{regime_name(v.regime)} adequacy: {d.adequacy.instrument}"
                            for v in context.analyses[flow.id].transfer_verdicts for d in v.destinations
                            if d.adequate and d.adequacy is not None])
         documented.append(f"{flow.id} to {receiver.name} ({', '.join(receiver.where_processed)}): "
@@ -227,7 +227,7 @@ def ropa_table(registry: Registry, analyses: Sequence[FlowAnalysis], findings: S
 
     def add(row: Row, related: list[Finding]) -> None:
         rows.append(row)
-        flags.append(worst([f for f in related if not f.acknowledged]))
+        flags.append(worst_open(related))
 
     # Ordered by id, never by manifest order: the same registry read from any store exports the same bytes.
     for company in sorted(registry.group_companies, key=lambda c: c.id):

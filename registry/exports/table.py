@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from registry.checks.finding import Finding, Severity
+from registry.checks.finding import Severity
 from registry.model import Organisation
 
 # A cell keeps its type until a format renders it: dates stay dates (real dates in XLSX), lists stay lists
@@ -55,9 +55,3 @@ class ExportTables:
         if which == "all":
             return list(self.tables.values())
         return [self.tables[which]]
-
-
-def worst(findings: list[Finding]) -> Severity | None:
-    """The highest severity among findings nobody has acknowledged: what a row's highlight shows."""
-    open_findings = [f.severity for f in findings if not f.acknowledged]
-    return max(open_findings, key=lambda s: s.rank) if open_findings else None

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from registry.checks.finding import Finding
+from registry.checks.finding import Finding, worst_open
 from registry.checks.transfers import Destination, FlowAnalysis, RegimeVerdict, SafeguardStatus
 from registry.exports.findings import FindingsByFlow, rule_ids
-from registry.exports.table import Column, Kind, Row, Table, worst
-from registry.exports.wording import countries, country, regime_name, retention, safeguard_kind
-from registry.model import Registry, SafeguardKind
+from registry.exports.table import Column, Kind, Row, Table
+from registry.exports.wording import countries, retention, safeguard_kind
+from registry.model import Registry, SafeguardKind, country_label
+from registry.reference import regime_name
 
 COLUMNS = (
     Column("flow", "Flow", width=26),
@@ -86,11 +87,11 @@ def _row(analysis: FlowAnalysis, verdict: RegimeVerdict | None, registry: Regist
     acknowledged = rule_ids(f for f in related if f.acknowledged)
     return {
         "flow": flow.id,
-        "regime": regime_name(verdict.regime.value) if verdict else None,
+        "regime": regime_name(verdict.regime) if verdict else None,
         "sender": analysis.sender.name,
         "sender_countries": countries(analysis.sender_countries),
         "receiver": analysis.receiver.name,
-        "receiver_country": country(analysis.receiver.country),
+        "receiver_country": country_label(analysis.receiver.country),
         "receiver_processing_countries": countries(analysis.receiver_countries),
         "third_countries": countries(third),
         "adequacy": [_adequacy(d) for d in verdict.destinations] if verdict else [],
@@ -130,5 +131,5 @@ def transfers_table(analyses: Sequence[FlowAnalysis], findings: Sequence[Finding
         for verdict in verdicts:
             related = index.of([analysis.flow.id], verdict.regime.value if verdict else None)
             rows.append(_row(analysis, verdict, registry, related))
-            flags.append(worst(related))
+            flags.append(worst_open(related))
     return Table("transfers", f"Transfer register as of {as_of.isoformat()}", COLUMNS, tuple(rows), tuple(flags))

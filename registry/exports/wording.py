@@ -14,9 +14,9 @@ from registry.model import (
     Role,
     Safeguard,
     SafeguardKind,
-    country_name,
+    country_label,
 )
-from registry.reference import REGIME_NAMES, Reference, Regime
+from registry.reference import Reference, Regime
 
 LEGAL_BASES: dict[LegalBasis, str] = {
     LegalBasis.CONSENT: "Art. 6(1)(a) consent",
@@ -46,21 +46,8 @@ _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _UNITS = ("year", "month", "week", "day")
 
 
-def regime_name(regime: str | None) -> str:
-    if regime is None:
-        return ""
-    try:
-        return REGIME_NAMES[Regime(regime)]
-    except ValueError:
-        return regime
-
-
-def country(code: str) -> str:
-    return f"{country_name(code)} ({code})"
-
-
 def countries(codes: list[str] | tuple[str, ...]) -> list[str]:
-    return [country(code) for code in codes]
+    return [country_label(code) for code in codes]
 
 
 def party_kind(entity: AnyEntity) -> str:
@@ -77,7 +64,7 @@ def contact(entity: AnyEntity | Organisation, organisation: Organisation | None 
     """Name, where it is established and how to reach it; a missing contact is said, not hidden.
 
     A group company without its own contact is reached through the organisation's."""
-    where = f", {country(entity.country)}" if not isinstance(entity, Organisation) else ""
+    where = f", {country_label(entity.country)}" if not isinstance(entity, Organisation) else ""
     reach = entity.contact
     if reach is None and isinstance(entity, GroupCompany) and organisation and organisation.contact:
         reach = f"through {organisation.name}: {organisation.contact}"

@@ -38,6 +38,16 @@ REGIME_NAMES: dict[Regime, str] = {
     Regime.JP_APPI: "Japan APPI",
 }
 
+def regime_name(regime: Regime | str | None) -> str:
+    """The regime's name for people ("EU/EEA GDPR"); "" for none, and an unknown id as it is."""
+    if regime is None:
+        return ""
+    try:
+        return REGIME_NAMES[Regime(regime)]
+    except ValueError:
+        return str(regime)
+
+
 # Each regime's own territory outside the EEA: a flow that stays inside it is no transfer for that regime.
 _HOME_COUNTRIES: dict[Regime, frozenset[str]] = {
     Regime.UK_GDPR: frozenset({"GB"}),
@@ -113,6 +123,14 @@ class Adequacy:
         return _SCOPE_TESTS[self.scope](recipient)
 
 
+class Lapse(StrEnum):
+    """Why a tool's validity window leaves a contract out on a day."""
+
+    NOT_YET = "not_yet"  # before the tool existed
+    ENDED = "ended"  # the tool was invalidated or its transition ended
+    CLOSED = "closed"  # signed after the tool closed to new contracts
+
+
 @dataclass(frozen=True)
 class Tool:
     """A transfer tool a regime accepts, keyed by the safeguard kind that records it."""
@@ -130,12 +148,19 @@ class Tool:
     source: str
     confidence: str
 
-    def valid_on(self, on: date, signed: date | None) -> bool:
+    def lapse(self, on: date, signed: date | None) -> tuple[Lapse, str] | None:
+        """Why a contract under this tool, signed on `signed`, does not count on `on` (None: it does)."""
         if self.in_force and on < self.in_force:
-            return False
+            return Lapse.NOT_YET, f"{self.name} applies from {self.in_force}"
         if self.valid_until and on >= self.valid_until:
-            return False
-        return not (self.new_contracts_until and signed and signed >= self.new_contracts_until)
+            return Lapse.ENDED, f"{self.name} ceased to be valid on {self.valid_until}"
+        if self.new_contracts_until and signed and signed >= self.new_contracts_until:
+            return Lapse.CLOSED, (f"signed {signed}, after {self.name} closed to new contracts "
+                                  f"({self.new_contracts_until})")
+        return None
+
+    def valid_on(self, on: date, signed: date | None) -> bool:
+        return self.lapse(on, signed) is None
 
 
 @dataclass(frozen=True)
@@ -153,7 +178,8 @@ class Derogation:
     """One Art. 49(1) letter, or its UK or Swiss counterpart.
 
     `occasional_only` is what the guidance says of the letter itself (EDPB 2/2018: (b), (c), (e));
-    `fits_systematic` is how flowreg treats it in practice: no derogation carries a systematic flow.
+    `fits_systematic` is what the rules act on: no derogation carries a systematic flow. The loader refuses
+    a letter that is occasional-only yet fits systematic flows.
     """
 
     regime: Regime
@@ -357,9 +383,13 @@ def _derogation(row: _Reader) -> Derogation:
     letter = row.text("letter")
     if letter not in "abcdefg" or len(letter) != 1:
         raise row.fail("letter", f"{letter!r} is not a letter a-g of Art. 49(1)")
+    occasional_only, fits_systematic = row.flag("occasional_only"), row.flag("fits_systematic")
+    if occasional_only and fits_systematic:
+        # The rules read only fits_systematic; a letter the guidance limits to occasional transfers cannot fit.
+        raise row.fail("fits_systematic", "is true for a letter marked occasional_only")
     return Derogation(regime=Regime(row.choice("regime", Regime)), letter=letter, text=row.text("text"),
-                      occasional_only=row.flag("occasional_only"), source=row.text("source"),
-                      fits_systematic=row.flag("fits_systematic"), confidence=row.confidence())
+                      occasional_only=occasional_only, source=row.text("source"),
+                      fits_systematic=fits_systematic, confidence=row.confidence())
 
 
 def _territory(row: _Reader) -> tuple[str, str]:

@@ -6,9 +6,8 @@ along chains of flows; the dashboard uses it for neighbourhoods.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -38,7 +37,7 @@ def project(edges: Iterable[tuple[Hashable, Hashable, Hashable, Mapping[str, Any
     return graph
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Arrival:
     """How a label first reached a node: over `edge`, from the state `previous` (None: a seed edge)."""
 
@@ -48,52 +47,180 @@ class Arrival:
     edges: int  # length of the chain that first reached the state, seed edge included
 
 
-EdgeIndex = dict[tuple[Hashable, Hashable], list[KeyedEdge]]
+State = tuple[Hashable, Hashable]  # (node, label)
 
 
-def index_edges(graph: nx.MultiDiGraph, edge_keys: Callable[[KeyedEdge], Iterable[Hashable]]) -> EdgeIndex:
-    """The graph's edges by (source node, key), each edge under every key `edge_keys` gives it, in graph order."""
-    index: EdgeIndex = {}
-    for edge in edges_of(graph):
-        for key in edge_keys(edge):
-            index.setdefault((edge.source, key), []).append(edge)
-    return index
+class EdgeIndex:
+    """Edges by (source, key), by source and by target, for label searches; edges come and go one by one.
 
-
-def first_arrivals(
-    index: EdgeIndex,
-    seeds: Iterable[tuple[KeyedEdge, Hashable]],
-    label_keys: Callable[[Hashable], Iterable[Hashable]],
-    *,
-    max_edges: int | None = None,
-) -> dict[tuple[Hashable, Hashable], Arrival]:
-    """Breadth-first search over (node, label) states: where can a labelled item travel from the seed edges?
-
-    A seed (edge, label) puts `label` at the edge's target. An edge carries a label on from its source to its
-    target when one of `label_keys(label)` is among the edge's keys in `index` (see `index_edges`; for exact
-    matching both give the label itself). Each (node, label) state is expanded once and edges are looked up,
-    not scanned, so the search costs about (edges x keys per edge), and cycles end it. Returns, for every
-    state reached, how it was first reached (fewest edges from a seed; ties go to the earlier seed, then to
-    the earlier edge in the graph's order). `chain()` turns a state back into its path.
+    `edge_keys(edge)` gives the keys an edge is filed under: a label travels over the edge when one of the
+    search's `label_keys(label)` is among them (for exact matching, both give the label itself). Edge keys
+    must be unique and comparable (flow ids): among equally short chains a search keeps the smallest.
     """
-    reached: dict[tuple[Hashable, Hashable], Arrival] = {}
-    queue: deque[tuple[tuple[Hashable, Hashable], int]] = deque()
-    for edge, label in seeds:
-        state = (edge.target, label)
-        if state not in reached:
-            reached[state] = Arrival(KeyedEdge(*edge), label, None, 1)
-            queue.append((state, 1))
-    while queue:
-        (node, label), depth = queue.popleft()
+
+    def __init__(self, edge_keys: Callable[[KeyedEdge], Iterable[Hashable]],
+                 edges: Iterable[KeyedEdge] = ()) -> None:
+        self.edge_keys = edge_keys
+        self._edges: dict[Hashable, KeyedEdge] = {}
+        self._keys: dict[Hashable, frozenset[Hashable]] = {}
+        self._filed: dict[tuple[Hashable, Hashable], dict[Hashable, KeyedEdge]] = {}
+        self._out: dict[Hashable, dict[Hashable, KeyedEdge]] = {}
+        self._in: dict[Hashable, dict[Hashable, KeyedEdge]] = {}
+        for edge in edges:
+            self.add(edge)
+
+    def add(self, edge: KeyedEdge) -> None:
+        """File `edge`, replacing any edge with the same key."""
+        self.remove(edge.key)
+        keys = frozenset(self.edge_keys(edge))
+        self._edges[edge.key], self._keys[edge.key] = edge, keys
+        for key in keys:
+            self._filed.setdefault((edge.source, key), {})[edge.key] = edge
+        self._out.setdefault(edge.source, {})[edge.key] = edge
+        self._in.setdefault(edge.target, {})[edge.key] = edge
+
+    def remove(self, key: Hashable) -> KeyedEdge | None:
+        edge = self._edges.pop(key, None)
+        if edge is None:
+            return None
+        for filed in self._keys.pop(key):
+            _discard(self._filed, (edge.source, filed), key)
+        _discard(self._out, edge.source, key)
+        _discard(self._in, edge.target, key)
+        return edge
+
+    def __len__(self) -> int:
+        return len(self._edges)
+
+    def edges(self) -> Iterable[KeyedEdge]:
+        return self._edges.values()
+
+    def get(self, key: Hashable) -> KeyedEdge | None:
+        return self._edges.get(key)
+
+    def out_edges(self, node: Hashable, key: Hashable | None = None) -> Iterable[KeyedEdge]:
+        """Edges out of `node`; with `key`, only those filed under it."""
+        found = self._out.get(node) if key is None else self._filed.get((node, key))
+        return found.values() if found else ()
+
+    def in_edges(self, node: Hashable) -> Iterable[KeyedEdge]:
+        found = self._in.get(node)
+        return found.values() if found else ()
+
+    def carries(self, edge: KeyedEdge, keys: Iterable[Hashable]) -> bool:
+        """Is `edge` filed under one of `keys`?"""
+        return not self._keys[edge.key].isdisjoint(keys)
+
+    def downstream(self, nodes: Iterable[Hashable]) -> set[Hashable]:
+        """`nodes` and every node a path of edges leads to from them, whatever the edges carry."""
+        seen = set(nodes)
+        stack = list(seen)
+        while stack:
+            for edge in self.out_edges(stack.pop()):
+                if edge.target not in seen:
+                    seen.add(edge.target)
+                    stack.append(edge.target)
+        return seen
+
+
+def _discard(index: dict[Any, dict[Hashable, KeyedEdge]], at: Any, key: Hashable) -> None:
+    listed = index[at]
+    del listed[key]
+    if not listed:
+        del index[at]
+
+
+@dataclass
+class Arrivals:
+    """Where labels got to in a search: each (node, label) state with how it was first reached."""
+
+    reached: dict[State, Arrival] = field(default_factory=dict)
+    labels: dict[Hashable, set[Hashable]] = field(default_factory=dict)  # node -> labels that reached it
+
+    def add(self, state: State, arrival: Arrival) -> None:
+        self.reached[state] = arrival
+        self.labels.setdefault(state[0], set()).add(state[1])
+
+    def forget(self, nodes: Iterable[Hashable]) -> None:
+        for node in nodes:
+            for label in self.labels.pop(node, ()):
+                del self.reached[(node, label)]
+
+
+SeedLabels = Callable[[KeyedEdge], Iterable[Hashable]]
+LabelKeys = Callable[[Hashable], Iterable[Hashable]]
+
+
+def spread(index: EdgeIndex, seed_labels: SeedLabels, label_keys: LabelKeys, *,
+           max_edges: int | None = None) -> Arrivals:
+    """Breadth-first search over (node, label) states: where can labelled items travel from the seed edges?
+
+    An edge with `seed_labels(edge)` puts each of them at its target. An edge carries a label on from its
+    source to its target when it is filed under one of `label_keys(label)`. Each state is expanded once and
+    edges are looked up, not scanned, so the search costs about (edges x keys per edge), and cycles end it.
+    Each state keeps its first arrival: the fewest edges from a seed and, among chains as short, the one
+    whose last edge has the smallest key, so the result depends on the edges alone, never on their order
+    (which is what lets `respread` redo part of it). `chain()` turns a state back into its path.
+    """
+    arrivals = Arrivals()
+    seeded: dict[State, Arrival] = {}
+    for edge in index.edges():
+        for label in seed_labels(edge):
+            _offer(seeded, (edge.target, label), Arrival(edge, label, None, 1))
+    _advance(index, arrivals, {1: seeded}, label_keys, max_edges)
+    return arrivals
+
+
+def respread(index: EdgeIndex, arrivals: Arrivals, region: set[Hashable], seed_labels: SeedLabels,
+             label_keys: LabelKeys) -> None:
+    """Bring `arrivals` up to date after edges into or within `region` changed (`index` already holds them).
+
+    `region` must hold every target of a changed edge (old and new) and everything downstream of them
+    (`EdgeIndex.downstream`): states elsewhere cannot have changed, since no path into them touches a changed
+    edge. The region's states are found again from the seeds inside it and from the states just outside.
+    """
+    arrivals.forget(region)
+    pending: dict[int, dict[State, Arrival]] = {1: {}}
+    for node in region:
+        for edge in index.in_edges(node):
+            for label in seed_labels(edge):
+                _offer(pending[1], (node, label), Arrival(edge, label, None, 1))
+            if edge.source in region:
+                continue
+            for label in arrivals.labels.get(edge.source, ()):
+                if index.carries(edge, label_keys(label)):
+                    depth = arrivals.reached[(edge.source, label)].edges + 1
+                    _offer(pending.setdefault(depth, {}), (node, label),
+                           Arrival(edge, label, (edge.source, label), depth))
+    _advance(index, arrivals, pending, label_keys, None)
+
+
+def _offer(level: dict[State, Arrival], state: State, arrival: Arrival) -> None:
+    current = level.get(state)
+    if current is None or arrival.edge.key < current.edge.key:  # type: ignore[operator]
+        level[state] = arrival
+
+
+def _advance(index: EdgeIndex, arrivals: Arrivals, pending: dict[int, dict[State, Arrival]],
+             label_keys: LabelKeys, max_edges: int | None) -> None:
+    """Settle the pending states depth by depth (fewest edges first), expanding each settled state once."""
+    reached = arrivals.reached
+    while pending:
+        depth = min(pending)
+        settled = [(state, arrival) for state, arrival in pending.pop(depth).items() if state not in reached]
+        for state, arrival in settled:
+            arrivals.add(state, arrival)
         if max_edges is not None and depth >= max_edges:
             continue
-        for key in label_keys(label):
-            for edge in index.get((node, key), ()):
-                state = (edge.target, label)
-                if state not in reached:
-                    reached[state] = Arrival(edge, label, (node, label), depth + 1)
-                    queue.append((state, depth + 1))
-    return reached
+        following = pending.get(depth + 1, {})
+        for (node, label), _ in settled:
+            for key in label_keys(label):
+                for edge in index.out_edges(node, key):
+                    state = (edge.target, label)
+                    if state not in reached:
+                        _offer(following, state, Arrival(edge, label, (node, label), depth + 1))
+        if following:
+            pending[depth + 1] = following
 
 
 def edges_of(graph: nx.MultiDiGraph) -> Iterator[KeyedEdge]:

@@ -7,8 +7,9 @@ mirror every reference (DESIGN section 2) so that Cypher and networkx can walk t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
-from graph.store import Edge, Node
+from graph.store import Change, Edge, Node
 from registry.model import (
     ENTITY_SECTIONS,
     Acknowledgement,
@@ -156,3 +157,38 @@ def from_nodes(nodes: Iterable[Node]) -> Registry:
         data[section] = sorted(records, key=lambda r: str(r.get("finding", r.get("id"))))
     return Registry.model_validate(data)
 
+
+
+def changed_records(changes: Iterable[Change]) -> dict[str, set[str]]:
+    """Ids of the records a write changed, by manifest section ("organisation" included); countries are not
+    records of their own (they follow from the entities and the countries of operation)."""
+    found: dict[str, set[str]] = {}
+    for change in changes:
+        section = LABEL_SECTIONS.get(change.label)
+        if section is not None:
+            found.setdefault(section, set()).add(change.key)
+    return found
+
+
+def with_changes(registry: Registry, changes: Iterable[Change]) -> Registry:
+    """`registry` after a write whose change-log entries are `changes` (what `from_nodes` would read back)."""
+    upserts: dict[str, list[Strict]] = {}
+    deletes: dict[str, list[str]] = {}
+    organisation: Organisation | Literal[False] | None = False
+    operation = set(registry.countries_of_operation)
+    for change in changes:
+        properties = change.after["properties"] if change.after is not None else None
+        if change.label == COUNTRY:
+            if properties and properties.get("operation"):
+                operation.add(change.key)
+            else:
+                operation.discard(change.key)
+        elif change.label == ORGANISATION:
+            organisation = Organisation.model_validate(properties) if properties is not None else None
+        else:
+            section = LABEL_SECTIONS[change.label]
+            if properties is None:
+                deletes.setdefault(section, []).append(change.key)
+            else:
+                upserts.setdefault(section, []).append(LABEL_MODELS[change.label].model_validate(properties))
+    return registry.with_changes(upserts, deletes, organisation=organisation, countries_of_operation=operation)

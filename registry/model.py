@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -384,6 +385,56 @@ class Registry(RegistryFragment):
     def flows_by_id(self) -> dict[str, Flow]:
         return {f.id: f for f in self.flows}
 
+    def with_changes(self, upserts: Mapping[str, Iterable[Strict]], deletes: Mapping[str, Iterable[str]], *,
+                     organisation: Organisation | Literal[False] | None = False,
+                     countries_of_operation: Iterable[str] | None = None) -> Registry:
+        """This registry after a store write: records upserted and deleted by id (`organisation` False: kept).
+
+        Not validated again: the store has just accepted the write, having checked every reference. Sections
+        stay ordered by id, as `mapping.from_nodes` reads them, and the id indexes already built are patched
+        rather than rebuilt, so one registration costs about the records it changes, not the registry.
+        """
+        data = dict(self.__dict__)
+        if organisation is not False:
+            data["organisation"] = organisation
+        if countries_of_operation is not None:
+            data["countries_of_operation"] = sorted(countries_of_operation)
+        changed: dict[str, tuple[dict[str, Strict], set[str]]] = {}
+        for name in SECTIONS:
+            put = {r.id: r for r in upserts.get(name, ())}  # type: ignore[attr-defined]
+            gone = set(deletes.get(name, ())) - set(put)
+            if not put and not gone:
+                continue
+            changed[name] = (put, gone)
+            records: list[Strict] = list(data[name])
+            for key in sorted(put.keys() | gone):
+                at = bisect.bisect_left(records, key, key=_record_id)
+                present = at < len(records) and _record_id(records[at]) == key
+                if key in gone:
+                    if present:
+                        del records[at]
+                elif present:
+                    records[at] = put[key]
+                else:
+                    records.insert(at, put[key])
+            data[name] = records
+        fields = {name: data[name] for name in type(self).model_fields}
+        patched = Registry.model_construct(**fields)
+        for index, sections in _ID_INDEXES.items():
+            built = self.__dict__.get(index)
+            if built is None or not any(name in changed for name in sections):
+                if built is not None:
+                    patched.__dict__[index] = built
+                continue
+            copy = dict(built)
+            for name in sections:
+                put, gone = changed.get(name, ({}, set()))
+                for key in gone:
+                    copy.pop(key, None)
+                copy.update(put)
+            patched.__dict__[index] = copy
+        return patched
+
     def merged_with(self, fragment: RegistryFragment) -> Registry:
         """This registry with the fragment's records upserted by id (raises ValidationError)."""
         data: dict[str, object] = {"version": 1}
@@ -396,6 +447,18 @@ class Registry(RegistryFragment):
             merged.update({r.id: r for r in fragment.section(name)})  # type: ignore[attr-defined]
             data[name] = list(merged.values())
         return Registry.model_validate(data)
+
+
+def _record_id(record: Strict) -> str:
+    return record.id  # type: ignore[attr-defined, no-any-return]
+
+
+# Registry's cached id indexes and the sections each is built from.
+_ID_INDEXES: dict[str, tuple[str, ...]] = {
+    "entities": ENTITY_SECTIONS, "processors_by_id": ("processors",), "categories_by_id": ("data_categories",),
+    "purposes_by_id": ("purposes",), "safeguards_by_id": ("safeguards",),
+    "subject_groups_by_id": ("data_subject_groups",), "flows_by_id": ("flows",),
+}
 
 
 def duplicate_problems(fragment: RegistryFragment) -> list[Problem]:

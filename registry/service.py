@@ -18,10 +18,21 @@ from graph.sync import CopyResult, copy_store
 from registry import exports
 from registry import manifest as manifests
 from registry.access import Permission, Principal
-from registry.checks import apply_acknowledgements, run_checks
 from registry.checks.finding import Finding
+from registry.checks.incremental import CheckState
+from registry.collector import collector_paused
 from registry.errors import InvalidInput, NotFound, Problem
-from registry.mapping import COUNTRY, LABEL_SECTIONS, LABELS, SECTION_LABELS, entity_labels, from_nodes, to_nodes
+from registry.mapping import (
+    COUNTRY,
+    LABEL_SECTIONS,
+    LABELS,
+    SECTION_LABELS,
+    changed_records,
+    entity_labels,
+    from_nodes,
+    to_nodes,
+    with_changes,
+)
 from registry.model import (
     ENTITY_SECTIONS,
     Acknowledgement,
@@ -30,6 +41,7 @@ from registry.model import (
     record_ids,
     reference_problems,
 )
+from registry.reference import load_reference
 
 
 def default_actor() -> str:
@@ -91,13 +103,12 @@ class Service:
         self.store = store
         self.principal = principal
         self.actor = actor or (principal.user if principal else None) or default_actor()
-        self._cached: tuple[int, Registry] | None = None
-        self._findings: dict[date, tuple[int, list[Finding]]] = {}
+        self._cache = _Cache()
 
     def acting_as(self, principal: Principal) -> Service:
         """The same store and caches, acting (and logged) as `principal`: one shared reader, one writer per user."""
         other = Service(self.store, actor=principal.user, principal=principal)
-        other._cached, other._findings = self._cached, self._findings
+        other._cache = self._cache
         return other
 
     def _require(self, permission: Permission, action: str) -> None:
@@ -105,11 +116,13 @@ class Service:
             self.principal.require(permission, action)
 
     def registry(self) -> Registry:
-        """The stored registry, read again only when the store has changed since the last read."""
-        revision = self.store.revision()
-        if self._cached is None or self._cached[0] != revision:
-            self._cached = (revision, from_nodes(self.store.read()))
-        return self._cached[1]
+        """The stored registry, read again only when someone else has changed the store since the last read."""
+        cache, revision = self._cache, self.store.revision()
+        if cache.registry is None or cache.revision != revision:
+            with collector_paused(keep=True):
+                cache.revision, cache.registry = revision, from_nodes(self.store.read())
+            cache.checks.clear()
+        return cache.registry
 
     def import_manifest(
         self, manifest: manifests.Manifest, *, replace: bool = False, context: str | None = None
@@ -143,6 +156,7 @@ class Service:
         deletes = sorted(self.store.node_keys() - {(n.label, n.key) for n in nodes}) if replace else []
         context = context or f"import {manifest.sources.file}" + (" --replace" if replace else "")
         result = self.store.write(nodes, deletes, actor=self.actor, context=context)
+        self._cache.written(result)
         return ImportResult.of(manifest.sources.file, result)
 
     def register(self, fragment: RegistryFragment, *, source: str = "<register>") -> ImportResult:
@@ -176,17 +190,20 @@ class Service:
         return self.store.changes(since=since, key=record)
 
     def check(self, as_of: date | None = None) -> list[Finding]:
-        """Every finding as of `as_of` (default: today, UTC), acknowledgements applied; cached per store revision."""
+        """Every finding as of `as_of` (default: today, UTC), acknowledgements applied.
+
+        Kept per day: after a write through this service only what the written records touch is judged
+        again (registry.checks.incremental); after someone else's write, everything is.
+        """
         as_of = as_of or today()
-        revision = self.store.revision()
-        if any(stored != revision for stored, _ in self._findings.values()):
-            self._findings.clear()  # a write makes every day's findings stale, not just the one asked for now
-        cached = self._findings.get(as_of)
-        if cached is None:
-            registry = self.registry()
-            findings = apply_acknowledgements(run_checks(registry, as_of), registry.acknowledgements, as_of)
-            cached = self._findings[as_of] = (revision, findings)
-        return cached[1]
+        registry = self.registry()
+        state = self._cache.checks.get(as_of)
+        if state is None:
+            state = self._cache.checks[as_of] = _DayCheck(CheckState(registry, load_reference(), as_of))
+        elif state.pending:
+            state.check.update(registry, state.pending)
+            state.pending = {}
+        return list(state.check.findings)  # a copy: the state changes in place with the next write
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:
@@ -217,3 +234,32 @@ class Service:
             regions=dict(sorted(regions.items())),
         )
 
+
+
+@dataclass
+class _DayCheck:
+    check: CheckState
+    pending: dict[str, set[str]] = field(default_factory=dict)  # records written since, by section
+
+
+@dataclass
+class _Cache:
+    """The registry as of a store revision, and the findings per day; shared by services over one store."""
+
+    revision: int = -1
+    registry: Registry | None = None
+    checks: dict[date, _DayCheck] = field(default_factory=dict)
+
+    def written(self, result: WriteResult) -> None:
+        """Follow a write made through this cache's services without reading the store again, when the cache
+        held the revision just before it (else another writer came in between: read again next time)."""
+        if not result.changes:
+            return
+        if self.registry is None or result.changes[0].seq != self.revision + 1:
+            self.registry = None
+            return
+        self.registry = with_changes(self.registry, result.changes)
+        self.revision = result.changes[-1].seq
+        for section, ids in changed_records(result.changes).items():
+            for day in self.checks.values():
+                day.pending.setdefault(section, set()).update(ids)

@@ -26,7 +26,7 @@ from registry.checks import (
 from registry.checks.finding import Evidence, Finding, Severity
 from registry.checks.rule import CheckContext, Rule
 from registry.collector import collector_paused
-from registry.model import Acknowledgement, Flow, Registry
+from registry.model import Acknowledgement, Registry
 from registry.reference import Reference, load_reference
 
 RULES: tuple[Rule, ...] = (
@@ -45,23 +45,23 @@ RULES: tuple[Rule, ...] = (
 )
 
 __all__ = ["RULES", "Evidence", "Finding", "Rule", "Severity", "apply_acknowledgements",
-           "run_checks"]
+           "evaluate_rules", "run_checks"]
 
 
-def run_checks(registry: Registry, as_of: date, reference: Reference | None = None,
-               flows: Iterable[Flow] | None = None) -> list[Finding]:
-    """Every finding as of `as_of`, sorted by severity, rule, regime and id, without duplicates.
+def run_checks(registry: Registry, as_of: date, reference: Reference | None = None) -> list[Finding]:
+    """Every finding as of `as_of`, sorted by severity, rule, regime and id, without duplicates."""
+    found = evaluate_rules(CheckContext(registry, reference or load_reference(), as_of))
+    return sorted(found, key=lambda f: f.sort_key)
 
-    `flows` limits the flow-level rules to those flows (onward chains still follow the whole registry).
-    """
-    context = CheckContext(registry, reference or load_reference(), as_of,
-                           flows=list(flows) if flows is not None else None)
+
+def evaluate_rules(context: CheckContext) -> list[Finding]:
+    """What every rule finds in the context's scope, without duplicates, unsorted."""
     found: dict[str, Finding] = {}
     with collector_paused():
         for rule in RULES:
             for finding in rule.evaluate(context):
                 found.setdefault(finding.id, finding)
-        return sorted(found.values(), key=lambda f: f.sort_key)
+    return list(found.values())
 
 
 def apply_acknowledgements(findings: Iterable[Finding], acknowledgements: Iterable[Acknowledgement],

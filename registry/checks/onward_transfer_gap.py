@@ -5,21 +5,22 @@ A chain starts with a flow the regime judges (its sender processes in the regime
 people living there) and follows, category by category, the flows by which its receiver passes the same data
 on (a parent key such as user.contact matches its children). The search is breadth first over (entity,
 category) states, so it is linear in flows times categories and ends on cycles. One finding per regime and
-unprotected later hop, with the shortest chain that brings the data there: every other chain into the same
-hop is the same gap, closed by the same contract.
+unprotected later hop, with the shortest chain that brings the data there (among chains as short, the one
+whose flow into each entity has the smallest id): every other chain into the same hop is the same gap,
+closed by the same contract. After a change, only the search downstream of the changed flows is redone.
 """
 
 from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 
-from graph.network import Arrival, KeyedEdge, chain, first_arrivals, index_edges, project
+from graph.network import Arrival, Arrivals, EdgeIndex, KeyedEdge, chain, respread, spread
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.checks.transfers import RegimeVerdict
-from registry.model import Flow
+from registry.checks.transfers import RegimeVerdict, TransferAnalyser
+from registry.model import Flow, Registry
 from registry.reference import REGIME_NAMES, Regime
 
 # Flows shown before the unprotected hop: as far back as controller -> processor -> sub-processor.
@@ -57,32 +58,62 @@ def _keys(carried: frozenset[str]) -> frozenset[tuple[str, str]]:
     return frozenset(below | {("above", c) for c in carried})
 
 
+class OnwardSearch:
+    """The flows as edges, and for each regime where the data it protects gets to; kept up to date flow by flow."""
+
+    def __init__(self, index: EdgeIndex, arrivals: dict[Regime, Arrivals]) -> None:
+        self.index, self.arrivals = index, arrivals
+
+    @classmethod
+    def build(cls, registry: Registry, analyser: TransferAnalyser) -> OnwardSearch:
+        index = EdgeIndex(edge_keys, (_edge(flow) for flow in registry.flows))
+        return cls(index, {regime: spread(index, _seed_labels(registry, analyser, regime), label_keys)
+                           for regime in Regime})
+
+    def update(self, registry: Registry, analyser: TransferAnalyser, flow_ids: Iterable[str]) -> set[Hashable]:
+        """Refile the flows `flow_ids` (changed, added, removed, or judged anew because a party changed) and
+        redo the search downstream of them; returns the entities whose arrivals were redone."""
+        targets: set[Hashable] = set()
+        for flow_id in flow_ids:
+            old = self.index.remove(flow_id)
+            if old is not None:
+                targets.add(old.target)
+            flow = registry.flows_by_id.get(flow_id)
+            if flow is not None:
+                self.index.add(_edge(flow))
+                targets.add(flow.receiver)
+        region = self.index.downstream(targets)
+        for regime, arrivals in self.arrivals.items():
+            respread(self.index, arrivals, region, _seed_labels(registry, analyser, regime), label_keys)
+        return region
+
+
+def _seed_labels(registry: Registry, analyser: TransferAnalyser,
+                 regime: Regime) -> Callable[[KeyedEdge], Iterable[Hashable]]:
+    """A chain starts with a flow the regime judges, carrying each of its categories."""
+    def seeds(edge: KeyedEdge) -> Iterable[Hashable]:
+        flow = registry.flows_by_id[str(edge.key)]
+        return flow.categories if regime in analyser.judging_regimes(flow) else ()
+    return seeds
+
+
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     registry, analyser = context.registry, context.analyser
-    flows = sorted(registry.flows, key=lambda f: f.id)  # the chosen chains must not depend on manifest order
-    edges = {flow.id: _edge(flow) for flow in flows}
-    index = index_edges(project(edges[flow.id] for flow in flows), edge_keys)
-    receivers = {flow.receiver for flow in flows}
-    # Only a flow out of someone who receives data can be a later hop.
-    hops = [f for f in (context.flows if context.flows is not None else flows) if f.sender in receivers]
-    parent_keys = {p for flow in flows for c in flow.categories for p in _ancestors(c)}
+    if context.onward is None:
+        context.onward = OnwardSearch.build(registry, analyser)
+    search = context.onward
+    hops = context.scope.hops if context.scope is not None else registry.flows
+    parent_keys = {p for category in registry.categories_by_id for p in _ancestors(category)}
     for regime in Regime:
-        seeds = [(edges[flow.id], category) for flow in flows if regime in analyser.judging_regimes(flow)
-                 for category in sorted(flow.categories)]
-        if not seeds:
-            continue
-        reached = first_arrivals(index, seeds, label_keys)
-        labels: dict[Hashable, set[str]] = defaultdict(set)
-        for node, label in reached:
-            labels[node].add(str(label))
+        arrivals = search.arrivals[regime]
         for flow in hops:
-            held = labels.get(flow.sender)
+            held = arrivals.labels.get(flow.sender)
             if not held:
                 continue  # no data this regime protects gets to the sender
             verdict = analyser.verdict(flow, regime)
             if verdict.ok:
                 continue
-            finding = _finding(rule, context, regime, reached, held, edges[flow.id], verdict, parent_keys)
+            finding = _finding(rule, context, regime, arrivals.reached, held, _edge(flow), verdict, parent_keys)
             if finding:
                 yield finding
 

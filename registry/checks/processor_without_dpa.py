@@ -12,10 +12,12 @@ from registry.model import Processor
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     received: dict[str, list[str]] = defaultdict(list)
-    for analysis in context.analyses:
-        receiver = analysis.receiver
+    # A re-check judges the processors it was given, each with every flow it receives.
+    received_flows = context.registry.flows if context.scope is None else context.scope.received
+    for flow in received_flows:
+        receiver = context.registry.entities[flow.receiver]
         if isinstance(receiver, Processor) and (receiver.dpa_signed is None or receiver.dpa_signed > context.as_of):
-            received[receiver.id].append(analysis.flow.id)
+            received[receiver.id].append(flow.id)
     for processor_id, flows in sorted(received.items()):
         processor = context.registry.processors_by_id[processor_id]
         state = "has no signed DPA" if processor.dpa_signed is None else f"signs its DPA only on {processor.dpa_signed}"

@@ -6,11 +6,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from registry.checks.finding import Evidence, Finding, Severity, finding_id
 from registry.checks.transfers import FlowAnalysis, TransferAnalyser
 from registry.model import Flow, Registry
 from registry.reference import Reference, Regime
+
+if TYPE_CHECKING:
+    from registry.checks.onward_transfer_gap import OnwardSearch
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a re-check after a change judges again (registry.checks.incremental works it out)."""
+
+    flows: tuple[Flow, ...]  # judged by the flow rules
+    hops: tuple[Flow, ...]  # judged as the later hop of onward chains
+    received: tuple[Flow, ...]  # every flow into each processor whose DPA is judged again
+    records: frozenset[str]  # recipients and purposes judged again
 
 
 @dataclass
@@ -20,7 +34,8 @@ class CheckContext:
     registry: Registry
     reference: Reference
     as_of: date
-    flows: list[Flow] | None = None  # the flows to judge; None: all of them
+    scope: Scope | None = None  # None: judge everything
+    onward: OnwardSearch | None = None  # where protected data gets to; built by the onward rule when None
     analyser: TransferAnalyser = field(init=False)
 
     def __post_init__(self) -> None:
@@ -28,7 +43,7 @@ class CheckContext:
 
     @cached_property
     def analyses(self) -> list[FlowAnalysis]:
-        flows = self.flows if self.flows is not None else list(self.registry.flows)
+        flows = self.scope.flows if self.scope is not None else self.registry.flows
         return [self.analyser.analyse(flow) for flow in flows]
 
 

@@ -24,14 +24,13 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
             yield rule.finding(context, f"flow {flow.id} ({flow.sender} to {flow.receiver}) cites no section of the "
                                "privacy policy that discloses it", flows=[flow.id],
                                entities=[flow.sender, flow.receiver], purposes=[flow.purpose])
-    if context.flows is not None:
-        return  # recipients and purposes are judged with the whole registry, not per flow
+    records = None if context.scope is None else context.scope.records
     for recipient in registry.recipients:
-        if not declared(recipient.source):
+        if (records is None or recipient.id in records) and not declared(recipient.source):
             yield rule.finding(context, f"recipient {recipient.id} cites no section of the privacy policy that "
                                "discloses it", entities=[recipient.id], countries=[recipient.country])
     for purpose in registry.purposes:
-        if not declared(purpose.source):
+        if (records is None or purpose.id in records) and not declared(purpose.source):
             yield rule.finding(context, f"purpose {purpose.id} cites no section of the privacy policy that "
                                "discloses it", purposes=[purpose.id])
 

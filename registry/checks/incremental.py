@@ -1,0 +1,177 @@
+"""Findings kept up to date as records change: a change re-judges only the flows and chains it touches.
+
+A full check leaves behind its findings, indexed by what each one is about, and the onward-transfer search.
+After a write, `CheckState.update` works out which flows the changed records touch (their own, those of a
+changed party, safeguard, purpose or group of people), redoes the onward search downstream of them, drops
+the findings about what it judges again and adds the new ones. The result equals a full check of the new
+registry (tests/checks/test_incremental.py holds it to that); a change to the organisation or to the data
+categories, which every flow depends on, falls back to a full check.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from registry.checks import RULES, evaluate_rules
+from registry.checks import processor_without_dpa as processor_rule
+from registry.checks.finding import Finding
+from registry.checks.rule import CheckContext, Scope
+from registry.collector import collector_paused
+from registry.model import ENTITY_SECTIONS, Acknowledgement, Flow, Processor, Registry
+from registry.reference import Reference
+
+# Sections whose change can touch every flow: re-checked in full.
+_EVERYTHING = frozenset({"organisation", "data_categories"})
+_ONWARD = "onward-transfer-gap"
+assert _ONWARD in {rule.id for rule in RULES}
+
+
+def subject(finding: Finding) -> str:
+    """What a finding is about, as judged again by a re-check: a flow, a later hop, a processor or a record."""
+    evidence = finding.evidence
+    if finding.rule == processor_rule.RULE.id:
+        return f"processor:{evidence.entities[0]}"
+    if finding.rule == _ONWARD:
+        return f"hop:{evidence.flows[-1]}"
+    if evidence.flows:
+        return f"flow:{evidence.flows[0]}"
+    return f"record:{(evidence.entities or evidence.purposes)[0]}"
+
+
+class FlowReferences:
+    """The flows that name each entity, safeguard, purpose and group of people: who a change touches."""
+
+    def __init__(self, flows: Iterable[Flow]) -> None:
+        self.by_sender: dict[str, set[str]] = defaultdict(set)
+        self.by_receiver: dict[str, set[str]] = defaultdict(set)
+        self.by_record: dict[str, set[str]] = defaultdict(set)  # safeguards, purposes, groups of people
+        for flow in flows:
+            self.add(flow)
+
+    @staticmethod
+    def _records(flow: Flow) -> set[str]:
+        return {*flow.safeguards, flow.purpose, *flow.subjects}
+
+    def add(self, flow: Flow) -> None:
+        self.by_sender[flow.sender].add(flow.id)
+        self.by_receiver[flow.receiver].add(flow.id)
+        for record in self._records(flow):
+            self.by_record[record].add(flow.id)
+
+    def remove(self, flow: Flow) -> None:
+        self.by_sender[flow.sender].discard(flow.id)
+        self.by_receiver[flow.receiver].discard(flow.id)
+        for record in self._records(flow):
+            self.by_record[record].discard(flow.id)
+
+    def naming(self, record_id: str) -> set[str]:
+        """Flows that name `record_id` as sender, receiver, safeguard, purpose or group of people."""
+        return self.by_sender.get(record_id, set()) | self.by_receiver.get(record_id, set()) \
+            | self.by_record.get(record_id, set())
+
+
+class CheckState:
+    """Every finding of a registry as of a day, acknowledgements applied, sorted; updated change by change."""
+
+    def __init__(self, registry: Registry, reference: Reference, as_of: date) -> None:
+        self.reference, self.as_of = reference, as_of
+        self._rebuild(registry)
+
+    @collector_paused(keep=True)
+    def _rebuild(self, registry: Registry) -> None:
+        self.registry = registry
+        context = CheckContext(registry, self.reference, self.as_of)
+        found = evaluate_rules(context)
+        assert context.onward is not None  # the onward rule builds the search
+        self._onward = context.onward
+        self._references = FlowReferences(registry.flows)
+        self._acknowledged = self._current(registry.acknowledgements)
+        self._by_id = {f.id: self._acknowledge(f) for f in found}
+        self._by_subject: dict[str, set[str]] = defaultdict(set)
+        for finding in found:
+            self._by_subject[subject(finding)].add(finding.id)
+        self.findings = sorted(self._by_id.values(), key=_sort_key)
+
+    def _current(self, acknowledgements: Iterable[Acknowledgement]) -> dict[str, Acknowledgement]:
+        return {a.finding: a for a in acknowledgements if a.until is None or a.until >= self.as_of}
+
+    def _acknowledge(self, finding: Finding) -> Finding:
+        acknowledgement = self._acknowledged.get(finding.id)
+        if acknowledgement is None:
+            return finding
+        return finding.model_copy(update={"acknowledged": True, "acknowledgement": acknowledgement})
+
+    @collector_paused(keep=True)
+    def update(self, registry: Registry, changed: Mapping[str, Iterable[str]]) -> None:
+        """Bring the findings to `registry`, which differs from the last one in the records `changed` (ids by
+        manifest section, as `mapping.changed_records` gives them)."""
+        changed = {section: set(ids) for section, ids in changed.items() if ids}
+        if _EVERYTHING & changed.keys():
+            self._rebuild(registry)
+            return
+        old, references = self.registry, self._references
+        flow_ids = set(changed.get("flows", ()))
+        touched_records = set().union(*(changed.get(s, set()) for s in (*ENTITY_SECTIONS, "safeguards", "purposes",
+                                                                          "data_subject_groups")))
+        for record_id in touched_records:
+            flow_ids |= references.naming(record_id)
+        processors = set(changed.get("processors", ()))
+        for flow_id in changed.get("flows", ()):
+            for version in (old.flows_by_id.get(flow_id), registry.flows_by_id.get(flow_id)):
+                if version is not None:
+                    processors.add(version.receiver)
+            before = old.flows_by_id.get(flow_id)
+            if before is not None:
+                references.remove(before)
+            after = registry.flows_by_id.get(flow_id)
+            if after is not None:
+                references.add(after)
+        self.registry = registry
+        context = CheckContext(registry, self.reference, self.as_of, onward=self._onward)
+        region = self._onward.update(registry, context.analyser, flow_ids)
+        hop_ids = flow_ids | {f for entity in region for f in references.by_sender.get(str(entity), ())}
+        received = {f for p in processors if isinstance(registry.entities.get(p), Processor)
+                    for f in references.by_receiver.get(p, ())}
+        context.scope = Scope(
+            flows=_flows(registry, flow_ids), hops=_flows(registry, hop_ids), received=_flows(registry, received),
+            records=frozenset(changed.get("recipients", set()) | changed.get("purposes", set())))
+        subjects = ({f"flow:{f}" for f in flow_ids} | {f"hop:{f}" for f in hop_ids}
+                    | {f"processor:{p}" for p in processors} | {f"record:{r}" for r in context.scope.records})
+        self._acknowledged = self._current(registry.acknowledgements)
+        self._replace(subjects, evaluate_rules(context))
+        self._reacknowledge(changed.get("acknowledgements", ()))
+
+    def _replace(self, subjects: set[str], found: list[Finding]) -> None:
+        for about in subjects:
+            for finding_id in self._by_subject.pop(about, ()):
+                self._remove(self._by_id.pop(finding_id))
+        for finding in found:
+            if finding.id in self._by_id:
+                continue
+            finding = self._by_id[finding.id] = self._acknowledge(finding)
+            self._by_subject[subject(finding)].add(finding.id)
+            bisect.insort(self.findings, finding, key=_sort_key)
+
+    def _remove(self, finding: Finding) -> None:
+        at = bisect.bisect_left(self.findings, _sort_key(finding), key=_sort_key)
+        del self.findings[at]
+
+    def _reacknowledge(self, finding_ids: Iterable[str]) -> None:
+        for finding_id in finding_ids:
+            finding = self._by_id.get(finding_id)
+            if finding is None:
+                continue
+            fresh = self._acknowledge(finding.model_copy(update={"acknowledged": False, "acknowledgement": None}))
+            self._by_id[finding_id] = fresh
+            self.findings[bisect.bisect_left(self.findings, _sort_key(fresh), key=_sort_key)] = fresh
+
+
+def _sort_key(finding: Finding) -> tuple[int, str, str, str]:
+    return finding.sort_key
+
+
+def _flows(registry: Registry, ids: Iterable[str]) -> tuple[Flow, ...]:
+    return tuple(registry.flows_by_id[f] for f in sorted(ids) if f in registry.flows_by_id)

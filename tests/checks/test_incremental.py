@@ -1,0 +1,187 @@
+"""Incremental checking: after each write through a Service, its findings equal a full check of the store.
+
+The store is read in full once; every later check must follow the writes without reading it again (the
+store below refuses), so a pass here is the incremental path's, not a silent full re-check.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.generate import generate_registry
+from graph.sqlite import SQLiteStore
+from graph.store import Node
+from registry import manifest as manifests
+from registry.checks import apply_acknowledgements, run_checks
+from registry.mapping import from_nodes
+from registry.model import Flow, Frequency, Processor, Registry, RegistryFragment, Safeguard
+from registry.service import Service
+
+AS_OF = date(2026, 11, 24)
+
+
+class CountingStore(SQLiteStore):
+    """Counts whole-store reads: the incremental path must not make any."""
+
+    full_reads = 0
+
+    def read(self, label: str | None = None) -> Iterator[Node]:
+        if label is None:
+            self.full_reads += 1
+        return super().read(label)
+
+
+def full_check(store: SQLiteStore) -> tuple[Registry, list[Any]]:
+    registry = from_nodes(SQLiteStore.read(store))
+    return registry, apply_acknowledgements(run_checks(registry, AS_OF), registry.acknowledgements, AS_OF)
+
+
+def assert_incremental_equals_full(service: Service, store: CountingStore, what: str) -> None:
+    reads = store.full_reads
+    found = service.check(AS_OF)
+    assert store.full_reads == reads, f"{what}: the check read the whole store again"
+    registry, expected = full_check(store)
+    assert service.registry() == registry, f"{what}: the patched registry differs from the stored one"
+    assert [f.id for f in found] == [f.id for f in expected], what
+    assert found == expected, what
+
+
+@pytest.fixture
+def started(tmp_path: Path) -> tuple[Service, CountingStore]:
+    store = CountingStore(tmp_path / "registry.sqlite")
+    service = Service(store, actor="test")
+    service.register(generate_registry("XS"), source="generated")
+    service.check(AS_OF)
+    assert store.full_reads == 1
+    return service, store
+
+
+def new_processor(registry: Registry, rng: random.Random, number: int) -> RegistryFragment:
+    """A processor in a non-adequate country with 5 flows from group companies, one with an expired SCC."""
+    processor = Processor(id=f"new-proc-{number}", name="New", country=rng.choice(["IN", "BR", "US", "SG"]),
+                          dpa_signed=None if number % 2 else date(2024, 1, 1), source="policy 4-2")
+    companies = [c.id for c in registry.group_companies]
+    scc = Safeguard(id=f"new-scc-{number}", kind="scc_2021", module=2, effective=date(2022, 1, 1),
+                    expires=date(2025, 1, 1), parties=[companies[0], processor.id])
+    template = registry.flows[0]
+    flows = [template.model_copy(update={
+        "id": f"new-flow-{number}-{i}", "sender": rng.choice(companies), "receiver": processor.id,
+        "safeguards": [scc.id] if i % 2 else [], "tia": None})
+        for i in range(5)]
+    return RegistryFragment(processors=[processor], safeguards=[scc], flows=flows)
+
+
+def test_registering_a_processor_with_five_flows_then_editing_them(started: tuple[Service, CountingStore]) -> None:
+    service, store = started
+    rng = random.Random(1)
+    registry = service.registry()
+    service.register(new_processor(registry, rng, 1))
+    assert_incremental_equals_full(service, store, "new processor")
+    # Its DPA signed, a flow moved to another receiver, the sub-processor chain extended from it.
+    registry = service.registry()
+    processor = registry.processors_by_id["new-proc-1"]
+    service.register(RegistryFragment(processors=[processor.model_copy(update={"dpa_signed": date(2020, 1, 1)})]))
+    assert_incremental_equals_full(service, store, "DPA signed")
+    moved = registry.flows_by_id["new-flow-1-0"].model_copy(update={"receiver": registry.processors[0].id})
+    onward = registry.flows_by_id["new-flow-1-1"].model_copy(update={
+        "id": "new-onward", "sender": "new-proc-1", "receiver": registry.processors[1].id, "safeguards": []})
+    service.register(RegistryFragment(flows=[moved, onward]))
+    assert_incremental_equals_full(service, store, "flow moved, onward hop added")
+
+
+def mutate(registry: Registry, rng: random.Random, number: int) -> RegistryFragment:
+    """One random change of the kind a DPO or engineer makes, valid against `registry`."""
+    choice = rng.randrange(8)
+    if choice == 0:
+        return new_processor(registry, rng, number)
+    if choice == 1:
+        safeguard = rng.choice(registry.safeguards)
+        if safeguard.effective is None:
+            return RegistryFragment()
+        return RegistryFragment(safeguards=[safeguard.model_copy(update={"expires": rng.choice(
+            [None, safeguard.effective + timedelta(days=400), date(2030, 1, 1)])})])
+    if choice == 2:
+        entity = rng.choice(registry.processors + registry.group_companies)
+        return RegistryFragment(**{"processors" if isinstance(entity, Processor) else "group_companies": [
+            entity.model_copy(update={"processing_countries": rng.sample(["DE", "IN", "US", "JP", "GB"], 2)})]})
+    if choice == 3:
+        group = rng.choice(registry.data_subject_groups)
+        return RegistryFragment(data_subject_groups=[group.model_copy(update={"regions": rng.sample(
+            ["EEA", "GB", "CH", "JP", "US"], rng.randint(1, 3))})])
+    if choice == 4:
+        flow: Flow = rng.choice(registry.flows)
+        return RegistryFragment(flows=[flow.model_copy(update={
+            "receiver": rng.choice(registry.processors).id, "frequency": rng.choice(list(Frequency)),
+            "encrypted_in_transit": rng.choice([True, False, None])})])
+    if choice == 5:
+        purpose = rng.choice(registry.purposes)
+        return RegistryFragment(purposes=[purpose.model_copy(update={
+            "necessary_categories": rng.sample([c.id for c in registry.data_categories], 2),
+            "source": rng.choice([None, "policy 3-1"])})])
+    if choice == 6:
+        recipient = rng.choice(registry.recipients)
+        return RegistryFragment(recipients=[recipient.model_copy(update={"source": rng.choice([None, "policy 4-2"])})])
+    processor = rng.choice(registry.processors)
+    return RegistryFragment(processors=[processor.model_copy(update={
+        "dpa_signed": rng.choice([None, date(2027, 1, 1), date(2020, 1, 1)]),
+        "parent": None})])
+
+
+@pytest.mark.parametrize("seed", [20261125, 7])
+def test_random_changes_keep_the_findings_equal_to_a_full_check(started: tuple[Service, CountingStore],
+                                                                 seed: int) -> None:
+    service, store = started
+    rng = random.Random(seed)
+    for number in range(60):
+        registry = service.registry()
+        if rng.random() < 0.15:  # a flow deleted: the store replaced by a manifest without it
+            gone = rng.choice(registry.flows).id
+            smaller = registry.model_copy(update={"flows": [f for f in registry.flows if f.id != gone]})
+            service.import_manifest(manifests.Manifest.of(smaller, "smaller.yaml"), replace=True)
+            assert_incremental_equals_full(service, store, f"change {number}: {gone} deleted")
+            continue
+        fragment = mutate(registry, rng, number)
+        service.register(fragment, source=f"change {number}")
+        assert_incremental_equals_full(service, store, f"change {number}: {fragment.model_dump(exclude_defaults=True)}")
+
+
+def test_acknowledging_and_deleting_follow_too(tmp_path: Path) -> None:
+    store = CountingStore(tmp_path / "seed.sqlite")
+    service = Service(store, actor="dpo")
+    service.seed()
+    first = service.check(AS_OF)[0]
+    service.acknowledge(first.id, "accepted until the new SCCs are signed", as_of=AS_OF)
+    assert_incremental_equals_full(service, store, "acknowledged")
+    assert service.check(AS_OF)[0].acknowledged
+    # Replacing the store with a manifest that lacks a flow deletes it, and its findings go with it.
+    registry = service.registry()
+    flagged_flow = first.evidence.flows[-1]
+    smaller = registry.model_copy(update={"flows": [f for f in registry.flows if f.id != flagged_flow]})
+    service.import_manifest(manifests.Manifest.of(smaller, "smaller.yaml"), replace=True)
+    assert_incremental_equals_full(service, store, "flow deleted")
+    assert all(flagged_flow not in f.evidence.flows for f in service.check(AS_OF))
+
+
+def test_another_writer_makes_the_next_check_read_the_store(started: tuple[Service, CountingStore]) -> None:
+    service, store = started
+    other = Service(SQLiteStore(Path(store.location)), actor="someone else")
+    other.register(new_processor(service.registry(), random.Random(3), 9))
+    reads = store.full_reads
+    _, expected = full_check(store)
+    assert service.check(AS_OF) == expected
+    assert store.full_reads == reads + 1
+
+
+def test_a_changed_organisation_checks_everything_again(started: tuple[Service, CountingStore]) -> None:
+    service, store = started
+    organisation = service.registry().organisation
+    assert organisation is not None
+    service.register(RegistryFragment(organisation=organisation.model_copy(update={
+        "promises_encryption_in_transit": not organisation.promises_encryption_in_transit})))
+    assert_incremental_equals_full(service, store, "organisation")

@@ -1,0 +1,156 @@
+"""Times flowreg at one registry size, in one process, and prints the results; the last line is one JSON object.
+
+On the embedded (SQLite) store: import of the generated manifest, load of the registry from the store, full
+check, incremental re-check after registering one processor with 5 flows, the dashboard's Overview data, and
+each export format. With a Neo4j server (NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD, or --neo4j-dev to start the
+project's own dev server): the batched sync of the whole registry and a naive one-statement-per-row sync of a
+5,000-flow subset, for the ratio. Peak resident memory is the process's, so run one size per process.
+
+    python benchmarks/run.py --size L
+    python benchmarks/run.py --size S --neo4j-dev --skip xlsx
+
+The targets (README "Performance"): check <= 2x load, incremental <= 50 ms, overview <= 3 s, Neo4j sync
+>= 20,000 flows/s and >= 20x naive, at size L on the project's 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # run as a script from a checkout
+
+from benchmarks.generate import SIZES, generate_registry  # noqa: E402
+from graph.sqlite import SQLiteStore  # noqa: E402
+from registry import exports  # noqa: E402
+from registry import manifest as manifests  # noqa: E402
+from registry.model import Processor, Registry, RegistryFragment, Safeguard  # noqa: E402
+from registry.service import Service  # noqa: E402
+
+AS_OF = date(2026, 11, 24)  # fixed, so that runs on different days find the same findings
+T = TypeVar("T")
+
+
+def timed(results: dict[str, Any], key: str, action: Callable[[], T], *, scale: float = 1.0,
+          digits: int = 2) -> T:
+    start = time.perf_counter()
+    value = action()
+    results[key] = round((time.perf_counter() - start) * scale, digits)
+    print(f"{key:>28}: {results[key]}", file=sys.stderr, flush=True)
+    return value
+
+
+def one_processor(registry: Registry) -> RegistryFragment:
+    """What an engineer registers: a processor in India with an SCC and 5 flows from group companies."""
+    rng = random.Random(5)
+    companies = [c.id for c in registry.group_companies]
+    processor = Processor(id="bench-new-processor", name="Newly contracted processor", country="IN",
+                          dpa_signed=date(2026, 11, 1), source="policy 4-2")
+    scc = Safeguard(id="bench-new-scc", kind="scc_2021", module=2, effective=date(2026, 11, 1),
+                    parties=[companies[0], processor.id], reference="contracts/bench-new-scc.pdf")
+    template = registry.flows[0]
+    flows = [template.model_copy(update={"id": f"bench-new-flow-{i}", "sender": rng.choice(companies),
+                                         "receiver": processor.id, "safeguards": [scc.id] if i < 4 else []})
+             for i in range(5)]
+    return RegistryFragment(processors=[processor], safeguards=[scc], flows=flows)
+
+
+def peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return round(peak / (1024 * 1024 if platform.system() == "Darwin" else 1024), 1)
+
+
+@contextmanager
+def neo4j_connection(start_dev_server: bool) -> Iterator[tuple[str, str, str] | None]:
+    """The Neo4j to sync into: NEO4J_URI from the environment, the project's dev server, or none."""
+    if os.environ.get("NEO4J_URI"):
+        yield (os.environ["NEO4J_URI"], os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""))
+        return
+    if not start_dev_server:
+        yield None
+        return
+    from graph.neo4j_server import Neo4jDevServer
+
+    server = Neo4jDevServer()
+    server.start()
+    try:
+        yield (server.uri, server.user, server.password)
+    finally:
+        server.stop()
+
+
+def run(size: str, workdir: Path, skip: set[str], start_neo4j: bool) -> dict[str, Any]:
+    results: dict[str, Any] = {"size": size}
+    registry = timed(results, "generate_s", lambda: generate_registry(size))
+    results["flows"] = len(registry.flows)
+    manifest_path = workdir / f"registry-{size}.json"
+    manifest_path.write_text(manifests.dump(registry, "json"), encoding="utf-8")
+    del registry
+    store_path = workdir / f"registry-{size}.sqlite"
+    timed(results, "import_s", lambda: Service(SQLiteStore(store_path), actor="bench").import_file(manifest_path))
+
+    service = Service(SQLiteStore(store_path), actor="bench")  # a fresh process's view: nothing cached
+    registry = timed(results, "load_s", service.registry)
+    findings = timed(results, "check_s", lambda: service.check(AS_OF))
+    results["findings"] = len(findings)
+    fragment = one_processor(registry)
+    timed(results, "register_ms", lambda: service.register(fragment, source="bench"), scale=1000, digits=1)
+    after = timed(results, "incremental_ms", lambda: service.check(AS_OF), scale=1000, digits=1)
+    results["incremental_new_findings"] = len(after) - len(findings)
+
+    from dashboard.data import Snapshot
+
+    snapshot = Snapshot(service.registry(), after, AS_OF)
+    timed(results, "overview_s", snapshot.overview)
+
+    formats = [fmt for fmt in exports.FORMATS if fmt not in skip and "exports" not in skip]
+    if formats:
+        tables = timed(results, "export_tables_s", lambda: service.export_tables(AS_OF))
+        results["export_rows"] = sum(len(table.rows) for table in tables.select("all"))
+    for fmt in formats:
+        timed(results, f"export_{fmt}_s", lambda fmt=fmt: exports.write(tables, fmt, "all", workdir / "exports"))
+    results["peak_rss_mb"] = peak_rss_mb()
+
+    if "neo4j" not in skip:
+        with neo4j_connection(start_neo4j) as connection:
+            if connection is None:
+                print("no Neo4j (set NEO4J_URI or pass --neo4j-dev): sync not measured", file=sys.stderr)
+            else:
+                from benchmarks.neo4j_bench import measure_sync
+
+                results.update(measure_sync(service.store, *connection))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", choices=sorted(SIZES), default="S")
+    parser.add_argument("--workdir", type=Path, help="where the manifest, store and exports go (default: a temp dir)")
+    parser.add_argument("--skip", action="append", default=[], choices=[*exports.FORMATS, "exports", "neo4j"],
+                        help="leave out an export format, all exports, or the Neo4j sync (repeatable)")
+    parser.add_argument("--neo4j-dev", action="store_true",
+                        help="start the project's Neo4j dev server for the sync (needs java and mvn)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="flowreg-bench-") as temporary:
+        workdir = args.workdir or Path(temporary)
+        workdir.mkdir(parents=True, exist_ok=True)
+        results = run(args.size, workdir, set(args.skip), args.neo4j_dev)
+    print(json.dumps(results, sort_keys=False))
+
+
+if __name__ == "__main__":
+    main()

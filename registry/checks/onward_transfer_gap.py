@@ -53,6 +53,7 @@ def label_keys(category: Hashable) -> tuple[tuple[str, str], ...]:
     return (("at or below", str(category)), *(("above", parent) for parent in _ancestors(str(category))))
 
 
+@functools.cache
 def _keys(carried: frozenset[str]) -> frozenset[tuple[str, str]]:
     below = {("at or below", c) for c in carried} | {("at or below", p) for c in carried for p in _ancestors(c)}
     return frozenset(below | {("above", c) for c in carried})

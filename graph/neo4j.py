@@ -52,6 +52,10 @@ def _queryable(properties: dict[str, JSONValue]) -> dict[str, Any]:
     return kept
 
 
+def _node_row(label: str, node: Node, body: str) -> dict[str, Any]:
+    return {"props": {**_queryable(node.properties), "_key": node.key, "_label": label, "_body": body}}
+
+
 class Neo4jStore:
     """A GraphStore in a Neo4j 5 database."""
 
@@ -129,42 +133,48 @@ class Neo4jStore:
         changes: list[Change] = []
         unchanged: dict[str, int] = {}
 
-        def log(operation: str, label: str, key: str, before: str | None, after: str | None) -> None:
+        def log(operation: str, label: str, key: str, before: str | None, after: Node | None = None,
+                after_body: str | None = None) -> None:
             nonlocal seq
             seq += 1
             entries.append({"seq": seq, "at": at.isoformat(), "actor": actor, "operation": operation,
-                            "label": label, "key": key, "before": before, "after": after, "context": context})
+                            "label": label, "key": key, "before": before,
+                            "after": after_body, "context": context})
             changes.append(Change(seq, at, actor, operation, label, key, json.loads(before) if before else None,
-                                  json.loads(after) if after else None, context))
+                                  after.body() if after else None, context))
 
-        changed: list[tuple[Node, str]] = []
+        changed: list[tuple[Node, str, bool]] = []  # node, its body, whether it existed
         for node, body in bodies:
             before = existing.get((node.label, node.key))
             if before == body:
                 unchanged[node.label] = unchanged.get(node.label, 0) + 1
                 continue
-            changed.append((node, body))
+            changed.append((node, body, before is not None))
             existing[(node.label, node.key)] = body
-            log("create" if before is None else "update", node.label, node.key, before, body)
+            log("create" if before is None else "update", node.label, node.key, before, node, body)
 
-        by_label: dict[str, list[tuple[Node, str]]] = defaultdict(list)
-        for node, body in changed:
-            by_label[node.label].append((node, body))
-        for label, items in by_label.items():
+        created: dict[str, list[tuple[Node, str]]] = defaultdict(list)
+        updated: dict[str, list[tuple[Node, str]]] = defaultdict(list)
+        for node, body, was in changed:
+            (updated if was else created)[node.label].append((node, body))
+        for label, items in created.items():
+            # New keys (the counter lock is held, so nobody else adds them meanwhile): CREATE needs no
+            # lookup, and a new node has no relationships to clear.
             for chunk in _chunks(items):
+                tx.run(f"UNWIND $rows AS row CREATE (n:{_identifier(label)}) SET n = row.props",
+                       rows=[_node_row(label, node, body) for node, body in chunk]).consume()
+        for label, items in updated.items():
+            for chunk in _chunks(items):
+                tx.run(f"UNWIND $rows AS row MATCH (n:{_identifier(label)} {{_key: row.props._key}}) "
+                       "SET n = row.props", rows=[_node_row(label, node, body) for node, body in chunk]).consume()
+                # The node's own relationships are rewritten from its new content below. The subquery
+                # makes the planner start from the key's index, not from a scan of every relationship.
                 tx.run(
-                    f"UNWIND $rows AS row MERGE (n:{_identifier(label)} {{_key: row.key}}) SET n = row.props",
-                    rows=[{"key": node.key, "props": {**_queryable(node.properties), "_key": node.key,
-                                                      "_label": label, "_body": body}}
-                          for node, body in chunk],
-                ).consume()
-                # The node's own relationships are rewritten from its new content below.
-                tx.run(
-                    f"UNWIND $keys AS key MATCH (n:{_identifier(label)} {{_key: key}})-[r]-() "
-                    "WHERE r._owner_label = $label AND r._owner = key DELETE r",
+                    f"UNWIND $keys AS key MATCH (n:{_identifier(label)} {{_key: key}}) "
+                    "CALL (n, key) { MATCH (n)-[r]-() WHERE r._owner = key AND r._owner_label = $label DELETE r }",
                     keys=[node.key for node, _ in chunk], label=label,
                 ).consume()
-        Neo4jStore._create_edges(tx, [node for node, _ in changed])
+        Neo4jStore._create_edges(tx, [node for node, _, _ in changed])
 
         for label, key in deletes:
             before = existing.get((label, key))
@@ -251,8 +261,14 @@ class Neo4jStore:
         return Node.from_body(label, key, json.loads(rows[0]["body"])) if rows else None
 
     def node_keys(self) -> set[tuple[str, str]]:
-        rows = self._query("MATCH (n) WHERE n._label IS NOT NULL RETURN n._label AS label, n._key AS key")
-        return {(row["label"], row["key"]) for row in rows}
+        # Label by label: one scan of all nodes would also read every change-log entry.
+        labels = [row["label"] for row in self._query("CALL db.labels() YIELD label RETURN label")
+                  if row["label"] not in (CHANGE_LABEL, COUNTER_LABEL) and _IDENTIFIER.match(row["label"])]
+        found: set[tuple[str, str]] = set()
+        for label in labels:
+            rows = self._query(f"MATCH (n:{_identifier(label)}) WHERE n._key IS NOT NULL RETURN n._key AS key")
+            found.update((label, row["key"]) for row in rows)
+        return found
 
     def counts(self) -> dict[str, int]:
         rows = self._query("MATCH (n) WHERE n._label IS NOT NULL RETURN n._label AS label, count(*) AS n "

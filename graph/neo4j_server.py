@@ -50,6 +50,7 @@ CACHE_DIR = REPO_ROOT / ".cache" / "neo4j"
 USER = "neo4j"
 READY_MARK = "FLOWREG-NEO4J READY"
 DEFAULT_HEAP = "512m"
+DEFAULT_PAGE_CACHE_MIB = 64  # the test graphs are tiny; a benchmark of a large registry gives more
 # Serial GC and a small code cache keep an idle server near 400 MiB RSS on a 2-core machine; the
 # --add-opens let Neo4j reach file descriptors for its native I/O hints as its own scripts do.
 BASE_JVM_OPTIONS = (
@@ -161,6 +162,7 @@ class Neo4jDevServer:
         password: str | None = None,
         data_dir: Path | None = None,
         heap: str = DEFAULT_HEAP,
+        page_cache_mib: int = DEFAULT_PAGE_CACHE_MIB,
         jvm_options: Sequence[str] = (),
         startup_timeout: float = 120.0,
         stop_timeout: float = 30.0,
@@ -174,7 +176,8 @@ class Neo4jDevServer:
         self.version: str | None = None
         self._data_dir = data_dir
         self._owns_data_dir = data_dir is None
-        self._jvm_options = [*BASE_JVM_OPTIONS, f"-Xmx{heap}", *jvm_options]
+        self._jvm_options = [*BASE_JVM_OPTIONS, f"-Xmx{heap}", f"-Dflowreg.neo4j.pageCacheMiB={page_cache_mib}",
+                             *jvm_options]
         self._startup_timeout = startup_timeout
         self._stop_timeout = stop_timeout
         self._cache_dir = cache_dir

@@ -31,8 +31,10 @@ import org.neo4j.io.ByteUnit;
 public final class Launcher {
     private static final String HOST = "127.0.0.1";
     private static final String TAG = "FLOWREG-NEO4J";
-    // Small on purpose: the suite shares 2 cores and the test graphs are tiny.
-    private static final long PAGE_CACHE_BYTES = ByteUnit.mebiBytes(64);
+    // Small by default: the suite shares 2 cores and the test graphs are tiny. A benchmark of a large
+    // registry sets -Dflowreg.neo4j.pageCacheMiB (the whole store should fit, as in production).
+    private static final long PAGE_CACHE_BYTES =
+            ByteUnit.mebiBytes(Long.getLong("flowreg.neo4j.pageCacheMiB", 64L));
     private static final Duration SHUTDOWN_WAIT = Duration.ofMillis(500);
 
     private Launcher() {}

@@ -1,4 +1,5 @@
-"""A 10,000-flow registry copied from the embedded store into a real Neo4j: counts and content match."""
+"""Neo4j writes at scale: a 10,000-flow registry copied from the embedded store (counts and content match),
+and the relationships a created or updated node ends up with."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from benchmarks.generate import generate_registry
 from graph.neo4j import Neo4jStore
 from graph.sqlite import SQLiteStore
+from graph.store import Edge, Node
 from registry import manifest as manifests
 from registry.mapping import LABELS
 from registry.service import Service
@@ -53,3 +55,35 @@ def test_ten_thousand_flows_sync_and_read_back(neo4j_server: Neo4jConnection, tm
         assert (again.created, again.updated, again.deleted) == (0, 0, 0)
     finally:
         target.close()
+
+
+def relationships(store: Neo4jStore, key: str) -> list[tuple[str, str, str]]:
+    rows = store._query("MATCH (n {_key: $key})-[r]-(m) WHERE r._owner = $key "
+                        "RETURN type(r) AS type, m._key AS other, "
+                        "CASE WHEN startNode(r) = n THEN 'out' ELSE 'in' END AS direction ORDER BY type, other",
+                        key=key)
+    return [(row["type"], row["other"], row["direction"]) for row in rows]
+
+
+def test_created_and_updated_nodes_carry_exactly_their_relationships(neo4j_server: Neo4jConnection) -> None:
+    """A new node gets its relationships without a lookup of old ones; an update replaces them all."""
+    store = Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password)
+    store.drop_everything()
+    try:
+        targets = [Node("Country", code, {"code": code}) for code in ("DE", "JP", "US")]
+        store.write(targets, actor="t")
+        first = Node("Processor", "p1", {"name": "P"}, (Edge("LOCATED_IN", "Country", "DE"),
+                                                       Edge("PROCESSES_IN", "Country", "JP", outgoing=False)))
+        assert store.write([first], actor="t").count("create") == 1
+        assert relationships(store, "p1") == [("LOCATED_IN", "DE", "out"), ("PROCESSES_IN", "JP", "in")]
+        moved = Node("Processor", "p1", {"name": "P"}, (Edge("LOCATED_IN", "Country", "US"),))
+        result = store.write([moved], actor="t")
+        assert result.count("update") == 1 and result.changes[0].after == moved.body()
+        assert relationships(store, "p1") == [("LOCATED_IN", "US", "out")]
+        assert store.get("Processor", "p1") == moved
+        with pytest.raises(ValueError, match="not stored"):
+            store.write([Node("Processor", "p2", {}, (Edge("LOCATED_IN", "Country", "XX"),))], actor="t")
+        assert store.get("Processor", "p2") is None
+    finally:
+        store.drop_everything()
+        store.close()

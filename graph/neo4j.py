@@ -157,12 +157,16 @@ class Neo4jStore:
         updated: dict[str, list[tuple[Node, str]]] = defaultdict(list)
         for node, body, was in changed:
             (updated if was else created)[node.label].append((node, body))
+        element_ids: dict[tuple[str, str], str] = {}
         for label, items in created.items():
             # New keys (the counter lock is held, so nobody else adds them meanwhile): CREATE needs no
-            # lookup, and a new node has no relationships to clear.
+            # lookup, a new node has no relationships to clear, and its relationships find it by element id
+            # (a key lookup in the transaction's own uncommitted index costs more).
             for chunk in _chunks(items):
-                tx.run(f"UNWIND $rows AS row CREATE (n:{_identifier(label)}) SET n = row.props",
-                       rows=[_node_row(label, node, body) for node, body in chunk]).consume()
+                result = tx.run(f"UNWIND $rows AS row CREATE (n:{_identifier(label)}) SET n = row.props "
+                                "RETURN row.props._key AS key, elementId(n) AS id",
+                                rows=[_node_row(label, node, body) for node, body in chunk])
+                element_ids.update({(label, row["key"]): row["id"] for row in result})
         for label, items in updated.items():
             for chunk in _chunks(items):
                 tx.run(f"UNWIND $rows AS row MATCH (n:{_identifier(label)} {{_key: row.props._key}}) "
@@ -174,7 +178,7 @@ class Neo4jStore:
                     "CALL (n, key) { MATCH (n)-[r]-() WHERE r._owner = key AND r._owner_label = $label DELETE r }",
                     keys=[node.key for node, _ in chunk], label=label,
                 ).consume()
-        Neo4jStore._create_edges(tx, [node for node, _, _ in changed])
+        Neo4jStore._create_edges(tx, [node for node, _, _ in changed], element_ids)
 
         for label, key in deletes:
             before = existing.get((label, key))
@@ -212,17 +216,21 @@ class Neo4jStore:
         return found
 
     @staticmethod
-    def _create_edges(tx: ManagedTransaction, nodes: list[Node]) -> None:
-        groups: dict[tuple[str, str, str, bool], list[dict[str, Any]]] = defaultdict(list)
+    def _create_edges(tx: ManagedTransaction, nodes: list[Node], element_ids: dict[tuple[str, str], str]) -> None:
+        """Each node's relationships; an owner created in this transaction is found by its element id."""
+        groups: dict[tuple[str, str, str, bool, bool], list[dict[str, Any]]] = defaultdict(list)
         for node in nodes:
+            element_id = element_ids.get((node.label, node.key))
             for position, edge in enumerate(node.edges):
-                groups[(node.label, edge.type, edge.target_label, edge.outgoing)].append(
-                    {"owner": node.key, "target": edge.target_key, "position": position})
-        for (label, edge_type, target_label, outgoing), rows in groups.items():
+                groups[(node.label, edge.type, edge.target_label, edge.outgoing, element_id is not None)].append(
+                    {"owner": node.key, "id": element_id, "target": edge.target_key, "position": position})
+        for (label, edge_type, target_label, outgoing, by_id), rows in groups.items():
             pattern = "(o)-[r:{t}]->(t)" if outgoing else "(t)-[r:{t}]->(o)"
+            owner = "MATCH (o) WHERE elementId(o) = row.id" if by_id else \
+                f"MATCH (o:{_identifier(label)} {{_key: row.owner}})"
             for chunk in _chunks(rows):
                 created = tx.run(
-                    f"UNWIND $rows AS row MATCH (o:{_identifier(label)} {{_key: row.owner}}) "
+                    f"UNWIND $rows AS row {owner} "
                     f"MATCH (t:{_identifier(target_label)} {{_key: row.target}}) "
                     f"CREATE {pattern.format(t=_identifier(edge_type))} "
                     "SET r._owner = row.owner, r._owner_label = $label, r._position = row.position "

@@ -45,7 +45,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 __all__ = ["RULES", "Evidence", "Finding", "Rule", "Severity", "apply_acknowledgements",
-           "evaluate_rules", "run_checks"]
+           "current_acknowledgements", "evaluate_rules", "marked", "run_checks"]
 
 
 def run_checks(registry: Registry, as_of: date, reference: Reference | None = None) -> list[Finding]:
@@ -67,6 +67,18 @@ def evaluate_rules(context: CheckContext) -> list[Finding]:
 def apply_acknowledgements(findings: Iterable[Finding], acknowledgements: Iterable[Acknowledgement],
                            as_of: date) -> list[Finding]:
     """Mark findings a DPO accepted (and whose acceptance has not lapsed by `as_of`); never hide them."""
-    current = {a.finding: a for a in acknowledgements if a.until is None or a.until >= as_of}
-    return [f.model_copy(update={"acknowledged": True, "acknowledgement": current[f.id]}) if f.id in current else f
-            for f in findings]
+    current = current_acknowledgements(acknowledgements, as_of)
+    return [marked(f, current.get(f.id)) for f in findings]
+
+
+def current_acknowledgements(acknowledgements: Iterable[Acknowledgement], as_of: date) -> dict[str, Acknowledgement]:
+    """The acceptances still in force on `as_of`, by finding id."""
+    return {a.finding: a for a in acknowledgements if a.until is None or a.until >= as_of}
+
+
+def marked(finding: Finding, acknowledgement: Acknowledgement | None) -> Finding:
+    """`finding` as acknowledged by `acknowledgement` (None: as nobody acknowledged it)."""
+    if acknowledgement is None and not finding.acknowledged:
+        return finding
+    return finding.model_copy(update={"acknowledged": acknowledgement is not None,
+                                      "acknowledgement": acknowledgement})

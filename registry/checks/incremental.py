@@ -15,18 +15,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from registry.checks import RULES, evaluate_rules
+from registry.checks import current_acknowledgements, evaluate_rules, marked
+from registry.checks import onward_transfer_gap as onward_rule
 from registry.checks import processor_without_dpa as processor_rule
 from registry.checks.finding import Finding
 from registry.checks.rule import CheckContext, Scope
 from registry.collector import collector_paused
-from registry.model import ENTITY_SECTIONS, Acknowledgement, Flow, Processor, Registry
+from registry.model import ENTITY_SECTIONS, Flow, Processor, Registry
 from registry.reference import Reference
 
 # Sections whose change can touch every flow: re-checked in full.
 _EVERYTHING = frozenset({"organisation", "data_categories"})
-_ONWARD = "onward-transfer-gap"
-assert _ONWARD in {rule.id for rule in RULES}
 
 
 def subject(finding: Finding) -> str:
@@ -34,7 +33,7 @@ def subject(finding: Finding) -> str:
     evidence = finding.evidence
     if finding.rule == processor_rule.RULE.id:
         return f"processor:{evidence.entities[0]}"
-    if finding.rule == _ONWARD:
+    if finding.rule == onward_rule.RULE.id:
         return f"hop:{evidence.flows[-1]}"
     if evidence.flows:
         return f"flow:{evidence.flows[0]}"
@@ -88,21 +87,15 @@ class CheckState:
         assert context.onward is not None  # the onward rule builds the search
         self._onward = context.onward
         self._references = FlowReferences(registry.flows)
-        self._acknowledged = self._current(registry.acknowledgements)
+        self._acknowledged = current_acknowledgements(registry.acknowledgements, self.as_of)
         self._by_id = {f.id: self._acknowledge(f) for f in found}
         self._by_subject: dict[str, set[str]] = defaultdict(set)
         for finding in found:
             self._by_subject[subject(finding)].add(finding.id)
         self.findings = sorted(self._by_id.values(), key=_sort_key)
 
-    def _current(self, acknowledgements: Iterable[Acknowledgement]) -> dict[str, Acknowledgement]:
-        return {a.finding: a for a in acknowledgements if a.until is None or a.until >= self.as_of}
-
     def _acknowledge(self, finding: Finding) -> Finding:
-        acknowledgement = self._acknowledged.get(finding.id)
-        if acknowledgement is None:
-            return finding
-        return finding.model_copy(update={"acknowledged": True, "acknowledgement": acknowledgement})
+        return marked(finding, self._acknowledged.get(finding.id))
 
     @collector_paused(keep=True)
     def update(self, registry: Registry, changed: Mapping[str, Iterable[str]]) -> None:
@@ -140,7 +133,7 @@ class CheckState:
             records=frozenset(changed.get("recipients", set()) | changed.get("purposes", set())))
         subjects = ({f"flow:{f}" for f in flow_ids} | {f"hop:{f}" for f in hop_ids}
                     | {f"processor:{p}" for p in processors} | {f"record:{r}" for r in context.scope.records})
-        self._acknowledged = self._current(registry.acknowledgements)
+        self._acknowledged = current_acknowledgements(registry.acknowledgements, self.as_of)
         self._replace(subjects, evaluate_rules(context))
         self._reacknowledge(changed.get("acknowledgements", ()))
 
@@ -164,7 +157,7 @@ class CheckState:
             finding = self._by_id.get(finding_id)
             if finding is None:
                 continue
-            fresh = self._acknowledge(finding.model_copy(update={"acknowledged": False, "acknowledgement": None}))
+            fresh = self._acknowledge(finding)
             self._by_id[finding_id] = fresh
             self.findings[bisect.bisect_left(self.findings, _sort_key(fresh), key=_sort_key)] = fresh
 

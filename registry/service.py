@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,12 +118,14 @@ class Service:
 
     def registry(self) -> Registry:
         """The stored registry, read again only when someone else has changed the store since the last read."""
-        cache, revision = self._cache, self.store.revision()
-        if cache.registry is None or cache.revision != revision:
-            with collector_paused(keep=True):
-                cache.revision, cache.registry = revision, from_nodes(self.store.read())
-            cache.checks.clear()
-        return cache.registry
+        cache = self._cache
+        with cache.lock:
+            revision = self.store.revision()
+            if cache.registry is None or cache.revision != revision:
+                with collector_paused(keep=True):
+                    cache.revision, cache.registry = revision, from_nodes(self.store.read())
+                cache.checks.clear()
+            return cache.registry
 
     def import_manifest(
         self, manifest: manifests.Manifest, *, replace: bool = False, context: str | None = None
@@ -219,14 +222,15 @@ class Service:
         again (registry.checks.incremental); after someone else's write, everything is.
         """
         as_of = as_of or today()
-        registry = self.registry()
-        state = self._cache.checks.get(as_of)
-        if state is None:
-            state = self._cache.checks[as_of] = _DayCheck(CheckState(registry, load_reference(), as_of))
-        elif state.pending:
-            state.check.update(registry, state.pending)
-            state.pending = {}
-        return list(state.check.findings)  # a copy: the state changes in place with the next write
+        with self._cache.lock:  # dashboard sessions share one cache: one of them updates it at a time
+            registry = self.registry()
+            state = self._cache.checks.get(as_of)
+            if state is None:
+                state = self._cache.checks[as_of] = _DayCheck(CheckState(registry, load_reference(), as_of))
+            elif state.pending:
+                state.check.update(registry, state.pending)
+                state.pending = {}
+            return list(state.check.findings)  # a copy: the state changes in place with the next write
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:
@@ -272,17 +276,19 @@ class _Cache:
     revision: int = -1
     registry: Registry | None = None
     checks: dict[date, _DayCheck] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     def written(self, result: WriteResult) -> None:
         """Follow a write made through this cache's services without reading the store again, when the cache
         held the revision just before it (else another writer came in between: read again next time)."""
         if not result.changes:
             return
-        if self.registry is None or result.changes[0].seq != self.revision + 1:
-            self.registry = None
-            return
-        self.registry = with_changes(self.registry, result.changes)
-        self.revision = result.changes[-1].seq
-        for section, ids in changed_records(result.changes).items():
-            for day in self.checks.values():
-                day.pending.setdefault(section, set()).update(ids)
+        with self.lock:
+            if self.registry is None or result.changes[0].seq != self.revision + 1:
+                self.registry = None
+                return
+            self.registry = with_changes(self.registry, result.changes)
+            self.revision = result.changes[-1].seq
+            for section, ids in changed_records(result.changes).items():
+                for day in self.checks.values():
+                    day.pending.setdefault(section, set()).update(ids)

@@ -7,6 +7,7 @@ store below refuses), so a pass here is the incremental path's, not a silent ful
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -185,3 +186,32 @@ def test_a_changed_organisation_checks_everything_again(started: tuple[Service, 
     service.register(RegistryFragment(organisation=organisation.model_copy(update={
         "promises_encryption_in_transit": not organisation.promises_encryption_in_transit})))
     assert_incremental_equals_full(service, store, "organisation")
+
+
+def test_sessions_reading_while_one_writes_end_equal_to_a_full_check(started: tuple[Service, CountingStore]) -> None:
+    """Dashboard sessions share one cache: readers on other threads while registrations come in."""
+    service, store = started
+    done = threading.Event()
+    seen: list[int] = []
+    broken: list[str] = []
+
+    def read() -> None:
+        while not done.is_set():
+            found = service.check(AS_OF)
+            seen.append(len(found))
+            if len({f.id for f in found}) != len(found) or found != sorted(found, key=lambda f: f.sort_key):
+                broken.append(f"a session saw {len(found)} findings with repeats or out of order")
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    try:
+        rng = random.Random(11)
+        for number in range(30):
+            service.register(new_processor(service.registry(), rng, 100 + number))
+    finally:
+        done.set()
+        for reader in readers:
+            reader.join()
+    assert seen and not broken, broken[:1]
+    assert_incremental_equals_full(service, store, "after concurrent reads")

@@ -22,7 +22,7 @@ from registry import manifest as manifests
 from registry.checks import apply_acknowledgements, run_checks
 from registry.mapping import from_nodes
 from registry.model import Flow, Frequency, Processor, Registry, RegistryFragment, Safeguard
-from registry.service import Service
+from registry.service import DAYS_KEPT, Service
 
 AS_OF = date(2026, 11, 24)
 
@@ -215,3 +215,13 @@ def test_sessions_reading_while_one_writes_end_equal_to_a_full_check(started: tu
             reader.join()
     assert seen and not broken, broken[:1]
     assert_incremental_equals_full(service, store, "after concurrent reads")
+
+
+def test_only_the_most_recently_asked_days_stay_cached(started: tuple[Service, CountingStore]) -> None:
+    service, _ = started
+    days = [date(2026, 1, d) for d in range(1, DAYS_KEPT + 3)]
+    for day in days:
+        service.check(day)
+    service.check(days[-DAYS_KEPT])  # asked again: kept, and now the most recent
+    service.check(date(2027, 1, 1))
+    assert list(service._cache.checks) == [*days[-DAYS_KEPT + 2:], days[-DAYS_KEPT], date(2027, 1, 1)]

@@ -160,8 +160,8 @@ class Neo4jStore:
         element_ids: dict[tuple[str, str], str] = {}
         for label, items in created.items():
             # New keys (the counter lock is held, so nobody else adds them meanwhile): CREATE needs no
-            # lookup, a new node has no relationships to clear, and its relationships find it by element id
-            # (a key lookup in the transaction's own uncommitted index costs more).
+            # lookup and a new node has no relationships to clear. Every written node's element id is kept:
+            # its relationships find it by that (a key lookup in the transaction's own index costs more).
             for chunk in _chunks(items):
                 result = tx.run(f"UNWIND $rows AS row CREATE (n:{_identifier(label)}) SET n = row.props "
                                 "RETURN row.props._key AS key, elementId(n) AS id",
@@ -169,14 +169,16 @@ class Neo4jStore:
                 element_ids.update({(label, row["key"]): row["id"] for row in result})
         for label, items in updated.items():
             for chunk in _chunks(items):
-                tx.run(f"UNWIND $rows AS row MATCH (n:{_identifier(label)} {{_key: row.props._key}}) "
-                       "SET n = row.props", rows=[_node_row(label, node, body) for node, body in chunk]).consume()
-                # The node's own relationships are rewritten from its new content below. The subquery
-                # makes the planner start from the key's index, not from a scan of every relationship.
+                result = tx.run(f"UNWIND $rows AS row MATCH (n:{_identifier(label)} {{_key: row.props._key}}) "
+                                "SET n = row.props RETURN row.props._key AS key, elementId(n) AS id",
+                                rows=[_node_row(label, node, body) for node, body in chunk])
+                ids = {(label, row["key"]): row["id"] for row in result}
+                element_ids.update(ids)
+                # The node's own relationships are rewritten from its new content below.
                 tx.run(
-                    f"UNWIND $keys AS key MATCH (n:{_identifier(label)} {{_key: key}}) "
-                    "CALL (n, key) { MATCH (n)-[r]-() WHERE r._owner = key AND r._owner_label = $label DELETE r }",
-                    keys=[node.key for node, _ in chunk], label=label,
+                    "UNWIND $rows AS row MATCH (n) WHERE elementId(n) = row.id "
+                    "CALL (n, row) { MATCH (n)-[r]-() WHERE r._owner = row.key AND r._owner_label = $label DELETE r }",
+                    rows=[{"id": element_id, "key": key} for (_, key), element_id in ids.items()], label=label,
                 ).consume()
         Neo4jStore._create_edges(tx, [node for node, _, _ in changed], element_ids)
 
@@ -217,35 +219,39 @@ class Neo4jStore:
 
     @staticmethod
     def _create_edges(tx: ManagedTransaction, nodes: list[Node], element_ids: dict[tuple[str, str], str]) -> None:
-        """Each node's relationships; an owner created in this transaction is found by its element id."""
-        groups: dict[tuple[str, str, str, bool, bool], list[dict[str, Any]]] = defaultdict(list)
+        """Each node's relationships, owner and target found by element id (the owners were all written in this
+        transaction; targets not written here are looked up once each)."""
+        wanted: dict[str, set[str]] = defaultdict(set)
         for node in nodes:
-            element_id = element_ids.get((node.label, node.key))
+            for edge in node.edges:
+                if (edge.target_label, edge.target_key) not in element_ids:
+                    wanted[edge.target_label].add(edge.target_key)
+        targets = dict(element_ids)
+        for target_label, keys in wanted.items():
+            for chunk in _chunks(sorted(keys)):
+                result = tx.run(f"UNWIND $keys AS key MATCH (t:{_identifier(target_label)} {{_key: key}}) "
+                                "RETURN t._key AS key, elementId(t) AS id", keys=chunk)
+                targets.update({(target_label, row["key"]): row["id"] for row in result})
+        missing = [f"{node.label} {node.key!r} -> {edge.target_label} {edge.target_key!r}"
+                   for node in nodes for edge in node.edges if (edge.target_label, edge.target_key) not in targets]
+        if missing:
+            # A relationship to a node that is not there would otherwise vanish without a word.
+            raise ValueError(f"relationships point at records that are not stored (nothing was written): "
+                             f"{', '.join(missing[:5])}{f' and {len(missing) - 5} more' if len(missing) > 5 else ''}")
+        groups: dict[tuple[str, str, bool], list[dict[str, Any]]] = defaultdict(list)
+        for node in nodes:
+            owner = element_ids[(node.label, node.key)]
             for position, edge in enumerate(node.edges):
-                groups[(node.label, edge.type, edge.target_label, edge.outgoing, element_id is not None)].append(
-                    {"owner": node.key, "id": element_id, "target": edge.target_key, "position": position})
-        for (label, edge_type, target_label, outgoing, by_id), rows in groups.items():
+                groups[(node.label, edge.type, edge.outgoing)].append({
+                    "o": owner, "t": targets[(edge.target_label, edge.target_key)], "owner": node.key,
+                    "position": position})
+        for (label, edge_type, outgoing), rows in groups.items():
             pattern = "(o)-[r:{t}]->(t)" if outgoing else "(t)-[r:{t}]->(o)"
-            owner = "MATCH (o) WHERE elementId(o) = row.id" if by_id else \
-                f"MATCH (o:{_identifier(label)} {{_key: row.owner}})"
             for chunk in _chunks(rows):
-                created = tx.run(
-                    f"UNWIND $rows AS row {owner} "
-                    f"MATCH (t:{_identifier(target_label)} {{_key: row.target}}) "
-                    f"CREATE {pattern.format(t=_identifier(edge_type))} "
-                    "SET r._owner = row.owner, r._owner_label = $label, r._position = row.position "
-                    "RETURN count(r) AS created",
-                    rows=chunk, label=label,
-                ).single()
-                if created is None or created["created"] != len(chunk):
-                    # A relationship to a node that is not there would otherwise vanish without a word.
-                    missing = tx.run(
-                        f"UNWIND $rows AS row OPTIONAL MATCH (t:{_identifier(target_label)} {{_key: row.target}}) "
-                        "WITH row WHERE t IS NULL RETURN row.owner AS owner, row.target AS target LIMIT 5",
-                        rows=chunk).data()
-                    named = ", ".join(f"{label} {m['owner']!r} -> {target_label} {m['target']!r}" for m in missing)
-                    raise ValueError(f"{edge_type} relationships point at {target_label} records that are not "
-                                     f"stored (nothing was written): {named or 'owners missing'}")
+                tx.run("UNWIND $rows AS row MATCH (o) WHERE elementId(o) = row.o MATCH (t) WHERE elementId(t) = row.t "
+                       f"CREATE {pattern.format(t=_identifier(edge_type))} "
+                       "SET r._owner = row.owner, r._owner_label = $label, r._position = row.position",
+                       rows=chunk, label=label).consume()
 
     # -- reading --------------------------------------------------------------------------------
 

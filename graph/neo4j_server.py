@@ -51,11 +51,10 @@ USER = "neo4j"
 READY_MARK = "FLOWREG-NEO4J READY"
 DEFAULT_HEAP = "512m"
 DEFAULT_PAGE_CACHE_MIB = 64  # the test graphs are tiny; a benchmark of a large registry gives more
-# Serial GC and a small code cache keep an idle server near 400 MiB RSS on a 2-core machine; the
-# --add-opens let Neo4j reach file descriptors for its native I/O hints as its own scripts do.
+# A small code cache (and the serial collector, by default) keep an idle server near 400 MiB RSS on a
+# 2-core machine; the --add-opens let Neo4j reach file descriptors for its native I/O hints as its own scripts do.
 BASE_JVM_OPTIONS = (
     "-Xms32m",
-    "-XX:+UseSerialGC",
     "-XX:ReservedCodeCacheSize=64m",
     "-XX:+ExitOnOutOfMemoryError",
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
@@ -163,20 +162,26 @@ class Neo4jDevServer:
         data_dir: Path | None = None,
         heap: str = DEFAULT_HEAP,
         page_cache_mib: int = DEFAULT_PAGE_CACHE_MIB,
+        collector: str = "Serial",
         jvm_options: Sequence[str] = (),
         startup_timeout: float = 120.0,
         stop_timeout: float = 30.0,
         cache_dir: Path = CACHE_DIR,
         echo: IO[str] | None = None,
     ) -> None:
-        """`data_dir` given: kept after stop (else a temp dir, removed). `echo`: copy JVM output there."""
+        """`data_dir` given: kept after stop (else a temp dir, removed). `echo`: copy JVM output there.
+        `collector`: the JVM's garbage collector (Serial, Parallel or G1): Serial keeps a test server small,
+        Parallel lets a server sized for a large registry collect its big transactions on every core."""
         self.port = port if port is not None else free_port()
         self.user = USER
         self.password = password if password is not None else secrets.token_urlsafe(16)
         self.version: str | None = None
         self._data_dir = data_dir
         self._owns_data_dir = data_dir is None
-        self._jvm_options = [*BASE_JVM_OPTIONS, f"-Xmx{heap}", f"-Dflowreg.neo4j.pageCacheMiB={page_cache_mib}",
+        if collector not in ("Serial", "Parallel", "G1"):
+            raise ValueError(f"unknown garbage collector {collector!r}: Serial, Parallel or G1")
+        self._jvm_options = [*BASE_JVM_OPTIONS, f"-XX:+Use{collector}GC", f"-Xmx{heap}",
+                             f"-Dflowreg.neo4j.pageCacheMiB={page_cache_mib}",
                              *jvm_options]
         self._startup_timeout = startup_timeout
         self._stop_timeout = stop_timeout

@@ -8,7 +8,7 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from registry.checks.finding import Evidence, Finding, Severity, finding_id
+from registry.checks.finding import Evidence, Finding, Severity, constructed, finding_id
 from registry.checks.transfers import FlowAnalysis, TransferAnalyser
 from registry.model import Flow, Registry
 from registry.reference import Reference, Regime
@@ -69,7 +69,7 @@ class Rule:
         regime_id = regime.value if regime else None
         # Built without validation (every field comes from this rule and its checked evidence): a check of a
         # large registry makes hundreds of thousands of findings.
-        return Finding.model_construct(
-            id=finding_id(self.id, regime_id, proof), rule=self.id, severity=self.severity, regime=regime_id,
-            reference=self.reference, reason=reason, fix=fix or self.fix, evidence=proof, acknowledged=False,
-            acknowledgement=None)
+        return constructed(Finding, {
+            "id": finding_id(self.id, regime_id, proof), "rule": self.id, "severity": self.severity,
+            "regime": regime_id, "reference": self.reference, "reason": reason, "fix": fix or self.fix,
+            "evidence": proof, "acknowledged": False, "acknowledgement": None})

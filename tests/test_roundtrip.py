@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 
+from benchmarks.generate import generate_registry
 from graph.sqlite import SQLiteStore
 from registry import manifest as manifests
 from registry.model import Registry
@@ -34,3 +35,17 @@ def test_manifest_store_manifest_is_identical(registry: Registry) -> None:
         assert Registry.model_validate(back.fragment.model_dump(by_alias=True)) == canonical(registry)
         # A second trip changes nothing at all, to the character.
         assert manifests.dump(Registry.model_validate(back.fragment.model_dump(by_alias=True)), fmt) == exported
+
+
+def test_a_registry_read_from_the_store_shares_one_string_per_id(tmp_path: Path) -> None:
+    """Ids and country codes are interned when validated (the check's lookups compare them by identity)."""
+    service = Service(SQLiteStore(tmp_path / "s.sqlite"), actor="property")
+    service.register(generate_registry("XS"), source="generated")
+    loaded = Service(SQLiteStore(tmp_path / "s.sqlite"), actor="property").registry()
+    for flow in loaded.flows:
+        assert flow.sender is loaded.entities[flow.sender].id
+        assert flow.receiver is loaded.entities[flow.receiver].id
+        assert all(category is loaded.categories_by_id[category].id for category in flow.categories)
+    first: dict[str, str] = {}
+    for entity in loaded.entities.values():
+        assert first.setdefault(entity.country, entity.country) is entity.country

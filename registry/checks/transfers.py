@@ -153,7 +153,7 @@ class TransferAnalyser:
         # A verdict depends on nothing else about the flow, and many flows share their parties and contracts.
         self._verdicts: dict[tuple[Regime, str, str, tuple[str, ...], str], RegimeVerdict] = {}
         self._analyses: dict[str, FlowAnalysis] = {}
-        # Both depend on the parties, not on the flow: thousands of flows share each.
+        # Both depend on who sends or receives (and whose data it is), not on the flow: thousands of flows share each.
         self._judging: dict[tuple[str, tuple[str, ...]], frozenset[Regime]] = {}
         self._abroad: dict[tuple[Regime, str], tuple[Destination, ...]] = {}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import StrEnum
 from typing import TypeVar
@@ -40,9 +40,11 @@ class Evidence(BaseModel):
     purposes: list[str] = []
     as_of: date
 
-    def identity(self) -> dict[str, list[str]]:
-        """Everything but the date: the same problem found on another day keeps its id."""
-        return {name: list(getattr(self, name)) for name in EVIDENCE_LISTS}
+    def identity(self) -> dict[str, Sequence[str]]:
+        """Everything but the date: the same problem found on another day keeps its id (read-only views: a
+        check hashes one per finding)."""
+        fields = self.__dict__
+        return {name: fields[name] for name in EVIDENCE_LISTS}
 
     @classmethod
     def of(cls, as_of: date, **lists: Iterable[str]) -> Evidence:
@@ -110,6 +112,6 @@ def worst_open(findings: Iterable[Finding]) -> Severity | None:
 def finding_id(rule: str, regime: str | None, evidence: Evidence) -> str:
     """`<rule>:<12 hex>` from the rule, the regime and the evidence without its date."""
     # Ids never contain the separators (they are record ids, country codes and category keys).
-    fields = evidence.__dict__
-    content = "\x1e".join([rule, regime or "", *("\x1f".join([name, *fields[name]]) for name in EVIDENCE_LISTS)])
+    content = "\x1e".join([rule, regime or "", *("\x1f".join([name, *values])
+                                                  for name, values in evidence.identity().items())])
     return f"{rule}:{hashlib.sha256(content.encode()).hexdigest()[:12]}"

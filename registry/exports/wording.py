@@ -36,6 +36,7 @@ SAFEGUARD_KINDS: dict[SafeguardKind, str] = {
     SafeguardKind.UK_ADDENDUM: "UK Addendum to the SCCs",
     SafeguardKind.APPI_CONSENT: "APPI Art. 28 consent",
     SafeguardKind.APPI_EQUIVALENT_SYSTEM: "APPI Art. 28 equivalent system",
+    SafeguardKind.APPI_CBPR: "APPI Art. 28 international framework certification (APEC CBPR)",
     SafeguardKind.DEROGATION_49: "Art. 49 derogation",
     SafeguardKind.CODE_OF_CONDUCT: "code of conduct",
     SafeguardKind.CERTIFICATION: "certification",
@@ -64,7 +65,7 @@ def contact(entity: AnyEntity | Organisation, organisation: Organisation | None 
     """Name, where it is established and how to reach it; a missing contact is said, not hidden.
 
     A group company without its own contact is reached through the organisation's."""
-    where = f", {country_label(entity.country)}" if not isinstance(entity, Organisation) else ""
+    where = f", {country_label(entity.location)}" if not isinstance(entity, Organisation) else ""
     reach = entity.contact
     if reach is None and isinstance(entity, GroupCompany) and organisation and organisation.contact:
         reach = f"through {organisation.name}: {organisation.contact}"

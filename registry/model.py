@@ -105,7 +105,18 @@ CategoryId = Annotated[
 ]
 # An international organisation's key (the European Patent Organisation is "epo"): lower case, so it never reads
 # as an ISO country code; the reference data keys adequacy decisions for organisations by it.
-OrganisationKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,63}$"), AfterValidator(sys.intern)]
+_ORGANISATION_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")
+
+
+def _check_organisation_key(key: str) -> str:
+    if not _ORGANISATION_KEY.match(key):
+        hint = f"; did you mean {key.lower()!r}?" if _ORGANISATION_KEY.match(key.lower()) else ""
+        raise ValueError(f"{key!r} is not an international organisation key (lower case letters, digits, - or _, "
+                         f"e.g. 'epo'){hint}")
+    return sys.intern(key)
+
+
+OrganisationKey = Annotated[str, AfterValidator(_check_organisation_key)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 

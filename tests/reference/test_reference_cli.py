@@ -7,6 +7,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import jsonschema
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -105,6 +106,9 @@ def test_check_says_when_the_reference_data_is_old_for_the_day(tmp_path: Path) -
     assert document["reference_data"] == {"reviewed": FRESH, "warning": WARNING}
     assert document["as_of"] == STALE and isinstance(document["findings"], list)  # the shape scripts read stays
     sarif = json.loads(flowreg("check", "--as-of", STALE, "--format", "sarif", store=store).stdout)
+    schema = json.loads((Path(__file__).parents[1] / "checks" / "data" / "sarif-schema-2.1.0.json").read_text(
+        encoding="utf-8"))
+    jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(sarif)
     [invocation] = sarif["runs"][0]["invocations"]
     assert invocation["toolExecutionNotifications"][0]["message"]["text"] == WARNING
     assert invocation["properties"]["referenceDataReviewed"] == FRESH

@@ -82,7 +82,7 @@ def safeguard(item: Safeguard) -> str:
     if item.module is not None:
         kind += f" module {item.module} ({SCC_MODULES[item.module]})"
     if item.letter is not None:
-        kind = f"Art. 49(1)({item.letter}) derogation"
+        kind = f"{derogation_point(item.letter)} derogation"
     details = [item.reference or "no document recorded"]
     if item.effective:
         details.append(f"from {item.effective.isoformat()}")
@@ -99,9 +99,14 @@ def safeguard_kind(item: Safeguard) -> str:
     return item.kind.value
 
 
+def derogation_point(letter: str) -> str:
+    """Where a derogation letter sits in Art. 49(1): a point (a)-(g), or the second subparagraph."""
+    return "Art. 49(1) second subparagraph" if letter == "compelling_interests" else f"Art. 49(1)({letter})"
+
+
 def derogation(item: Safeguard, reference: Reference) -> str:
     found = reference.derogation(Regime.GDPR, item.letter or "")
-    text = f"Art. 49(1)({item.letter})" + (f" {found.text}" if found else "")
+    text = derogation_point(item.letter or "") + (f" {found.text}" if found else "")
     return f"{text} [{item.id}: {item.reference or 'no document recorded'}]"
 
 

@@ -12,8 +12,9 @@ from pydantic import ValidationError
 
 from graph.sqlite import SQLiteStore
 from registry.checks.transfers import TransferAnalyser
+from registry.exports import wording
 from registry.manifest import Manifest
-from registry.model import Recipient, Registry
+from registry.model import Recipient, Registry, Safeguard
 from registry.reference import DATA, REVIEW_HORIZON_DAYS, ReferenceDataError, Regime, load_reference, read_reference
 from registry.service import Service
 from tests.checks.builders import findings, processor, registry
@@ -211,3 +212,11 @@ def test_an_adequacy_row_names_a_country_or_an_organisation(tmp_path: Path, coun
     with pytest.raises(ReferenceDataError, match=message) as caught:
         read_reference(directory)
     assert (caught.value.file.name, caught.value.line, caught.value.column) == ("adequacy.csv", 4, column)
+
+
+def test_the_exports_name_the_second_subparagraph_in_words() -> None:
+    item = Safeguard.model_validate({"id": "d", "kind": "derogation_49", "letter": "compelling_interests"})
+    assert wording.safeguard(item).startswith("Art. 49(1) second subparagraph derogation [d:")
+    assert wording.derogation(item, REF).startswith("Art. 49(1) second subparagraph compelling legitimate interests")
+    lettered = Safeguard.model_validate({"id": "b", "kind": "derogation_49", "letter": "b"})
+    assert wording.safeguard(lettered).startswith("Art. 49(1)(b) derogation")

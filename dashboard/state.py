@@ -22,6 +22,7 @@ from graph.stores import open_store
 from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role
 from registry.errors import FlowregError
 from registry.mapping import LABELS
+from registry.reference import load_reference
 from registry.service import Service, default_store_path, today
 
 AS_OF_KEY = "as_of"
@@ -116,6 +117,9 @@ def sidebar() -> Context | None:
     st.sidebar.date_input("As of", value=today(), min_value=date(2000, 1, 1),
                           max_value=date(2100, 12, 31), key=AS_OF_KEY,
                           help="Every page judges the registry as of this day.")
+    stale = load_reference().staleness(current_as_of())
+    if stale:
+        st.sidebar.warning(stale[0].upper() + stale[1:], icon="⚠️")
     roles = ", ".join(sorted(user.roles)) or "no role"
     st.sidebar.caption(f"Signed in as **{user.user}** ({roles}) via {user.source.value}")
     if not access.configured:

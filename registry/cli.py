@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import getpass
+import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
+import pycountry
 import typer
 from pydantic import ValidationError
 
@@ -26,6 +29,8 @@ from registry.checks.report import render_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
 from registry.mapping import LABELS
 from registry.model import Processor, RegistryFragment, validation_problems
+from registry.reference import Regime, load_reference
+from registry.reference import listing as reference_listing
 from registry.service import Service, default_store_path, today
 
 STORE_UNAVAILABLE_EXIT = 3
@@ -178,6 +183,8 @@ OutOption = Annotated[Path | None, typer.Option(
 def _export(ctx: typer.Context, which: exports.Which, fmt: ExportFormat, as_of: str | None, out: Path | None) -> None:
     day = parse_day(as_of, "--as-of") or today()
     tables = session(ctx).service().export_tables(day)
+    if tables.reference_warning:
+        typer.echo(f"warning: {tables.reference_warning}", err=True)
     files = exports.render(tables, fmt.value, which)
     if out is None and fmt is not ExportFormat.XLSX:
         if len(files) > 1:
@@ -362,16 +369,72 @@ def check(
     day = parse_day(as_of, "--as-of") or today()
     current = session(ctx)
     findings = current.service().check(day)
+    reference = load_reference()
+    warning = reference.staleness(day)
     if format is ReportFormat.JSON:
-        typer.echo(render_json(findings, day), nl=False)
+        report = json.loads(render_json(findings, day))
+        report["reference_data"] = reference.status(day)
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     elif format is ReportFormat.SARIF:
         artifact = str(manifest) if manifest else current.store.location
         lines = manifest_record_lines(manifest) if manifest else None
-        typer.echo(render_sarif(findings, day, artifact, lines), nl=False)
+        sarif = json.loads(render_sarif(findings, day, artifact, lines))
+        invocation = sarif["runs"][0]["invocations"][0]
+        invocation["properties"]["referenceDataReviewed"] = reference.status(day)["reviewed"]
+        if warning:
+            invocation["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": warning}}]
+        typer.echo(json.dumps(sarif, indent=2, ensure_ascii=False))
     else:
+        if warning:
+            typer.echo(f"warning: {warning}", err=True)
         typer.echo(render_text(findings, day), nl=False)
     if any(f.severity.rank >= fail_on.rank and not f.acknowledged for f in findings):
         raise typer.Exit(1)
+
+
+class ListingFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+_ORGANISATION_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")
+
+
+def parse_destination(text: str | None) -> str | None:
+    """A country code (any case) or an international organisation's key (lower case, e.g. epo)."""
+    if text is None:
+        return None
+    if len(text) == 2 and text.isalpha():
+        code = text.upper()
+        if code in ("UK", "EL"):
+            raise InvalidInput([Problem(f"{text!r} is not an ISO 3166-1 alpha-2 code; did you mean "
+                                        f"{'GB' if code == 'UK' else 'GR'!r}?", field="--country")])
+        if pycountry.countries.get(alpha_2=code) is None:
+            raise InvalidInput([Problem(f"{text!r} is not an ISO 3166-1 alpha-2 country code", field="--country")])
+        return code
+    if _ORGANISATION_KEY.match(text):
+        return text
+    raise InvalidInput([Problem(f"{text!r} is neither a country code (e.g. BR) nor an international organisation's "
+                                "key (e.g. epo)", field="--country")])
+
+
+@app.command("reference")
+@user_errors
+def reference_command(
+    regime: Annotated[Regime | None, typer.Option("--regime", help="Only this regime.")] = None,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="Only decisions for this country code, or international organisation key (epo).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="In force on this ISO date. Default: today (UTC).")]
+    = None,
+    format: Annotated[ListingFormat, typer.Option("--format", help="text or json.")] = ListingFormat.TEXT,
+) -> None:
+    """The adequacy decisions, transfer tools and derogations in force on a day, with dates, scope and source."""
+    day = parse_day(as_of, "--as-of") or today()
+    found = reference_listing.listing(load_reference(), day, regime, parse_destination(country))
+    if format is ListingFormat.JSON:
+        typer.echo(json.dumps(reference_listing.document(found), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(reference_listing.render_text(found), nl=False)  # the header carries any warning
 
 
 @app.command()

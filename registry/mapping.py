@@ -70,7 +70,8 @@ def properties(record: Strict) -> dict[str, object]:
 
 
 def _entity_edges(entity: Entity) -> list[Edge]:
-    edges = [Edge("LOCATED_IN", COUNTRY, entity.country)]
+    # An international organisation is in no country (its key is no Country node).
+    edges = [Edge("LOCATED_IN", COUNTRY, entity.country)] if entity.country is not None else []
     edges += [Edge("PROCESSES_IN", COUNTRY, code) for code in entity.processing_countries]
     if isinstance(entity, Processor) and entity.parent is not None:
         edges.append(Edge("SUBPROCESSOR_OF", "Processor", entity.parent))
@@ -104,7 +105,8 @@ def countries_used(registry: RegistryFragment) -> set[str]:
     used = set(registry.countries_of_operation)
     for section in ENTITY_SECTIONS:
         for entity in registry.section(section):
-            used.add(entity.country)  # type: ignore[attr-defined]
+            if entity.country is not None:  # type: ignore[attr-defined]
+                used.add(entity.country)  # type: ignore[attr-defined]
             used.update(entity.processing_countries)  # type: ignore[attr-defined]
     return used
 

@@ -69,8 +69,15 @@ def _check_region(region: str) -> str:
         raise ValueError(f"{error} (or 'EEA' for the European Economic Area)") from None
 
 
+def is_international_organisation(place: str) -> bool:
+    """Is this place an international organisation's key (lower case) rather than an ISO country code?"""
+    return place != place.upper()
+
+
 def country_name(code: str) -> str:
-    """The ISO short name of a country code the model has already validated."""
+    """The ISO short name of a country code the model has already validated (an organisation's key as it is)."""
+    if is_international_organisation(code):
+        return f"international organisation {code}"
     country = pycountry.countries.get(alpha_2=code)
     if country is None:
         return code
@@ -78,7 +85,9 @@ def country_name(code: str) -> str:
 
 
 def country_label(code: str) -> str:
-    """How people read a country code in tables and records: "Japan (JP)"."""
+    """How people read a country code in tables and records: "Japan (JP)"; "international organisation epo"."""
+    if is_international_organisation(code):
+        return country_name(code)
     return f"{country_name(code)} ({code})"
 
 
@@ -94,6 +103,20 @@ CategoryId = Annotated[
     str, StringConstraints(max_length=256, pattern=r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$"),
     AfterValidator(sys.intern),
 ]
+# An international organisation's key (the European Patent Organisation is "epo"): lower case, so it never reads
+# as an ISO country code; the reference data keys adequacy decisions for organisations by it.
+_ORGANISATION_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")
+
+
+def _check_organisation_key(key: str) -> str:
+    if not _ORGANISATION_KEY.match(key):
+        hint = f"; did you mean {key.lower()!r}?" if _ORGANISATION_KEY.match(key.lower()) else ""
+        raise ValueError(f"{key!r} is not an international organisation key (lower case letters, digits, - or _, "
+                         f"e.g. 'epo'){hint}")
+    return sys.intern(key)
+
+
+OrganisationKey = Annotated[str, AfterValidator(_check_organisation_key)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 
@@ -162,6 +185,7 @@ class SafeguardKind(StrEnum):
     UK_ADDENDUM = "uk_addendum"
     APPI_CONSENT = "appi_consent"
     APPI_EQUIVALENT_SYSTEM = "appi_equivalent_system"
+    APPI_CBPR = "appi_cbpr"  # recipient certified under an international framework (APEC CBPR)
     DEROGATION_49 = "derogation_49"
     CODE_OF_CONDUCT = "code_of_conduct"
     CERTIFICATION = "certification"
@@ -173,7 +197,8 @@ class Frequency(StrEnum):
 
 
 SccModule = Literal[1, 2, 3, 4]
-DerogationLetter = Literal["a", "b", "c", "d", "e", "f", "g"]
+# Art. 49(1) points (a)-(g), and its second subparagraph: a transfer on compelling legitimate interests.
+DerogationLetter = Literal["a", "b", "c", "d", "e", "f", "g", "compelling_interests"]
 
 
 class Strict(BaseModel):
@@ -213,7 +238,14 @@ class Entity(Record):
 
     @property
     def where_processed(self) -> list[str]:
-        return self.processing_countries or [self.country]
+        """Where its data is processed: countries, or an international organisation's key (no country's law
+        reaches data held by the organisation, so a flow to it leaves every regime's territory)."""
+        return self.processing_countries or [self.location]
+
+    @property
+    def location(self) -> str:
+        """Its country code, or the key of the international organisation it is."""
+        return self.country
 
 
 class GroupCompany(Entity):
@@ -229,6 +261,26 @@ class Processor(Entity):
 
 class Recipient(Entity):
     kind: RecipientKind
+    # A recipient may be an international organisation instead of a body in a country (GDPR Art. 4(26)).
+    country: CountryCode | None = None  # type: ignore[assignment]
+    international_organisation: OrganisationKey | None = None
+
+    @model_validator(mode="after")
+    def _country_or_organisation(self) -> Self:
+        if self.international_organisation is None and self.country is None:
+            raise FieldError("country", "a recipient needs 'country', or 'international_organisation' "
+                                        "(the organisation's key, e.g. 'epo') when it is one")
+        if self.international_organisation is not None and self.country is not None:
+            raise FieldError("international_organisation",
+                             "an international organisation has no 'country': give one of the two")
+        if self.international_organisation is not None and self.processing_countries:
+            raise FieldError("processing_countries", "an international organisation's data is processed by the "
+                                                     "organisation: leave 'processing_countries' empty")
+        return self
+
+    @property
+    def location(self) -> str:
+        return self.international_organisation or self.country  # type: ignore[return-value]
 
 
 class DataSubjectGroup(Record):
@@ -270,7 +322,8 @@ class Safeguard(Record):
         if self.kind is not SafeguardKind.SCC_2021 and self.module is not None:
             raise FieldError("module", f"'module' applies only to scc_2021, not to {self.kind.value}")
         if self.kind is SafeguardKind.DEROGATION_49 and self.letter is None:
-            raise FieldError("letter", "an Art. 49 derogation needs 'letter' (a-g of Art. 49(1))")
+            raise FieldError("letter", "an Art. 49 derogation needs 'letter' (a-g of Art. 49(1), or "
+                                      "compelling_interests for its second subparagraph)")
         if self.kind is not SafeguardKind.DEROGATION_49 and self.letter is not None:
             raise FieldError("letter", f"'letter' applies only to derogation_49, not to {self.kind.value}")
         if self.effective and self.expires and self.expires < self.effective:

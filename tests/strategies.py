@@ -63,6 +63,10 @@ def registries(draw: st.DrawFn, max_records: int = 6) -> Registry:
                            **({"parent": parent} if parent else {})})
     recipients = [{**entity(i), "kind": draw(st.sampled_from(list(RecipientKind))).value}
                   for i in fresh_ids(draw(st.integers(0, 3)))]
+    # Some recipients are international organisations: a key and no country.
+    recipients = [{key: value for key, value in r.items() if key not in ("country", "processing_countries")}
+                  | {"international_organisation": draw(st.sampled_from(["epo", "un-agency"]))}
+                  if draw(st.integers(0, 3)) == 0 else r for r in recipients]
     category_list = draw(st.lists(category_ids, min_size=1, max_size=max_records, unique=True))
     categories = [{"id": c, "name": draw(names), "sensitivity": draw(st.sampled_from(list(Sensitivity))).value}
                   for c in category_list]

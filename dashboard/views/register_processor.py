@@ -113,7 +113,8 @@ with st.form("register"):
             record["module"] = st.selectbox("SCC module", [1, 2, 3, 4], index=None, key=f"r_s{i}_module")
             problems_at(("safeguards", i, "module"))
         with d:
-            record["letter"] = st.selectbox("Art. 49 letter", list("abcdefg"), index=None, key=f"r_s{i}_letter")
+            record["letter"] = st.selectbox("Art. 49 letter", [*"abcdefg", "compelling_interests"], index=None,
+                                            key=f"r_s{i}_letter")
             problems_at(("safeguards", i, "letter"))
         a, b, c = st.columns(3)
         with a:

@@ -28,7 +28,7 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     for recipient in registry.recipients:
         if (records is None or recipient.id in records) and not declared(recipient.source):
             yield rule.finding(context, f"recipient {recipient.id} cites no section of the privacy policy that "
-                               "discloses it", entities=[recipient.id], countries=[recipient.country])
+                               "discloses it", entities=[recipient.id], countries=[recipient.location])
     for purpose in registry.purposes:
         if (records is None or purpose.id in records) and not declared(purpose.source):
             yield rule.finding(context, f"purpose {purpose.id} cites no section of the privacy policy that "

@@ -48,7 +48,7 @@ def build_tables(registry: Registry, findings: Sequence[Finding], as_of: date,
         "ropa": ropa_table(registry, analyses, findings, reference),
         "transfers": transfers_table(analyses, findings, registry, as_of),
         "findings": findings_table(findings),
-    })
+    }, reference_reviewed=reference.reviewed, reference_warning=reference.staleness(as_of))
 
 
 def file_names(tables: ExportTables, fmt: Format, which: Which = "all") -> list[str]:

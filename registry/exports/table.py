@@ -50,6 +50,8 @@ class ExportTables:
     as_of: date
     organisation: Organisation | None
     tables: dict[str, Table] = field(default_factory=dict)  # in export order: ropa, transfers, findings
+    reference_reviewed: date | None = None  # when the transfer-regime facts were last checked
+    reference_warning: str | None = None  # said when the as-of day is long after that review
 
     def select(self, which: str) -> list[Table]:
         if which == "all":

@@ -27,6 +27,8 @@ def json_document(tables: ExportTables, chosen: Sequence[Table]) -> dict[str, ob
         "organisation": organisation.model_dump(mode="json", include={"id", "name", "contact", "dpo",
                                                                       "representative"})
         if organisation else None,
+        "reference_data": {"reviewed": tables.reference_reviewed.isoformat() if tables.reference_reviewed else None,
+                           "warning": tables.reference_warning},
         "columns": {t.name: [{"key": c.key, "header": c.header, "type": c.kind.value} for c in t.columns]
                     for t in chosen},
         **{t.name: [{c.key: _value(row.get(c.key)) for c in t.columns} for row in t.rows] for t in chosen},

@@ -91,7 +91,7 @@ def _row(analysis: FlowAnalysis, verdict: RegimeVerdict | None, registry: Regist
         "sender": analysis.sender.name,
         "sender_countries": countries(analysis.sender_countries),
         "receiver": analysis.receiver.name,
-        "receiver_country": country_label(analysis.receiver.country),
+        "receiver_country": country_label(analysis.receiver.location),
         "receiver_processing_countries": countries(analysis.receiver_countries),
         "third_countries": countries(third),
         "adequacy": [_adequacy(d) for d in verdict.destinations] if verdict else [],

@@ -36,6 +36,7 @@ SAFEGUARD_KINDS: dict[SafeguardKind, str] = {
     SafeguardKind.UK_ADDENDUM: "UK Addendum to the SCCs",
     SafeguardKind.APPI_CONSENT: "APPI Art. 28 consent",
     SafeguardKind.APPI_EQUIVALENT_SYSTEM: "APPI Art. 28 equivalent system",
+    SafeguardKind.APPI_CBPR: "APPI Art. 28 international framework certification (APEC CBPR)",
     SafeguardKind.DEROGATION_49: "Art. 49 derogation",
     SafeguardKind.CODE_OF_CONDUCT: "code of conduct",
     SafeguardKind.CERTIFICATION: "certification",
@@ -64,7 +65,7 @@ def contact(entity: AnyEntity | Organisation, organisation: Organisation | None 
     """Name, where it is established and how to reach it; a missing contact is said, not hidden.
 
     A group company without its own contact is reached through the organisation's."""
-    where = f", {country_label(entity.country)}" if not isinstance(entity, Organisation) else ""
+    where = f", {country_label(entity.location)}" if not isinstance(entity, Organisation) else ""
     reach = entity.contact
     if reach is None and isinstance(entity, GroupCompany) and organisation and organisation.contact:
         reach = f"through {organisation.name}: {organisation.contact}"
@@ -81,7 +82,7 @@ def safeguard(item: Safeguard) -> str:
     if item.module is not None:
         kind += f" module {item.module} ({SCC_MODULES[item.module]})"
     if item.letter is not None:
-        kind = f"Art. 49(1)({item.letter}) derogation"
+        kind = f"{derogation_point(item.letter)} derogation"
     details = [item.reference or "no document recorded"]
     if item.effective:
         details.append(f"from {item.effective.isoformat()}")
@@ -98,9 +99,14 @@ def safeguard_kind(item: Safeguard) -> str:
     return item.kind.value
 
 
+def derogation_point(letter: str) -> str:
+    """Where a derogation letter sits in Art. 49(1): a point (a)-(g), or the second subparagraph."""
+    return "Art. 49(1) second subparagraph" if letter == "compelling_interests" else f"Art. 49(1)({letter})"
+
+
 def derogation(item: Safeguard, reference: Reference) -> str:
     found = reference.derogation(Regime.GDPR, item.letter or "")
-    text = f"Art. 49(1)({item.letter})" + (f" {found.text}" if found else "")
+    text = derogation_point(item.letter or "") + (f" {found.text}" if found else "")
     return f"{text} [{item.id}: {item.reference or 'no document recorded'}]"
 
 

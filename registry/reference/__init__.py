@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ from registry.model import SafeguardKind
 
 DATA = Path(__file__).with_name("data")
 EEA_REGION = "EEA"
+# How long after its review the data is trusted without a warning: decisions adopted since are not in it.
+REVIEW_HORIZON_DAYS = 180
+_ORGANISATION_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")  # as registry.model.OrganisationKey
 
 
 class Regime(StrEnum):
@@ -107,7 +111,7 @@ class ReferenceDataError(ValueError):
 @dataclass(frozen=True)
 class Adequacy:
     regime: Regime
-    country: str
+    country: str  # an ISO country code, or an international organisation's key (lower case, e.g. "epo")
     instrument: str
     adopted: date
     ends: date | None  # first day it no longer applies
@@ -121,6 +125,10 @@ class Adequacy:
 
     def covers(self, recipient: Recipient) -> bool:
         return _SCOPE_TESTS[self.scope](recipient)
+
+    @property
+    def international_organisation(self) -> bool:
+        return self.country != self.country.upper()
 
 
 class Lapse(StrEnum):
@@ -199,6 +207,8 @@ class Reference:
     invalidations: tuple[Invalidated, ...]
     derogations: tuple[Derogation, ...]
     eu: frozenset[str] = frozenset()
+    reviewed: date | None = None  # the day every row was last checked against its source
+    reviewed_source: str = ""
     _adequacy_index: dict[tuple[Regime, str], list[Adequacy]] = field(init=False, repr=False, compare=False)
     _tool_index: dict[tuple[Regime, str], Tool] = field(init=False, repr=False, compare=False)
 
@@ -251,6 +261,17 @@ class Reference:
 
     def derogation(self, regime: Regime, letter: str) -> Derogation | None:
         return next((d for d in self.derogations if d.regime is regime and d.letter == letter), None)
+
+    def staleness(self, on: date) -> str | None:
+        """The warning due when judging `on` more than REVIEW_HORIZON_DAYS after the data was reviewed."""
+        if self.reviewed is None or (on - self.reviewed).days <= REVIEW_HORIZON_DAYS:
+            return None
+        return f"reference data reviewed on {self.reviewed}; decisions since then are not known"
+
+    def status(self, on: date) -> dict[str, object]:
+        """What a report says of the reference data it was judged with (JSON-ready)."""
+        return {"reviewed": self.reviewed.isoformat() if self.reviewed else None,
+                "warning": self.staleness(on)}
 
 
 Row = TypeVar("Row")
@@ -352,8 +373,14 @@ def _adequacy(row: _Reader) -> Adequacy:
     assert adopted is not None
     if ends and ends <= adopted:
         raise row.fail("ends", f"{ends} is not after the adoption date {adopted}")
+    organisation = row.text("international_organisation", required=False)
+    if organisation and row.text("country", required=False):
+        raise row.fail("international_organisation", "is given beside a country: a decision is for one or the other")
+    if organisation and not _ORGANISATION_KEY.match(organisation):
+        raise row.fail("international_organisation",
+                       f"{organisation!r} is not an organisation key (lower case letters, digits, - or _, e.g. epo)")
     return Adequacy(
-        regime=Regime(row.choice("regime", Regime)), country=row.country("country"),
+        regime=Regime(row.choice("regime", Regime)), country=organisation or row.country("country"),
         instrument=row.text("instrument"), adopted=adopted, ends=ends,
         scope=AdequacyScope(row.choice("scope", AdequacyScope)), note=row.text("note", required=False),
         confidence=row.confidence(), source=row.text("source"))
@@ -381,8 +408,9 @@ def _invalidated(row: _Reader) -> Invalidated:
 
 def _derogation(row: _Reader) -> Derogation:
     letter = row.text("letter")
-    if letter not in "abcdefg" or len(letter) != 1:
-        raise row.fail("letter", f"{letter!r} is not a letter a-g of Art. 49(1)")
+    if letter not in DEROGATION_LETTERS:
+        raise row.fail("letter", f"{letter!r} is not a letter a-g of Art. 49(1) nor compelling_interests "
+                                 "(its second subparagraph)")
     occasional_only, fits_systematic = row.flag("occasional_only"), row.flag("fits_systematic")
     if occasional_only and fits_systematic:
         # The rules read only fits_systematic; a letter the guidance limits to occasional transfers cannot fit.
@@ -390,6 +418,15 @@ def _derogation(row: _Reader) -> Derogation:
     return Derogation(regime=Regime(row.choice("regime", Regime)), letter=letter, text=row.text("text"),
                       occasional_only=occasional_only, source=row.text("source"),
                       fits_systematic=fits_systematic, confidence=row.confidence())
+
+
+DEROGATION_LETTERS = (*"abcdefg", "compelling_interests")
+
+
+def _reviewed(row: _Reader) -> tuple[date, str]:
+    reviewed = row.date("reviewed", required=True)
+    assert reviewed is not None
+    return reviewed, row.text("source")
 
 
 def _territory(row: _Reader) -> tuple[str, str]:
@@ -405,11 +442,17 @@ def read_reference(directory: Path) -> Reference:
     """Load and validate every reference file in `directory`; a bad row raises ReferenceDataError."""
     territories = _rows(directory / "territories.csv", ("country", "group", "confidence", "source"), _territory,
                         key=lambda t: t[0])
+    reviews = _rows(directory / "reviewed.csv", ("reviewed", "source"), _reviewed)
+    if len(reviews) != 1:
+        raise ReferenceDataError(directory / "reviewed.csv", 2 + min(len(reviews), 1), "reviewed",
+                                 f"needs exactly one row (the day of the last review), found {len(reviews)}")
     return Reference(
+        reviewed=reviews[0][0], reviewed_source=reviews[0][1],
         eea=frozenset(country for country, _ in territories),
         eu=frozenset(country for country, group in territories if group == "eu"),
-        adequacies=_rows(directory / "adequacy.csv", ("regime", "country", "instrument", "adopted", "ends", "scope",
-                                                       "note", "confidence", "source"), _adequacy,
+        adequacies=_rows(directory / "adequacy.csv", ("regime", "country", "international_organisation", "instrument",
+                                                       "adopted", "ends", "scope", "note", "confidence", "source"),
+                         _adequacy,
                          key=lambda a: (a.regime.value, a.country, a.adopted)),
         tools=_rows(directory / "tools.csv", ("regime", "kind", "name", "in_force", "new_contracts_until",
                                                "valid_until", "requires", "needs_tia", "intra_group_only",

@@ -243,12 +243,13 @@ def test_uk_addendum_does_not_count_beside_lapsed_eu_sccs() -> None:
 
 
 def test_a_derogation_letter_the_regime_does_not_have_is_no_tool_for_it() -> None:
-    """FADP Art. 17 has no counterpart of GDPR Art. 49(1)(c) in the reference data."""
+    """FADP Art. 17 has no counterpart of GDPR Art. 49(1) second subparagraph (compelling legitimate interests)."""
     reg = registry(subjects=[{"id": "ch", "name": "Swiss users", "regions": ["CH"]}],
-                   processors=[processor("p", "IN")], safeguards=[{"id": "d", "kind": "derogation_49", "letter": "c"}],
+                   processors=[processor("p", "IN")],
+                   safeguards=[{"id": "d", "kind": "derogation_49", "letter": "compelling_interests"}],
                    flows=[{"id": "f", "from": "hq", "to": "p", "subjects": ["ch"], "safeguards": ["d"],
                            "frequency": "occasional"}])
-    assert flagged(reg, "transfer-without-safeguard") == {("ch_fadp", ("f",))}  # GDPR: (c) is valid
+    assert flagged(reg, "transfer-without-safeguard") == {("ch_fadp", ("f",))}  # GDPR: an occasional one is valid
 
 
 def test_service_acknowledges_a_current_finding_through_the_store_and_refuses_unknown_ids(service: Service) -> None:

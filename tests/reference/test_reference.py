@@ -23,14 +23,26 @@ def receiver(**flags: object) -> Processor:
 
 def test_every_row_of_every_file_names_its_source_and_confidence() -> None:
     files = sorted(DATA.glob("*.csv"))
-    assert [f.name for f in files] == ["adequacy.csv", "derogations.csv", "invalidated.csv", "territories.csv",
-                                       "tools.csv"]
+    assert [f.name for f in files] == ["adequacy.csv", "derogations.csv", "invalidated.csv", "reviewed.csv",
+                                       "territories.csv", "tools.csv"]
     for file in files:
         with file.open(encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         assert rows, file.name
         assert all(row["source"].strip() for row in rows), file.name
-        assert {row["confidence"] for row in rows} <= {"high", "verify"}, file.name
+        if file.name != "reviewed.csv":  # the review's own row is no fact with a confidence
+            assert {row["confidence"] for row in rows} <= {"high", "verify"}, file.name
+
+
+def test_every_fact_names_an_official_address() -> None:
+    official = ("data.europa.eu/eli/", "eur-lex.europa.eu/", "legislation.gov.uk/", "fedlex.admin.ch/",
+                "ppc.go.jp/", "ico.org.uk/", "edoeb.admin.ch/", "edpb.europa.eu/", "commission.europa.eu/")
+    for file in sorted(DATA.glob("*.csv")):
+        if file.name == "reviewed.csv":
+            continue
+        with file.open(encoding="utf-8") as handle:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                assert any(address in row["source"] for address in official), f"{file.name}:{line}"
 
 
 def test_rows_marked_verify_in_the_facts_carry_the_mark() -> None:
@@ -155,8 +167,9 @@ def test_legacy_sccs_end_on_2022_12_27_and_refuse_contracts_signed_from_2021_09_
     assert uk_legacy is not None
     assert uk_legacy.valid_on(date(2024, 3, 20), signed=date(2019, 5, 1))
     assert not uk_legacy.valid_on(date(2024, 3, 21), signed=date(2019, 5, 1))
-    assert uk_legacy.valid_on(date(2023, 1, 1), signed=date(2022, 9, 20))
-    assert not uk_legacy.valid_on(date(2023, 1, 1), signed=date(2022, 9, 21))
+    # ICO transitional provisions: contracts concluded on or before 2022-09-21 keep the old clauses.
+    assert uk_legacy.valid_on(date(2023, 1, 1), signed=date(2022, 9, 21))
+    assert not uk_legacy.valid_on(date(2023, 1, 1), signed=date(2022, 9, 22))
     swiss_legacy = REF.tool(Regime.CH_FADP, "scc_legacy")
     assert swiss_legacy is not None
     assert swiss_legacy.valid_on(date(2022, 12, 31), signed=date(2019, 5, 1))
@@ -168,8 +181,9 @@ def test_tools_per_regime() -> None:
     assert kinds[Regime.GDPR] == {"scc_2021", "scc_legacy", "bcr", "code_of_conduct", "certification",
                                   "derogation_49"}
     assert kinds[Regime.UK_GDPR] == {"uk_idta", "uk_addendum", "bcr", "derogation_49", "scc_legacy"}
-    assert kinds[Regime.CH_FADP] == {"scc_2021", "bcr", "derogation_49", "scc_legacy"}
-    assert kinds[Regime.JP_APPI] == {"appi_consent", "appi_equivalent_system", "bcr"}
+    assert kinds[Regime.CH_FADP] == {"scc_2021", "bcr", "derogation_49", "scc_legacy", "code_of_conduct",
+                                     "certification"}  # DPO Art. 12
+    assert kinds[Regime.JP_APPI] == {"appi_consent", "appi_equivalent_system", "bcr", "appi_cbpr"}
     assert REF.tool(Regime.JP_APPI, "scc_2021") is None
     appi_rules = REF.tool(Regime.JP_APPI, "bcr")
     assert appi_rules is not None and appi_rules.intra_group_only and not appi_rules.needs_tia
@@ -187,8 +201,16 @@ def test_derogations_and_invalidated_instruments() -> None:
         assert all(letters)
         assert {d.letter for d in letters if d and d.occasional_only} == {"b", "c", "e"}  # EDPB Guidelines 2/2018
     swiss = [d for d in REF.derogations if d.regime is Regime.CH_FADP]
-    assert {d.letter for d in swiss} == set("abdefg") and REF.derogation(Regime.CH_FADP, "c") is None
+    assert {d.letter for d in swiss} == set("abcdefg")
     assert all(d.source.startswith("FADP Art. 17") for d in swiss)
+    # FADP Art. 17(1)(b): a contract with the data subject (1), or with a partner in the data subject's interest (2).
+    assert REF.derogation(Regime.CH_FADP, "b").source.startswith("FADP Art. 17(1)(b)(1)")  # type: ignore[union-attr]
+    assert REF.derogation(Regime.CH_FADP, "c").source.startswith("FADP Art. 17(1)(b)(2)")  # type: ignore[union-attr]
+    assert "overriding" in REF.derogation(Regime.CH_FADP, "d").text  # type: ignore[union-attr]
+    compelling = REF.derogation(Regime.GDPR, "compelling_interests")
+    assert compelling is not None and compelling.occasional_only and not compelling.fits_systematic
+    assert "second subparagraph" in compelling.source and "not repetitive" in compelling.text
+    assert REF.derogation(Regime.UK_GDPR, "compelling_interests") is None
     assert not any(d.fits_systematic for d in REF.derogations)
     assert REF.derogation(Regime.JP_APPI, "a") is None
     ends = {i.instrument.split(" (")[0]: i.invalid_from for i in REF.invalidated() if i.regime is Regime.GDPR}

@@ -6,10 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from graph.sqlite import SQLiteStore
 from registry.service import Service
 from tests.neo4j_fixture import neo4j_server  # noqa: F401  (session-wide real Neo4j for tests marked neo4j)
+
+# Tests pass on a loaded two-core machine: no Hypothesis example may fail for being slow (its default
+# deadline is 200 ms a call), and slow data generation is no reason to stop.
+settings.register_profile("flowreg", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("flowreg")
 
 EXAMPLE_MANIFEST = """\
 version: 1

@@ -369,7 +369,7 @@ def check(
         lines = manifest_record_lines(manifest) if manifest else None
         typer.echo(render_sarif(findings, day, artifact, lines), nl=False)
     else:
-        typer.echo(render_text(findings, day), nl=False)
+        typer.echo(render_text(findings, day, current.service().registry()), nl=False)
     if any(f.severity.rank >= fail_on.rank and not f.acknowledged for f in findings):
         raise typer.Exit(1)
 

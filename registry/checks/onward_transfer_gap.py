@@ -22,7 +22,7 @@ from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
 from registry.checks.sentences import party, tool_fix
 from registry.checks.transfers import RegimeVerdict, TransferAnalyser
-from registry.labels import countries_label, regime_label
+from registry.labels import regime_label
 from registry.model import Flow, Registry
 from registry.reference import Regime
 
@@ -161,7 +161,7 @@ def _finding(rule: Rule, context: CheckContext, regime: Regime, reached: dict[tu
     return rule.finding(
         context, f"Personal data that {regime_label(regime)} protects travels from {origin} along a chain of "
         f"{len(path)} flows to {party(registry, hop.sender)}, which passes it on to {party(registry, hop.receiver)} "
-        f"in {countries_label(countries)} with no valid transfer tool.", regime=regime, problem=hop.id,
+        "with no valid transfer tool.", regime=regime, problem=hop.id,
         fix=tool_fix(registry, hop, regime),
         flows=[str(e.key) for e in path], path=entities, countries=countries, categories=categories,
         safeguards=hop.safeguards)

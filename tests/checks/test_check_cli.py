@@ -52,8 +52,23 @@ def test_json_has_the_documented_stable_shape(tmp_path: Path) -> None:
     for finding in document["findings"]:
         assert {"id", "rule", "severity", "regime", "reference", "reason", "evidence", "acknowledged"} <= set(finding)
         assert {"flows", "path", "safeguards", "countries", "categories"} <= set(finding["evidence"])
-    onward = next(f for f in document["findings"] if f["rule"] == "onward-transfer-gap")
-    assert onward["evidence"]["path"][0] == "rakuten-group-inc" and onward["evidence"]["path"][-1] == "cloud-ops-in"
+    # `problem` is the record at fault, so scripts can group: the flow, or the processor without a DPA.
+    problems = {(f["rule"], f["problem"]) for f in document["findings"]}
+    assert ("transfer-without-safeguard", "f09-ops-us-ops-in-campaign") in problems
+    assert ("processor-without-dpa", "adtech-us") in problems
+    assert all(f["problem"] for f in document["findings"])
+
+
+def test_text_groups_findings_into_one_block_per_problem(tmp_path: Path) -> None:
+    output = flowreg(seeded(tmp_path), "check", "--as-of", "2026-12-02").output
+    assert output.splitlines()[0] == "as of 2026-12-02: 6 problems (13 findings: 9 high, 4 medium)"
+    assert ("HIGH   f09-ops-us-ops-in-campaign Cloud provider's US operations affiliate (example), United States -> "
+            "Follow-the-sun operations centre, India (example), India: no valid transfer tool under EU/EEA GDPR, "
+            "UK GDPR, Swiss FADP, Japan APPI") in output.splitlines()
+    block = output.split("f09-ops-us-ops-in-campaign Cloud")[1].split("\n\n")[0]
+    assert [line.split()[2] for line in block.splitlines() if line.startswith("  - ")] == [
+        "[EU/EEA", "[UK", "[Swiss", "[Japan"]
+    assert " — -" not in output and "[gdpr]" not in output
 
 
 def test_sarif_is_2_1_0_and_points_at_the_manifest_lines(tmp_path: Path) -> None:

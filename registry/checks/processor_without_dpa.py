@@ -35,5 +35,6 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
 RULE = Rule(
     id="processor-without-dpa", severity=Severity.HIGH,
     title="processor receives data with no Art. 28 contract",
-    fix="Sign a data processing agreement with the Art. 28(3) terms and record its date in dpa_signed.",
+    fix="Sign a data processing agreement with the terms the cited articles require and record its date in "
+        "dpa_signed.",
     judge=evaluate)

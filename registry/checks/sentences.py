@@ -84,10 +84,9 @@ def tool_fix(registry: Registry, flow: Flow, regime: Regime) -> str:
     """Who must sign what: the sender with its own receiver, which for a sub-processor is a step down the chain."""
     sender, receiver = registry.entities[flow.sender], registry.entities[flow.receiver]
     if isinstance(receiver, Processor) and receiver.parent == sender.id:
-        party_text = f"its sub-processor {receiver.name}"
-        tool = _TOOLS[regime].format(module=scc_module(sender, receiver), party=party_text)
-        return (f"{sender.name}, as the processor that engaged {receiver.name}, must {tool} (the controller's "
-                "contract with it does not cover this hop), and record it on the flow; or stop the transfer.")
+        tool = _TOOLS[regime].format(module=scc_module(sender, receiver), party="it")
+        return (f"{sender.name}, which engaged {receiver.name} as its sub-processor, must {tool} (the controller's "
+                "contract does not cover this hop) and record it on the flow, or stop the transfer.")
     party_text = f"the processor {receiver.name}" if isinstance(receiver, Processor) else receiver.name
     tool = _TOOLS[regime].format(module=scc_module(sender, receiver), party=party_text)
     return f"{tool[0].upper()}{tool[1:]} and record it on the flow, or stop the transfer."

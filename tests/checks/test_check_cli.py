@@ -136,3 +136,11 @@ def test_ack_of_an_unknown_finding_or_without_reason_is_refused(tmp_path: Path) 
     assert unknown.exit_code == 2 and "no finding" in unknown.output
     blank = flowreg(store, "ack", "excess-disclosure:000000000000", "--reason", "  ")
     assert blank.exit_code == 2
+
+
+def test_readme_check_example_is_what_check_prints(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("On the seed, as of 2026-12-02:\n\n```\n", 1)[1].split("```", 1)[0]
+    output = flowreg(seeded(tmp_path), "check", "--as-of", "2026-12-02").output.splitlines()
+    shown = [line for line in example.splitlines() if not line.endswith("...")]
+    assert len(shown) >= 6 and all(line in output for line in shown)

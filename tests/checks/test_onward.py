@@ -41,7 +41,8 @@ def test_chain_of_two_with_a_gap_on_the_second_hop() -> None:
     assert finding.regime == "gdpr" and finding.problem == "f2"  # reported on the hop at fault
     assert finding.evidence.path == ["hq", "p1", "p2"] and finding.evidence.flows == ["f1", "f2"]
     assert finding.evidence.countries == ["IN"] and finding.evidence.categories == ["user.contact.email"]
-    assert finding.fix.startswith("p1, as the processor that engaged p2, must sign the 2021 SCCs (module 3)")
+    assert finding.fix.startswith("p1, which engaged p2 as its sub-processor, must sign the 2021 SCCs (module 3) "
+                                  "with it")
 
 
 def test_a_hop_the_regime_judges_directly_gets_its_transfer_finding_and_no_onward_finding() -> None:

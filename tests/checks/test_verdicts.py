@@ -75,8 +75,8 @@ def test_the_fix_fits_a_direct_processor_and_a_sub_processor() -> None:
                    flows=[{"id": "f1", "from": "hq", "to": "p1"}, {"id": "f2", "from": "p1", "to": "p2"}])
     fixes = {f.problem: f.fix for f in findings(reg)}
     assert fixes["f1"].startswith("Sign the 2021 SCCs (module 2) with the processor p1")
-    assert fixes["f2"].startswith("p1, as the processor that engaged p2, must sign the 2021 SCCs (module 3) with its "
-                                  "sub-processor p2")
+    assert fixes["f2"].startswith("p1, which engaged p2 as its sub-processor, must sign the 2021 SCCs (module 3) "
+                                  "with it")
 
 
 def _at_most_one_per_gap(found: list[Any]) -> None:

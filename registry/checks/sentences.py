@@ -9,7 +9,7 @@ from datetime import date
 
 from registry.checks.transfers import Defect, SafeguardStatus
 from registry.labels import entity_label, regime_label, safeguard_kind_label
-from registry.model import AnyEntity, Flow, GroupCompany, Processor, Registry
+from registry.model import AnyEntity, Flow, GroupCompany, Processor, Registry, SafeguardKind
 from registry.reference import Regime
 
 
@@ -43,6 +43,8 @@ def why_fails(status: SafeguardStatus, on: date, regime: Regime) -> str:
                 f"{tool.new_contracts_until}")
     if defect is Defect.ALONE and tool is not None and tool.requires:
         return f"can count only beside valid {safeguard_kind_label(tool.requires)}"
+    if defect is Defect.NOT_A_TOOL and safeguard.kind is SafeguardKind.ADEQUACY:
+        return f"it lists has no decision behind it for this receiver under {regime_label(regime)}"
     if defect is Defect.NOT_A_TOOL:
         return f"cannot serve as a transfer tool under {regime_label(regime)}"
     if defect is Defect.NO_COUNTERPART:
@@ -55,8 +57,10 @@ def why_fails(status: SafeguardStatus, on: date, regime: Regime) -> str:
 
 
 def each_failing(statuses: tuple[SafeguardStatus, ...], on: date, regime: Regime) -> str:
-    """"the X (a) is no longer valid from ..., and the Y (b) ..."; ids in brackets so two of a kind differ."""
-    parts = [f"the {tool_name(s)} ({s.safeguard.id}) {why_fails(s, on, regime)}" for s in statuses]
+    """"the X ceased to be valid on ... and the Y ..."; a safeguard's id only tells apart two of the same kind."""
+    names = [tool_name(s) for s in statuses]
+    parts = [f"the {name}{f' ({s.safeguard.id})' if names.count(name) > 1 else ''} {why_fails(s, on, regime)}"
+             for name, s in zip(names, statuses, strict=True)]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 

@@ -144,7 +144,7 @@ class RegimeVerdict:
             if self.relies_on_adequacy else None
         if lapsed or ended is not None:
             return TransferGap(Gap.SAFEGUARD_EXPIRED, unprotected, lapsed, ended)
-        return TransferGap(Gap.NO_SAFEGUARD, unprotected, tuple(s for s in self.safeguards if s.tool is not None))
+        return TransferGap(Gap.NO_SAFEGUARD, unprotected, self.safeguards)  # each says why it does not count
 
 
 @dataclass(frozen=True)

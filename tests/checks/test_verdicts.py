@@ -3,6 +3,7 @@ regime) and one onward finding per (hop, regime), and each finding citing only i
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 from itertools import combinations
@@ -136,3 +137,19 @@ def test_a_finding_no_regime_owns_cites_each_judging_regime_in_order() -> None:
     [finding] = findings(reg, rule="processor-without-dpa")
     assert finding.regime is None and finding.problem == "p"
     assert finding.reference == "GDPR Art. 28(3); APPI Art. 25 (supervision of entrusted persons)"
+
+
+def test_seed_reasons_are_one_sentence_with_names_not_ids() -> None:
+    from tests.checks.test_seed_findings import AS_OF as SEED_DAY
+    from tests.checks.test_seed_findings import seed_registry
+
+    seed = seed_registry()
+    cases = [*run_checks(seed, SEED_DAY), *(f for rule in PRECEDENCE for f in findings(us_flow(TRIGGERS[rule])))]
+    for finding in cases:
+        reason = finding.reason
+        # One sentence: no full stop inside it but those of abbreviations ("Art. 49", "Inc.,").
+        assert reason[0].isupper() and reason.endswith(".") and not re.search(r"(?<!Art)(?<!Inc)\. ", reason), reason
+        if finding.problem in seed.flows_by_id or finding.problem in seed.entities:
+            assert finding.problem not in reason and "gdpr" not in reason, reason
+            assert seed.entities[seed.flows_by_id[finding.problem].receiver if finding.problem in seed.flows_by_id
+                                 else finding.problem].name in reason

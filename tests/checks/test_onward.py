@@ -125,3 +125,16 @@ def test_onward_findings_do_not_depend_on_the_order_of_the_manifest() -> None:
     reg = chain(3, gap_at=3)
     shuffled = reg.model_copy(update={"flows": list(reversed(reg.flows))})  # type: ignore[attr-defined]
     assert run_checks(shuffled, AS_OF) == run_checks(reg, AS_OF)  # type: ignore[arg-type]
+
+
+def test_sarif_places_an_onward_gap_at_the_later_hop_with_the_path_as_evidence() -> None:
+    import json
+
+    from registry.checks.report import render_sarif
+
+    found = findings(chain(3, gap_at=3), rule="onward-transfer-gap")
+    [result] = json.loads(render_sarif(found, AS_OF, "manifest.yaml", {"f1": 10, "f3": 30}))["runs"][0]["results"]
+    assert result["locations"][0]["logicalLocations"][0]["name"] == "f3"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 30
+    assert result["properties"]["problem"] == "f3"
+    assert result["properties"]["evidence"]["flows"] == ["f1", "f2", "f3"]

@@ -153,3 +153,23 @@ def test_seed_reasons_are_one_sentence_with_names_not_ids() -> None:
             assert finding.problem not in reason and "gdpr" not in reason, reason
             assert seed.entities[seed.flows_by_id[finding.problem].receiver if finding.problem in seed.flows_by_id
                                  else finding.problem].name in reason
+
+
+@pytest.mark.parametrize(("regime", "region", "listing", "flags"), [
+    ("gdpr", "EEA", "the Data Privacy Framework List,", {}),
+    ("uk_gdpr", "GB", "the Data Privacy Framework List under the UK Extension,", {"dpf_certified": True}),
+    ("ch_fadp", "CH", "the Data Privacy Framework List under the Swiss-US DPF,",
+     {"dpf_certified": True, "dpf_uk_extension": True}),
+])
+def test_a_us_recipient_off_the_regimes_dpf_list_without_a_tool_needs_certification_or_a_tool(
+        regime: str, region: str, listing: str, flags: dict[str, bool]) -> None:
+    """Certified for the other regimes' lists but not this one's: only this regime finds a gap."""
+    reg = registry(subjects=[{"id": "s", "name": "S", "regions": [region]}],
+                   companies=[{"id": "hq", "name": "HQ", "country": "JP", "region": "APAC"}],
+                   safeguards=[{"id": "c", "kind": "appi_consent", "effective": "2024-01-01"}],
+                   processors=[processor("p", "US", **flags)],
+                   flows=[{"id": "f", "from": "hq", "to": "p", "subjects": ["s"], "safeguards": ["c"]}])
+    [finding] = findings(reg, date(2026, 12, 2))
+    assert (finding.rule, finding.regime) == ("transfer-without-safeguard", regime)
+    assert f"covers only organisations on {listing} which p, United States is not" in finding.reason
+    assert "certify under the Data Privacy Framework" in finding.fix

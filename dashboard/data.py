@@ -143,7 +143,9 @@ class Snapshot:
     def findings_by_flow(self) -> dict[str, list[Finding]]:
         found: dict[str, list[Finding]] = defaultdict(list)
         for finding in self.findings:
-            for flow_id in finding.evidence.flows:
+            # An onward gap flags its later hop, the record at fault; the flows before it are its path.
+            at_fault = [finding.problem] if finding.evidence.path and finding.problem else finding.evidence.flows
+            for flow_id in at_fault:
                 found[flow_id].append(finding)
         return dict(found)
 

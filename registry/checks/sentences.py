@@ -44,7 +44,7 @@ def why_fails(status: SafeguardStatus, on: date, regime: Regime) -> str:
     if defect is Defect.ALONE and tool is not None and tool.requires:
         return f"can count only beside valid {safeguard_kind_label(tool.requires)}"
     if defect is Defect.NOT_A_TOOL and safeguard.kind is SafeguardKind.ADEQUACY:
-        return f"it lists has no decision behind it for this receiver under {regime_label(regime)}"
+        return "it lists does not exist"  # follows "the adequacy decision"; a scoped or ended one has its own rule
     if defect is Defect.NOT_A_TOOL:
         return f"cannot serve as a transfer tool under {regime_label(regime)}"
     if defect is Defect.NO_COUNTERPART:

@@ -121,6 +121,9 @@ def generate(size_name: str = "S", seed: int = 20261124) -> dict[str, Any]:
     safeguards: list[dict[str, Any]] = [{"id": "group-bcr", "kind": "bcr", "effective": "2018-05-25",
                                          "reference": "bcr/group-bcr.pdf", "source": "policy 7"}]
 
+    off_the_dpf_list = {e["id"] for e in [*processors, *recipients]
+                        if e["country"] == "US" and not e.get("dpf_certified")}
+
     def contract_for(sender: str, receiver: str, sub: bool) -> list[str]:
         roll = rng.random()
         safeguard_id = f"sg-{len(safeguards):06d}"
@@ -140,6 +143,9 @@ def generate(size_name: str = "S", seed: int = 20261124) -> dict[str, Any]:
         elif roll < 0.90:
             safeguards.append({"id": safeguard_id, "kind": "derogation_49", "letter": pick("abce"),
                                "parties": [sender, receiver]})
+        elif roll < 0.95 or receiver in off_the_dpf_list:
+            # Adequacy claimed: out of scope for a US receiver off the DPF List, no decision at all elsewhere.
+            safeguards.append({"id": safeguard_id, "kind": "adequacy", "parties": [sender, receiver]})
         else:
             return []  # no transfer tool at all
         return [safeguard_id]

@@ -18,11 +18,12 @@ import pycountry
 
 from graph.network import neighbourhood, project
 from registry.checks.finding import Finding, Severity, worst, worst_open
+from registry.checks.problems import Problem, group_problems
 from registry.checks.transfers import Defect, cross_border_destinations, date_defect, lapsed_tools
 from registry.collector import collector_paused
+from registry.labels import regime_label
 from registry.model import AnyEntity, Flow, GroupCompany, Processor, Registry, Safeguard, country_label
 from registry.reference import load_reference
-from registry.reference import regime_name as reference_regime_name
 
 EXPIRY_WINDOW = timedelta(days=90)
 EXPIRED = "expired"
@@ -36,7 +37,7 @@ KIND_LABELS = {
 
 def regime_name(regime: str | None) -> str:
     """The regime's name, "-" for a finding no regime judges."""
-    return reference_regime_name(regime) or "-"
+    return regime_label(regime) or "-"
 
 
 def alpha3(code: str) -> str | None:
@@ -101,6 +102,8 @@ class Overview:
     by_severity: dict[str, int]  # open findings
     by_rule: dict[str, int]
     acknowledged: int
+    open_problems: int  # records at fault with at least one open finding (registry.checks.problems)
+    problems_by_severity: dict[str, int]  # open problems by their worst open finding
     countries_reached: list[tuple[str, int]]  # country, flows whose receiver processes data there
 
 
@@ -140,7 +143,9 @@ class Snapshot:
     def findings_by_flow(self) -> dict[str, list[Finding]]:
         found: dict[str, list[Finding]] = defaultdict(list)
         for finding in self.findings:
-            for flow_id in finding.evidence.flows:
+            # An onward gap flags its later hop, the record at fault; the flows before it are its path.
+            at_fault = [finding.problem] if finding.evidence.path and finding.problem else finding.evidence.flows
+            for flow_id in at_fault:
                 found[flow_id].append(finding)
         return dict(found)
 
@@ -168,6 +173,8 @@ class Snapshot:
                 reached.setdefault(code, 0)
         open_findings = [f for f in self.findings if not f.acknowledged]
         severity_counts = Counter(f.severity.value for f in open_findings)
+        open_problems = group_problems(open_findings)
+        problem_counts = Counter(p.severity.value for p in open_problems)
         return Overview(
             counts={
                 "Entities": len(registry.entities),
@@ -179,6 +186,8 @@ class Snapshot:
             by_severity={s.value: severity_counts.get(s.value, 0) for s in Severity},
             by_rule=dict(sorted(Counter(f.rule for f in open_findings).items(), key=lambda kv: (-kv[1], kv[0]))),
             acknowledged=len(self.findings) - len(open_findings),
+            open_problems=len(open_problems),
+            problems_by_severity={s.value: problem_counts.get(s.value, 0) for s in Severity},
             countries_reached=sorted(reached.items(), key=lambda kv: (-kv[1], kv[0])),
         )
 
@@ -217,6 +226,11 @@ class Snapshot:
     @collector_paused()
     def filter_findings(self, chosen: FindingFilter) -> list[Finding]:
         return [f for f in self.findings if chosen.matches(f, self.facets[f.id])]
+
+    @collector_paused()
+    def problems(self, findings: Iterable[Finding] | None = None) -> list[Problem]:
+        """`findings` (default: all) grouped by the record at fault, worst first: what the Findings page lists."""
+        return group_problems(self.findings if findings is None else findings, self.registry)
 
     def evidence_flows(self, finding: Finding) -> list[dict[str, object]]:
         """The finding's flows (in path order for onward transfers) with their parties and where data lands."""

@@ -387,7 +387,7 @@ def check(
     else:
         if warning:
             typer.echo(f"warning: {warning}", err=True)
-        typer.echo(render_text(findings, day), nl=False)
+        typer.echo(render_text(findings, day, current.service().registry()), nl=False)
     if any(f.severity.rank >= fail_on.rank and not f.acknowledged for f in findings):
         raise typer.Exit(1)
 

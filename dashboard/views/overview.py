@@ -18,9 +18,12 @@ for column, (label, count) in zip(st.columns(len(overview.counts)), overview.cou
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Open findings by severity")
-    st.plotly_chart(figures.bar(overview.by_severity, "", figures.SEVERITY_COLOURS), key="severity-chart")
-    st.caption(f"{sum(overview.by_severity.values()):,} open, {overview.acknowledged:,} acknowledged.")
+    st.subheader("Open problems by severity")
+    st.plotly_chart(figures.bar(overview.problems_by_severity, "", figures.SEVERITY_COLOURS), key="severity-chart")
+    # A problem is a record at fault; its findings are that problem under each regime that judges it.
+    st.caption(f"{overview.open_problems:,} open problem(s) ({sum(overview.by_severity.values()):,} findings: "
+               + ", ".join(f"{count:,} {severity}" for severity, count in overview.by_severity.items() if count)
+               + f"), {overview.acknowledged:,} finding(s) acknowledged.")
 with right:
     st.subheader("Open findings by rule")
     if overview.by_rule:

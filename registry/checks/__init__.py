@@ -24,6 +24,7 @@ from registry.checks import (
     unencrypted_transfer,
 )
 from registry.checks.finding import Evidence, Finding, Severity
+from registry.checks.references import load_references
 from registry.checks.rule import CheckContext, Rule
 from registry.collector import collector_paused
 from registry.model import Acknowledgement, Registry
@@ -43,6 +44,11 @@ RULES: tuple[Rule, ...] = (
     undeclared_flow.RULE,
     retention_exceeded.RULE,
 )
+
+# Rules whose findings belong to no single regime: each cites the law of every regime whose data it judges.
+REGIME_LESS = frozenset({processor_without_dpa.RULE.id, excess_disclosure.RULE.id, retention_exceeded.RULE.id,
+                         unencrypted_transfer.RULE.id, undeclared_flow.RULE.id})
+load_references().require((rule.id for rule in RULES), REGIME_LESS)
 
 __all__ = ["RULES", "Evidence", "Finding", "Rule", "Severity", "apply_acknowledgements",
            "current_acknowledgements", "evaluate_rules", "marked", "run_checks"]

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
+from registry.checks.sentences import party
 
 
 def covered(category: str, necessary: list[str]) -> bool:
@@ -20,15 +21,17 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
         purpose = purposes[flow.purpose]
         excess = sorted(c for c in set(flow.categories) if not covered(c, purpose.necessary_categories))
         if excess:
+            names = [context.registry.categories_by_id[c].name if c in context.registry.categories_by_id else c
+                     for c in excess]
             yield rule.finding(
-                context, f"{flow.id} discloses {', '.join(excess)} to {flow.receiver}, beyond what purpose "
-                f"{purpose.id} needs", flows=[flow.id], categories=excess, purposes=[purpose.id],
+                context, f"{party(context.registry, flow.sender)} discloses {', '.join(names)} to "
+                f"{party(context.registry, flow.receiver)}, which the purpose {purpose.name} does not need.",
+                judged_by=analysis.judging, flows=[flow.id], categories=excess, purposes=[purpose.id],
                 entities=[flow.sender, flow.receiver])
 
 
 RULE = Rule(
     id="excess-disclosure", severity=Severity.MEDIUM,
     title="a flow carries categories beyond its purpose's necessary_categories (minimum necessity)",
-    reference="GDPR Art. 5(1)(c); APPI Art. 18; policy 4-2",
     fix="Stop sending the excess categories, or record why the purpose needs them in its necessary_categories.",
     judge=evaluate)

@@ -91,6 +91,7 @@ class Finding(BaseModel):
     reason: str
     fix: str
     evidence: Evidence
+    problem: str = ""  # id of the record at fault (a flow; the processor, recipient or purpose): findings group by it
     acknowledged: bool = False
     acknowledgement: Acknowledgement | None = None
 

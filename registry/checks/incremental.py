@@ -112,10 +112,15 @@ class CheckState:
         for record_id in touched_records:
             flow_ids |= references.naming(record_id)
         processors = set(changed.get("processors", ()))
-        for flow_id in changed.get("flows", ()):
+        records = set(changed.get("recipients", set()) | changed.get("purposes", set()))
+        # A processor's, recipient's or purpose's finding cites the regimes of the flows it receives or serves:
+        # every flow judged again may change them.
+        for flow_id in flow_ids:
             for version in (old.flows_by_id.get(flow_id), registry.flows_by_id.get(flow_id)):
                 if version is not None:
                     processors.add(version.receiver)
+                    records |= {version.receiver, version.purpose}
+        for flow_id in changed.get("flows", ()):
             before = old.flows_by_id.get(flow_id)
             if before is not None:
                 references.remove(before)
@@ -130,7 +135,7 @@ class CheckState:
                     for f in references.by_receiver.get(p, ())}
         context.scope = Scope(
             flows=_flows(registry, flow_ids), hops=_flows(registry, hop_ids), received=_flows(registry, received),
-            records=frozenset(changed.get("recipients", set()) | changed.get("purposes", set())))
+            records=frozenset(records))
         subjects = ({f"flow:{f}" for f in flow_ids} | {f"hop:{f}" for f in hop_ids}
                     | {f"processor:{p}" for p in processors} | {f"record:{r}" for r in context.scope.records})
         self._acknowledged = current_acknowledgements(registry.acknowledgements, self.as_of)

@@ -5,7 +5,8 @@ A chain starts with a flow the regime judges (its sender processes in the regime
 people living there) and follows, category by category, the flows by which its receiver passes the same data
 on (a parent key such as user.contact matches its children). The search is breadth first over (entity,
 category) states, so it is linear in flows times categories and ends on cycles. One finding per regime and
-unprotected later hop, with the shortest chain that brings the data there (among chains as short, the one
+unprotected later hop that the regime does not judge directly (when it does, the hop's own transfer finding
+reports the gap), with the shortest chain that brings the data there (among chains as short, the one
 whose flow into each entity has the smallest id): every other chain into the same hop is the same gap,
 closed by the same contract. After a change, only the search downstream of the changed flows is redone.
 """
@@ -19,9 +20,11 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from graph.network import Arrival, Arrivals, EdgeIndex, KeyedEdge, chain, respread, spread
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
+from registry.checks.sentences import party, tool_fix
 from registry.checks.transfers import RegimeVerdict, TransferAnalyser
+from registry.labels import regime_label
 from registry.model import Flow, Registry
-from registry.reference import REGIME_NAMES, Regime
+from registry.reference import Regime
 
 # Flows shown before the unprotected hop: as far back as controller -> processor -> sub-processor.
 MAX_CHAIN = 4
@@ -111,6 +114,8 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
             held = arrivals.labels.get(flow.sender)
             if not held:
                 continue  # no data this regime protects gets to the sender
+            if regime in analyser.judging_regimes(flow):
+                continue  # the regime judges the hop itself: its transfer finding reports this same gap
             verdict = analyser.verdict(flow, regime)
             if verdict.ok:
                 continue
@@ -151,10 +156,13 @@ def _finding(rule: Rule, context: CheckContext, regime: Regime, reached: dict[tu
     path = [*best, last]
     entities = [str(path[0].source), *(str(e.target) for e in path)]
     countries = sorted(d.country for d in verdict.unprotected)
+    registry = context.registry
+    origin = party(registry, entities[0])
     return rule.finding(
-        context, f"data protected by {REGIME_NAMES[regime]} reaches {', '.join(countries)} through "
-        f"{' -> '.join(entities)} (flows {', '.join(str(e.key) for e in path)}), and the last hop {hop.id} has no "
-        "valid tool", regime=regime,
+        context, f"Personal data that {regime_label(regime)} protects travels from {origin} along a chain of "
+        f"{len(path)} flows to {party(registry, hop.sender)}, which passes it on to {party(registry, hop.receiver)} "
+        "with no valid transfer tool.", regime=regime, problem=hop.id,
+        fix=tool_fix(registry, hop, regime),
         flows=[str(e.key) for e in path], path=entities, countries=countries, categories=categories,
         safeguards=hop.safeguards)
 
@@ -162,7 +170,6 @@ def _finding(rule: Rule, context: CheckContext, regime: Regime, reached: dict[tu
 RULE = Rule(
     id="onward-transfer-gap", severity=Severity.HIGH,
     title="data reaches a country through a chain whose later hop has no valid tool; the path is the evidence",
-    reference="GDPR Art. 44 (onward transfers); SCC 2021 Clause 8.7/8.8; EU-JP Supplementary Rule 4",
     fix="Flow the safeguard down the chain: the sub-processor contract needs its own valid tool (SCC module 3, "
         "or an equivalent-system contract) for the later hop.",
     judge=evaluate)

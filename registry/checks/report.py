@@ -9,6 +9,9 @@ from datetime import date
 from importlib import metadata
 
 from registry.checks.finding import Finding, Severity
+from registry.checks.problems import group_problems
+from registry.labels import regime_label
+from registry.model import Registry
 
 EVIDENCE_KEYS = ("flows", "path", "safeguards", "countries", "categories", "entities", "purposes")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -20,7 +23,7 @@ def finding_document(finding: Finding) -> dict[str, object]:
         "id": finding.id, "rule": finding.rule, "severity": finding.severity.value, "regime": finding.regime,
         "reference": finding.reference, "reason": finding.reason, "fix": finding.fix,
         "evidence": {key: getattr(finding.evidence, key) for key in EVIDENCE_KEYS},
-        "acknowledged": finding.acknowledged,
+        "problem": finding.problem, "acknowledged": finding.acknowledged,
     }
     if finding.acknowledgement is not None:
         document["acknowledgement"] = finding.acknowledgement.model_dump(mode="json", exclude_none=True)
@@ -32,25 +35,36 @@ def render_json(findings: Sequence[Finding], as_of: date) -> str:
                       indent=2, ensure_ascii=False) + "\n"
 
 
-def render_text(findings: Sequence[Finding], as_of: date) -> str:
+def headline(findings: Sequence[Finding]) -> str:
+    """"6 problems (12 findings: 8 high, 4 medium)": problems are the records at fault, findings their verdicts
+    under each regime."""
+    counts = Counter(f.severity for f in findings)
+    problems = len({f.problem or f.id for f in findings})
+    acknowledged = sum(f.acknowledged for f in findings)
+    plural = {1: ""}
+    return (f"{problems} problem{plural.get(problems, 's')} ({len(findings)} finding{plural.get(len(findings), 's')}: "
+            + ", ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
+            + (f"; {acknowledged} acknowledged" if acknowledged else "") + ")")
+
+
+def render_text(findings: Sequence[Finding], as_of: date, registry: Registry | None = None) -> str:
+    """One block per problem (the record at fault, what is wrong and under which regimes), then its findings."""
     if not findings:
         return f"as of {as_of}: no findings\n"
-    counts = Counter(f.severity for f in findings)
-    acknowledged = sum(f.acknowledged for f in findings)
-    lines = [f"as of {as_of}: {len(findings)} finding(s): "
-             + ", ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
-             + (f" ({acknowledged} acknowledged)" if acknowledged else "")]
-    for finding in findings:
-        mark = " [acknowledged]" if finding.acknowledged else ""
-        regime = f" [{finding.regime}]" if finding.regime else ""
-        lines += [f"\n{finding.severity.value.upper():6} {finding.rule}{regime} {finding.id}{mark}",
-                  f"  {finding.reason}", f"  reference: {finding.reference}"]
-        if finding.evidence.path:
-            lines.append(f"  path: {' -> '.join(finding.evidence.path)}")
-        lines.append(f"  fix: {finding.fix}")
-        if finding.acknowledgement is not None:
-            until = f" until {finding.acknowledgement.until}" if finding.acknowledgement.until else ""
-            lines.append(f"  acknowledged{until}: {finding.acknowledgement.reason}")
+    lines = [f"as of {as_of}: {headline(findings)}"]
+    for problem in group_problems(findings, registry):
+        lines += ["", f"{problem.severity.value.upper():6} {problem.label}: {problem.summary}"]
+        for finding in problem.findings:
+            mark = " [acknowledged]" if finding.acknowledged else ""
+            regime = f" [{regime_label(finding.regime)}]" if finding.regime else ""
+            lines += [f"  - {finding.rule}{regime} {finding.id}{mark}",
+                      f"    {finding.reason}", f"    reference: {finding.reference}"]
+            if finding.evidence.path:
+                lines.append(f"    path: {' -> '.join(finding.evidence.path)}")
+            lines.append(f"    fix: {finding.fix}")
+            if finding.acknowledgement is not None:
+                until = f" until {finding.acknowledgement.until}" if finding.acknowledgement.until else ""
+                lines.append(f"    acknowledged{until}: {finding.acknowledgement.reason}")
     return "\n".join(lines) + "\n"
 
 
@@ -77,7 +91,9 @@ def render_sarif(findings: Sequence[Finding], as_of: date, artifact: str,
     index = {rule.id: position for position, rule in enumerate(RULES)}
     results = []
     for finding in findings:
-        anchor = (finding.evidence.flows or finding.evidence.entities or finding.evidence.purposes or [""])[0]
+        # The record at fault: for an onward gap the later hop, not the chain's first flow.
+        anchor = finding.problem or (finding.evidence.flows or finding.evidence.entities
+                                     or finding.evidence.purposes or [""])[0]
         region = {"startLine": lines[anchor]} if anchor in lines else None
         location: dict[str, object] = {"physicalLocation": {"artifactLocation": {"uri": artifact},
                                                            **({"region": region} if region else {})}}
@@ -88,7 +104,7 @@ def render_sarif(findings: Sequence[Finding], as_of: date, artifact: str,
             "message": {"text": f"{finding.reason}. Fix: {finding.fix}"},
             "locations": [location],
             "partialFingerprints": {"flowregFindingId": finding.id},
-            "properties": {"regime": finding.regime, "reference": finding.reference,
+            "properties": {"regime": finding.regime, "problem": finding.problem, "reference": finding.reference,
                            "evidence": finding.evidence.model_dump(mode="json")},
         }
         if finding.acknowledged and finding.acknowledgement is not None:

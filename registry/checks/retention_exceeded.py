@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
+from registry.checks.sentences import party
 from registry.model import retention_days
 
 
@@ -18,14 +19,15 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
         # Text rules ("per the Cookie Policy") cannot be compared, so they never produce a finding.
         if kept is not None and declared is not None and kept > declared:
             yield rule.finding(
-                context, f"{flow.id} keeps data for {flow.retention}, longer than the {purpose.retention} declared "
-                f"for purpose {purpose.id}", flows=[flow.id], purposes=[purpose.id],
+                context, f"{party(context.registry, flow.receiver)} keeps the data it receives from "
+                f"{party(context.registry, flow.sender)} for {flow.retention}, longer than the {purpose.retention} "
+                f"declared for the purpose {purpose.name}.", judged_by=analysis.judging, flows=[flow.id],
+                purposes=[purpose.id],
                 entities=[flow.receiver], categories=sorted(flow.categories))
 
 
 RULE = Rule(
     id="retention-exceeded", severity=Severity.MEDIUM,
     title="retention longer than the declared period",
-    reference="GDPR Art. 5(1)(e); policy 3-3",
     fix="Shorten the recipient's retention to the declared period, or declare the longer period and its reason.",
     judge=evaluate)

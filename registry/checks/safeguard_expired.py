@@ -1,4 +1,6 @@
-"""safeguard-expired: a transfer relies on a tool that has expired or been invalidated as of the date."""
+"""safeguard-expired: a transfer relies on tools that are not in force on the day (past their end, invalidated,
+closed to new contracts, or not yet in force), or on an adequacy decision that has ended; one finding names
+each failing tool and why."""
 
 from __future__ import annotations
 
@@ -6,38 +8,33 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.checks.transfers import Defect
-from registry.reference import REGIME_NAMES
+from registry.checks.sentences import each_failing, party
+from registry.checks.transfers import Gap
+from registry.labels import country_name, regime_label
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
-    for analysis in context.analyses:
+    registry = context.registry
+    for analysis, verdict, gap in context.gaps(Gap.SAFEGUARD_EXPIRED):
         flow = analysis.flow
-        for verdict in analysis.transfer_verdicts:
-            needed = [d for d in verdict.destinations if not d.adequate]
-            if not needed or verdict.valid_tools:
-                continue  # adequate, or carried by another valid tool: the lapsed one is not relied on
-            countries = sorted(d.country for d in needed)
-            for status in verdict.safeguards:
-                if status.defect is Defect.EXPIRED:
-                    yield rule.finding(
-                        context, f"{flow.id} relies on {status.safeguard.id} under {REGIME_NAMES[verdict.regime]}, "
-                        f"which {status.problem}", regime=verdict.regime, flows=[flow.id],
-                        safeguards=[status.safeguard.id], countries=countries)
-            for destination in needed:
-                ended = destination.historic_adequacy
-                if analysis.adequacy_claims and ended is not None:
-                    yield rule.finding(
-                        context, f"{flow.id} relies on adequacy for {destination.country}, but {ended.instrument} "
-                        f"ceased to apply on {ended.ends}", regime=verdict.regime, flows=[flow.id],
-                        safeguards=analysis.adequacy_claims, countries=[destination.country])
+        regime = regime_label(verdict.regime)
+        clauses = []
+        if gap.failing:
+            clauses.append(each_failing(gap.failing, context.as_of, verdict.regime))
+        ended = gap.ended_adequacy
+        if ended is not None and ended.historic_adequacy is not None:
+            clauses.append(f"the adequacy decision it lists for {country_name(ended.country)} "
+                           f"({ended.historic_adequacy.instrument}) ceased to apply on {ended.historic_adequacy.ends}")
+        relied = [s.safeguard.id for s in gap.failing] or list(analysis.adequacy_claims)
+        yield rule.finding(
+            context, f"{party(registry, flow.sender)} sends personal data to {party(registry, flow.receiver)} "
+            f"under {regime} with no valid transfer tool, because {' and '.join(clauses)}.",
+            regime=verdict.regime, flows=[flow.id], safeguards=relied, countries=gap.countries)
 
 
 RULE = Rule(
     id="safeguard-expired", severity=Severity.HIGH,
-    title="tool expired or invalidated as of the date (Privacy Shield, legacy SCCs, a contract past its end)",
-    reference="GDPR Art. 46; CJEU C-311/18 (Schrems II); Implementing Decision (EU) 2021/914 Art. 4",
+    title="tool not in force on the date: expired, invalidated (Privacy Shield, legacy SCCs) or not yet in force",
     fix="Replace the lapsed tool (sign the 2021 SCCs, or rely on the DPF for certified US recipients) and record "
         "the new safeguard with its dates.",
-    judge=evaluate,
-    help_uri="https://eur-lex.europa.eu/eli/dec_impl/2021/914/oj")
+    judge=evaluate)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.reference import REGIME_NAMES
+from registry.checks.sentences import party, tool_name
+from registry.labels import countries_label, regime_label
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
@@ -20,17 +21,18 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
             # A valid tool that needs no assessment (a derogation, APPI consent) carries the transfer alone.
             if not exposed or not relied or len(relied) < len(verdict.valid_tools):
                 continue
+            tools = sorted({tool_name(s) for s in verdict.valid_tools})
             yield rule.finding(
-                context, f"{flow.id} relies on {', '.join(relied)} for {', '.join(exposed)} under "
-                f"{REGIME_NAMES[verdict.regime]} with no transfer impact assessment and no supplementary measures",
+                context, f"{party(context.registry, flow.sender)} sends personal data to "
+                f"{party(context.registry, flow.receiver)} on the {' and the '.join(tools)} under "
+                f"{regime_label(verdict.regime)}, but records neither a transfer impact assessment nor "
+                f"supplementary measures for {countries_label(exposed)}.",
                 regime=verdict.regime, flows=[flow.id], safeguards=relied, countries=exposed)
 
 
 RULE = Rule(
     id="tia-missing", severity=Severity.MEDIUM,
     title="SCC/BCR transfer to a non-adequate country with no transfer impact assessment or supplementary measures",
-    reference="EDPB Recommendations 01/2020 (steps 3-4); SCC 2021 Clause 14",
     fix="Carry out and file a transfer impact assessment, adopt the supplementary measures it calls for, and "
         "record its reference in the flow's tia.",
-    judge=evaluate,
-    help_uri="https://www.edpb.europa.eu/our-work-tools/our-documents/recommendations/recommendations-012020-measures-supplement-transfer_en")
+    judge=evaluate)

@@ -56,6 +56,39 @@ class Destination:
         return self.adequacy is not None and self.adequacy_in_scope
 
 
+class Gap(StrEnum):
+    """Why a transfer has no valid basis under a regime: the id of the one rule that reports it.
+
+    The order is the precedence (issue 13): the most specific explanation wins, so one gap is one finding.
+    """
+
+    DEROGATION_MISUSED = "derogation-misused"  # an Art. 49 derogation carrying a systematic flow
+    BCR_OUTSIDE_GROUP = "bcr-outside-group"  # BCRs relied on for a party they do not bind
+    ADEQUACY_OUT_OF_SCOPE = "adequacy-out-of-scope"  # adequacy listed, but its decision leaves the receiver out
+    SAFEGUARD_EXPIRED = "safeguard-expired"  # a tool past its end, invalidated, closed or not yet in force
+    NO_SAFEGUARD = "transfer-without-safeguard"  # no tool of this regime, or only incomplete ones
+
+
+# A tool with one of these defects was relied on but has lapsed in time; ALONE joins them when its companion
+# is listed but lapsed itself (a UK Addendum beside expired EU SCCs).
+_DATED = frozenset({Defect.EXPIRED, Defect.NOT_YET, Defect.CLOSED})
+
+
+@dataclass(frozen=True)
+class TransferGap:
+    """The one verdict on a transfer without a valid basis under one regime: which rule explains it, the
+    destinations left unprotected, and the safeguards that fail (each with why)."""
+
+    rule: Gap
+    destinations: tuple[Destination, ...]  # unprotected: neither adequate for the receiver nor covered by a tool
+    failing: tuple[SafeguardStatus, ...]  # the defective safeguards behind `rule`, in the flow's order
+    ended_adequacy: Destination | None = None  # safeguard-expired through an adequacy decision that ended
+
+    @property
+    def countries(self) -> list[str]:
+        return sorted(d.country for d in self.destinations)
+
+
 @dataclass(frozen=True)
 class RegimeVerdict:
     regime: Regime
@@ -80,6 +113,38 @@ class RegimeVerdict:
     @property
     def ok(self) -> bool:
         return not self.unprotected
+
+    @cached_property
+    def relies_on_adequacy(self) -> bool:
+        """The flow lists an `adequacy` safeguard: it says adequacy is its basis."""
+        return any(s.safeguard.kind is SafeguardKind.ADEQUACY for s in self.safeguards)
+
+    @cached_property
+    def gap(self) -> TransferGap | None:
+        """None when the transfer has a valid basis (or is none); else the single most specific explanation.
+
+        Every transfer rule reads this, so a (flow, regime) gives at most one transfer finding."""
+        unprotected = self.unprotected
+        if not unprotected:
+            return None
+        for defect, rule in ((Defect.SYSTEMATIC, Gap.DEROGATION_MISUSED),
+                             (Defect.OUTSIDE_GROUP, Gap.BCR_OUTSIDE_GROUP)):
+            failing = tuple(s for s in self.safeguards if s.defect is defect)
+            if failing:
+                return TransferGap(rule, unprotected, failing)
+        if self.relies_on_adequacy:
+            scoped_out = tuple(d for d in unprotected if d.adequacy is not None and not d.adequacy_in_scope)
+            if scoped_out:
+                claims = tuple(s for s in self.safeguards if s.safeguard.kind is SafeguardKind.ADEQUACY)
+                return TransferGap(Gap.ADEQUACY_OUT_OF_SCOPE, scoped_out, claims)
+        lapsed = tuple(s for s in self.safeguards if s.defect in _DATED or (
+            s.defect is Defect.ALONE and s.tool is not None and s.tool.requires is not None
+            and any(o.safeguard.kind.value == s.tool.requires for o in self.safeguards)))
+        ended = next((d for d in unprotected if d.adequacy is None and d.historic_adequacy is not None), None) \
+            if self.relies_on_adequacy else None
+        if lapsed or ended is not None:
+            return TransferGap(Gap.SAFEGUARD_EXPIRED, unprotected, lapsed, ended)
+        return TransferGap(Gap.NO_SAFEGUARD, unprotected, self.safeguards)  # each says why it does not count
 
 
 @dataclass(frozen=True)
@@ -141,7 +206,7 @@ def lapsed_tools(safeguard: Safeguard, reference: Reference, on: date) -> dict[R
     return found
 
 
-def _bound_by_bcr(entity: AnyEntity) -> bool:
+def bound_by_bcr(entity: AnyEntity) -> bool:
     return isinstance(entity, GroupCompany) and entity.bcr_bound
 
 
@@ -254,8 +319,8 @@ class TransferAnalyser:
         if tool.requires and not any(other.kind.value == tool.requires and self._companion_valid(other, regime)
                                      for other in self._safeguards(flow)):
             return status(Defect.ALONE, f"needs a valid {tool.requires} safeguard beside it")
-        if tool.intra_group_only and not (_bound_by_bcr(sender) and _bound_by_bcr(receiver)):
-            outsider = receiver if not _bound_by_bcr(receiver) else sender
+        if tool.intra_group_only and not (bound_by_bcr(sender) and bound_by_bcr(receiver)):
+            outsider = receiver if not bound_by_bcr(receiver) else sender
             return status(Defect.OUTSIDE_GROUP, f"{outsider.id} is not a group company bound by the BCRs")
         is_derogation = safeguard.kind is SafeguardKind.DEROGATION_49 and safeguard.letter
         derogation = self.reference.derogation(regime, safeguard.letter) if is_derogation else None

@@ -11,6 +11,7 @@ from registry.reference import regime_name
 
 COLUMNS = (
     Column("id", "Finding", width=36),
+    Column("problem", "Record at fault", width=28),
     Column("rule", "Rule", width=26),
     Column("severity", "Severity", width=10),
     Column("regime", "Regime", width=14),
@@ -36,7 +37,7 @@ def findings_table(findings: Sequence[Finding]) -> Table:
         evidence = finding.evidence
         acknowledgement = finding.acknowledgement
         rows.append({
-            "id": finding.id, "rule": finding.rule, "severity": finding.severity.value,
+            "id": finding.id, "problem": finding.problem, "rule": finding.rule, "severity": finding.severity.value,
             "regime": regime_name(finding.regime), "reference": finding.reference, "reason": finding.reason,
             "fix": finding.fix, "flows": list(evidence.flows), "path": list(evidence.path),
             "safeguards": list(evidence.safeguards), "countries": list(evidence.countries),
@@ -49,12 +50,15 @@ def findings_table(findings: Sequence[Finding]) -> Table:
 
 
 class FindingsByFlow:
-    """Findings looked up by the flows in their evidence; a finding with no regime concerns every regime."""
+    """Findings looked up by the flows at fault (an onward gap: its later hop only); a finding with no regime
+    concerns every regime."""
 
     def __init__(self, findings: Iterable[Finding]) -> None:
         self._by_flow: dict[str, list[Finding]] = defaultdict(list)
         for finding in findings:
-            for flow in dict.fromkeys(finding.evidence.flows):
+            # An onward gap is the later hop's fault: the flows before it are the path, not flagged themselves.
+            at_fault = [finding.problem] if finding.evidence.path and finding.problem else finding.evidence.flows
+            for flow in dict.fromkeys(at_fault):
                 self._by_flow[flow].append(finding)
 
     def of(self, flows: Iterable[str], regime: str | None = None) -> list[Finding]:

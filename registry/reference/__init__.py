@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 
 import pycountry
 
+from registry.labels import REGIME_LABELS, regime_label
 from registry.model import SafeguardKind
 
 DATA = Path(__file__).with_name("data")
@@ -35,21 +36,12 @@ class Regime(StrEnum):
     JP_APPI = "jp_appi"
 
 
-REGIME_NAMES: dict[Regime, str] = {
-    Regime.GDPR: "EU/EEA GDPR",
-    Regime.UK_GDPR: "UK GDPR",
-    Regime.CH_FADP: "Swiss FADP",
-    Regime.JP_APPI: "Japan APPI",
-}
+REGIME_NAMES: dict[Regime, str] = {regime: REGIME_LABELS[regime.value] for regime in Regime}
+
 
 def regime_name(regime: Regime | str | None) -> str:
     """The regime's name for people ("EU/EEA GDPR"); "" for none, and an unknown id as it is."""
-    if regime is None:
-        return ""
-    try:
-        return REGIME_NAMES[Regime(regime)]
-    except ValueError:
-        return str(regime)
+    return regime_label(regime)
 
 
 # Each regime's own territory outside the EEA: a flow that stays inside it is no transfer for that regime.

@@ -52,8 +52,23 @@ def test_json_has_the_documented_stable_shape(tmp_path: Path) -> None:
     for finding in document["findings"]:
         assert {"id", "rule", "severity", "regime", "reference", "reason", "evidence", "acknowledged"} <= set(finding)
         assert {"flows", "path", "safeguards", "countries", "categories"} <= set(finding["evidence"])
-    onward = next(f for f in document["findings"] if f["rule"] == "onward-transfer-gap")
-    assert onward["evidence"]["path"][0] == "rakuten-group-inc" and onward["evidence"]["path"][-1] == "cloud-ops-in"
+    # `problem` is the record at fault, so scripts can group: the flow, or the processor without a DPA.
+    problems = {(f["rule"], f["problem"]) for f in document["findings"]}
+    assert ("transfer-without-safeguard", "f09-ops-us-ops-in-campaign") in problems
+    assert ("processor-without-dpa", "adtech-us") in problems
+    assert all(f["problem"] for f in document["findings"])
+
+
+def test_text_groups_findings_into_one_block_per_problem(tmp_path: Path) -> None:
+    output = flowreg(seeded(tmp_path), "check", "--as-of", "2026-12-02").output
+    assert output.splitlines()[0] == "as of 2026-12-02: 6 problems (13 findings: 9 high, 4 medium)"
+    assert ("HIGH   f09-ops-us-ops-in-campaign Cloud provider's US operations affiliate (example), United States -> "
+            "Follow-the-sun operations centre, India (example), India: no valid transfer tool under EU/EEA GDPR, "
+            "UK GDPR, Swiss FADP, Japan APPI") in output.splitlines()
+    block = output.split("f09-ops-us-ops-in-campaign Cloud")[1].split("\n\n")[0]
+    assert [line.split()[2] for line in block.splitlines() if line.startswith("  - ")] == [
+        "[EU/EEA", "[UK", "[Swiss", "[Japan"]
+    assert " — -" not in output and "[gdpr]" not in output
 
 
 def test_sarif_is_2_1_0_and_points_at_the_manifest_lines(tmp_path: Path) -> None:
@@ -121,3 +136,11 @@ def test_ack_of_an_unknown_finding_or_without_reason_is_refused(tmp_path: Path) 
     assert unknown.exit_code == 2 and "no finding" in unknown.output
     blank = flowreg(store, "ack", "excess-disclosure:000000000000", "--reason", "  ")
     assert blank.exit_code == 2
+
+
+def test_readme_check_example_is_what_check_prints(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("On the seed, as of 2026-12-02:\n\n```\n", 1)[1].split("```", 1)[0]
+    output = flowreg(seeded(tmp_path), "check", "--as-of", "2026-12-02").output.splitlines()
+    shown = [line for line in example.splitlines() if not line.endswith("...")]
+    assert len(shown) >= 6 and all(line in output for line in shown)

@@ -56,6 +56,6 @@ def test_unknown_evidence_is_refused() -> None:
 
 
 def test_a_finding_cannot_be_changed_in_place() -> None:
-    finding = RULE.finding(CheckContext(Registry(), load_reference(), AS_OF), "r", flows=["f1"])
+    finding = RULE.finding(CheckContext(Registry(), load_reference(), AS_OF), "r", regime=Regime.GDPR, flows=["f1"])
     with pytest.raises(ValidationError, match="frozen"):
         finding.reason = "changed"  # type: ignore[misc]

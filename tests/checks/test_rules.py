@@ -45,10 +45,14 @@ def test_safeguard_expired_fires_for_a_contract_past_its_end_and_not_before() ->
     assert flagged(reg, "safeguard-expired", date(2026, 6, 30)) == set()
 
 
-def test_adequacy_out_of_scope_fires_for_a_us_recipient_without_dpf() -> None:
+def test_a_us_recipient_without_dpf_and_without_a_tool_is_a_transfer_without_safeguard() -> None:
+    """Issue 13: adequacy-out-of-scope only when the flow lists adequacy; otherwise the reason explains the DPF."""
     reg = registry(processors=[processor("p", "US")], flows=[{"id": "f", "from": "hq", "to": "p"}])
-    assert flagged(reg, "adequacy-out-of-scope") == {("gdpr", ("f",))}
-    assert flagged(reg, "transfer-without-safeguard") == set()  # the specific rule reports it
+    assert flagged(reg, "transfer-without-safeguard") == {("gdpr", ("f",))}
+    assert flagged(reg, "adequacy-out-of-scope") == set()
+    [finding] = findings(reg)
+    assert "covers only organisations on the Data Privacy Framework List" in finding.reason
+    assert finding.fix.startswith("Have p certify under the Data Privacy Framework")
     certified = registry(processors=[processor("p", "US", dpf_certified=True)],
                          flows=[{"id": "f", "from": "hq", "to": "p"}])
     assert findings(certified) == []
@@ -58,7 +62,11 @@ def test_adequacy_out_of_scope_fires_for_a_canadian_public_body() -> None:
     reg = registry(recipients=[{"id": "r", "name": "R", "country": "CA", "kind": "regulator", "sector": "public",
                                 "source": "policy 4-2"}],
                    flows=[{"id": "f", "from": "hq", "to": "r", "frequency": "occasional"}])
-    assert flagged(reg, "adequacy-out-of-scope") == {("gdpr", ("f",))}
+    assert flagged(reg, "transfer-without-safeguard") == {("gdpr", ("f",))}  # adequacy not listed
+    listed = registry(recipients=[{"id": "r", "name": "R", "country": "CA", "kind": "regulator", "sector": "public",
+                                   "source": "policy 4-2"}], safeguards=[{"id": "a", "kind": "adequacy"}],
+                      flows=[{"id": "f", "from": "hq", "to": "r", "frequency": "occasional", "safeguards": ["a"]}])
+    assert [(f.rule, f.regime) for f in findings(listed)] == [("adequacy-out-of-scope", "gdpr")]
 
 
 def test_bcr_outside_group_fires_for_a_third_party_and_not_for_a_bound_member() -> None:
@@ -66,7 +74,7 @@ def test_bcr_outside_group_fires_for_a_third_party_and_not_for_a_bound_member() 
     third = registry(processors=[processor("p", "IN")], safeguards=[bcr],
                      flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["bcr"], "tia": "t"}])
     assert flagged(third, "bcr-outside-group") == {("gdpr", ("f",))}
-    assert flagged(third, "transfer-without-safeguard") == {("gdpr", ("f",))}
+    assert flagged(third, "transfer-without-safeguard") == set()  # one gap, one finding
     member = registry(companies=[{"id": "hq", "name": "HQ", "country": "DE", "region": "EMEA", "bcr_bound": True},
                                  {"id": "in", "name": "IN", "country": "IN", "region": "APAC", "bcr_bound": True}],
                       safeguards=[bcr],
@@ -92,7 +100,7 @@ def test_no_derogation_letter_carries_a_systematic_flow(letter: str) -> None:
                    safeguards=[{"id": "d", "kind": "derogation_49", "letter": letter}],
                    flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["d"]}])
     assert flagged(reg, "derogation-misused") == {("gdpr", ("f",))}
-    assert flagged(reg, "transfer-without-safeguard") == {("gdpr", ("f",))}
+    assert flagged(reg, "transfer-without-safeguard") == set()
 
 
 def test_derogation_misused_fires_for_a_systematic_flow_only() -> None:
@@ -100,7 +108,7 @@ def test_derogation_misused_fires_for_a_systematic_flow_only() -> None:
     systematic = registry(processors=[processor("p", "IN")], safeguards=[derogation],
                           flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["d"]}])
     assert flagged(systematic, "derogation-misused") == {("gdpr", ("f",))}
-    assert flagged(systematic, "transfer-without-safeguard") == {("gdpr", ("f",))}
+    assert flagged(systematic, "transfer-without-safeguard") == set()
     occasional = registry(processors=[processor("p", "IN")], safeguards=[derogation],
                           flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["d"], "frequency": "occasional"}])
     assert findings(occasional) == []
@@ -211,13 +219,17 @@ def test_findings_are_sorted_deterministic_and_their_ids_do_not_depend_on_the_da
     assert len({f.id for f in first}) == len(first)
 
 
-def test_adequacy_out_of_scope_fires_when_the_flow_lists_adequacy_even_beside_valid_sccs() -> None:
+def test_adequacy_out_of_scope_fires_when_the_flow_lists_adequacy_and_nothing_else_carries_it() -> None:
     dpf = {"id": "dpf", "kind": "adequacy", "reference": "DPF", "effective": "2023-07-10"}
-    claimed = registry(processors=[processor("p", "US")], safeguards=[dpf, scc("s")],
-                       flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["dpf", "s"], "tia": "t"}])
-    [finding] = findings(claimed, rule="adequacy-out-of-scope")
-    assert "lists adequacy" in finding.reason and finding.evidence.safeguards == ["dpf", "s"]
-    assert flagged(claimed, "transfer-without-safeguard") == set()  # the SCCs do carry it
+    claimed = registry(processors=[processor("p", "US")], safeguards=[dpf],
+                       flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["dpf"]}])
+    [finding] = findings(claimed)
+    assert finding.rule == "adequacy-out-of-scope" and finding.evidence.safeguards == ["dpf"]
+    assert "relies on adequacy" in finding.reason and "Data Privacy Framework" in finding.reason
+    # Beside valid SCCs the out-of-scope adequacy is a defective basis beside a valid one: silent.
+    beside = registry(processors=[processor("p", "US")], safeguards=[dpf, scc("s")],
+                      flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["dpf", "s"], "tia": "t"}])
+    assert findings(beside) == []
     sccs_only = registry(processors=[processor("p", "US")], safeguards=[scc("s")],
                          flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["s"], "tia": "t"}])
     assert findings(sccs_only) == []  # relies on the SCCs, not on the DPF
@@ -238,8 +250,10 @@ def test_uk_addendum_does_not_count_beside_lapsed_eu_sccs() -> None:
                                scc("s", expires="2025-12-31")],
                    flows=[{"id": "f", "from": "hq", "to": "p", "subjects": ["gb"], "safeguards": ["a", "s"],
                            "tia": "t"}])
-    assert flagged(reg, "transfer-without-safeguard", date(2025, 12, 31)) == set()
-    assert flagged(reg, "transfer-without-safeguard", date(2026, 1, 1)) == {("uk_gdpr", ("f",))}
+    assert findings(reg, date(2025, 12, 31)) == []
+    # The Addendum is there but its SCCs lapsed: the tool relied on is not in force (one finding, not two).
+    [finding] = findings(reg, date(2026, 1, 1))
+    assert (finding.rule, finding.regime, finding.evidence.safeguards) == ("safeguard-expired", "uk_gdpr", ["a"])
 
 
 def test_a_derogation_letter_the_regime_does_not_have_is_no_tool_for_it() -> None:
@@ -272,10 +286,10 @@ def test_defective_safeguards_are_reported_only_when_the_flow_relies_on_them() -
     another valid tool carries the transfer; without it they are the reason it is unlawful."""
     defective = [scc("old", expires="2025-06-30"), {"id": "bcr", "kind": "bcr", "effective": "2020-01-01"},
                  {"id": "d", "kind": "derogation_49", "letter": "b"}]
-    rules = {"safeguard-expired", "bcr-outside-group", "derogation-misused"}
     alone = registry(processors=[processor("p", "IN")], safeguards=defective,
                      flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["old", "bcr", "d"], "tia": "t"}])
-    assert {f.rule for f in findings(alone)} == rules | {"transfer-without-safeguard"}
+    # The most specific explanation wins (issue 13): the derogation on a systematic flow.
+    assert [f.rule for f in findings(alone)] == ["derogation-misused"]
     covered = registry(processors=[processor("p", "IN")], safeguards=[*defective, scc("new")],
                        flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": ["old", "bcr", "d", "new"],
                                "tia": "t"}])

@@ -1,4 +1,4 @@
-"""The seed's findings as of 2026-11-24 are exactly the ones seed/README.md lists and explains."""
+"""The seed's problems and findings as of 2026-12-02 are exactly the ones seed/README.md lists and explains."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ import re
 from datetime import date
 from pathlib import Path
 
-from registry.checks import run_checks
+from registry.checks import REGIME_LESS, run_checks
+from registry.checks.problems import group_problems
+from registry.checks.references import load_references
+from registry.checks.report import headline
 from registry.manifest import load
 from registry.model import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
+AS_OF = date(2026, 12, 2)
 
 
 def seed_registry() -> Registry:
@@ -25,7 +29,7 @@ def readme_findings() -> set[tuple[str, str | None, tuple[str, ...]]]:
 
 
 def test_seed_findings_match_the_table_in_seed_readme() -> None:
-    findings = run_checks(seed_registry(), date(2026, 11, 24))
+    findings = run_checks(seed_registry(), AS_OF)
     listed = readme_findings()
     section = (ROOT / "seed" / "README.md").read_text(encoding="utf-8").split("## Findings", 1)[1]
     stated = re.search(r"reports (\d+) findings \((\d+) high, (\d+) medium\)", section)
@@ -35,8 +39,31 @@ def test_seed_findings_match_the_table_in_seed_readme() -> None:
     assert {(f.rule, f.regime, tuple(f.evidence.flows)) for f in findings} == listed
 
 
+def test_seed_headline_counts_problems_and_findings() -> None:
+    findings = run_checks(seed_registry(), AS_OF)
+    assert headline(findings) == "6 problems (13 findings: 9 high, 4 medium)"
+    text = (ROOT / "seed" / "README.md").read_text(encoding="utf-8").split("## Problems", 1)[1].split("\n## ")[0]
+    assert "reports 6 problems (13 findings: 9 high, 4 medium)" in text
+    problems = group_problems(findings)
+    assert sorted(p.id for p in problems) == sorted([
+        "f09-ops-us-ops-in-campaign", "f12-hq-support-inquiries", "adtech-us", "f14-hq-authority",
+        "f10-hq-mail-campaign", "f15-hq-fraud"])
+    rows = re.findall(r"^\| [^|`]+ \| (?:flow|processor) ", text, flags=re.MULTILINE)
+    assert len(rows) == len(problems)
+
+
+def test_each_seed_finding_cites_only_its_regimes_law() -> None:
+    references = load_references()
+    for finding in run_checks(seed_registry(), AS_OF):
+        if finding.rule in REGIME_LESS:
+            assert finding.regime is None
+            assert finding.reference == references.cite(finding.rule, ["gdpr", "uk_gdpr", "ch_fadp", "jp_appi"])
+        else:
+            assert finding.reference == references.row(finding.rule, finding.regime).reference  # type: ignore[arg-type]
+
+
 def test_every_deliberate_gap_of_the_seed_is_found() -> None:
-    flagged = {flow for f in run_checks(seed_registry(), date(2026, 11, 24)) for flow in f.evidence.flows}
+    flagged = {flow for f in run_checks(seed_registry(), AS_OF) for flow in f.evidence.flows}
     for gap in ("f12-hq-support-inquiries", "f09-ops-us-ops-in-campaign", "f10-hq-mail-campaign",
                 "f13-hq-adtech-advertising", "f15-hq-fraud"):
         assert gap in flagged

@@ -36,8 +36,11 @@ def test_neighbourhoods_are_capped_and_say_so(snapshot: Snapshot) -> None:
 
 
 def test_flagged_flows_carry_their_worst_open_finding(snapshot: Snapshot) -> None:
+    onward = [f for f in snapshot.findings if f.evidence.path and not f.acknowledged]
+    assert onward and all(f.problem in snapshot.flagged_flows for f in onward)
     for finding in snapshot.findings[:200]:
-        for flow_id in finding.evidence.flows:
+        # An onward gap flags the hop at fault, not the flows of its path.
+        for flow_id in [finding.problem] if finding.evidence.path else finding.evidence.flows:
             if not finding.acknowledged:
                 assert snapshot.flagged_flows[flow_id].rank >= finding.severity.rank
                 assert snapshot.graph.nodes[f"flow:{flow_id}"]["flagged"] == snapshot.flagged_flows[flow_id].value
@@ -85,3 +88,14 @@ def test_form_problems_land_on_their_widgets() -> None:
     assert set(placed) >= {("processor", None, "name"), ("processor", None, "country"),
                            ("safeguards", 0, "module"), ("flows", 0, "subjects")}
     assert any("did you mean 'GB'" in m for m in placed[("processor", None, "country")])
+
+
+def test_overview_counts_problems_as_the_records_at_fault(snapshot: Snapshot) -> None:
+    overview = snapshot.overview()
+    open_findings = [f for f in snapshot.findings if not f.acknowledged]
+    records = {f.problem for f in open_findings}
+    assert overview.open_problems == len(records) == sum(overview.problems_by_severity.values())
+    assert overview.open_problems < len(open_findings)  # a gap judged by several regimes counts once
+    problems = snapshot.problems()
+    assert [p.severity.rank for p in problems] == sorted((p.severity.rank for p in problems), reverse=True)
+    assert all(" -> " in p.label for p in problems if p.id in snapshot.registry.flows_by_id)

@@ -8,6 +8,7 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
+from registry.checks.problems import group_problems
 from registry.service import Service
 from tests.dashboard.conftest import AS_OF, PAGES
 
@@ -47,10 +48,19 @@ def test_findings_page_lists_the_days_findings(open_page: OpenPage, seeded: Serv
     app = open_page("Findings")
     listed = table(app, "id", "rule")
     assert sorted(listed["id"]) == sorted(f.id for f in findings)
-    assert len(app.expander) == min(20, len(findings))
+    # One expander per problem (the record at fault), titled with its parties, holding each regime's finding.
+    problems = group_problems(findings, seeded.registry())
+    assert len(app.expander) == min(20, len(problems)) < len(findings)
     first = app.expander[0]
-    assert any(findings[0].reason in str(m.value) for m in first.markdown)
-    assert any(findings[0].fix in str(m.value) for m in first.markdown)
+    assert first.label.startswith(f"[{problems[0].severity.value}] {problems[0].label}: ")
+    for finding in problems[0].findings:
+        assert any(finding.reason in str(m.value) for m in first.markdown)
+        assert any(finding.fix in str(m.value) for m in first.markdown)
+    titles = [e.label for e in app.expander]
+    assert not any("— -" in t for t in titles)
+    assert any(t.startswith("[high] f09-ops-us-ops-in-campaign Cloud provider's US operations affiliate (example), "
+                            "United States -> ") and "under EU/EEA GDPR, UK GDPR, Swiss FADP, Japan APPI" in t
+               for t in titles)
 
 
 def test_findings_filters_change_the_rows(open_page: OpenPage, seeded: Service) -> None:

@@ -60,10 +60,10 @@ def test_as_of_before_a_safeguards_effective_date_changes_the_status(registry: R
     tables_on = build_tables(registry, run_checks(registry, on), on)
     status_before = status_of(tables_before, "f15-hq-fraud", "EU/EEA GDPR").split("; ")
     status_on = status_of(tables_on, "f15-hq-fraud", "EU/EEA GDPR").split("; ")
-    # Without its SCCs the flow rests on nothing valid (the rules name it: the US adequacy decision does not
-    # cover this uncertified recipient); from the effective date only the missing TIA remains.
+    # Before its SCCs take effect the flow rests on a tool not yet in force (one finding says so); from the
+    # effective date only the missing TIA remains.
     assert status_before != status_on
-    assert {"adequacy-out-of-scope", "transfer-without-safeguard"} & set(status_before)
+    assert status_before == ["safeguard-expired"]
     assert status_on == ["tia-missing"]
     [row] = [r for r in tables_before.tables["transfers"].rows
              if r["flow"] == "f15-hq-fraud" and r["regime"] == "EU/EEA GDPR"]

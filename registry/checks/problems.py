@@ -1,0 +1,82 @@
+"""Problems: findings grouped by the record at fault, so one gap judged by four regimes counts once.
+
+A finding's `problem` is the id of that record (the flow that needs a tool, the processor that needs a DPA,
+the purpose the policy does not disclose); every summary (text output, dashboard) counts problems this way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from registry.checks.finding import Finding, Severity, worst
+from registry.labels import REGIME_LABELS, RULE_SUMMARIES, entity_label, regimes_label
+from registry.model import Registry
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str  # the record at fault
+    label: str  # the record for people: "f09-... Cloud provider's US operations affiliate, United States -> ..."
+    findings: tuple[Finding, ...]  # its findings, in report order
+
+    @property
+    def severity(self) -> Severity:
+        found = worst(f.severity for f in self.findings)
+        assert found is not None  # a problem has at least one finding
+        return found
+
+    @property
+    def summary(self) -> str:
+        """What is wrong, rule by rule, with the regimes that judge it: "no valid transfer tool under UK GDPR"."""
+        regimes: dict[str, set[str]] = {}
+        for finding in self.findings:
+            regimes.setdefault(finding.rule, set())
+            if finding.regime:
+                regimes[finding.rule].add(finding.regime)
+        parts = []
+        for rule, judged in regimes.items():
+            said = RULE_SUMMARIES.get(rule, rule)
+            parts.append(f"{said} under {regimes_label(judged)}" if judged else said)
+        return "; ".join(parts)
+
+    @property
+    def acknowledged(self) -> bool:
+        return all(f.acknowledged for f in self.findings)
+
+
+def record_label(registry: Registry | None, record_id: str) -> str:
+    """The record at fault with its parties or name: "f09-x Sender, United States -> Receiver, India"."""
+    if registry is None:
+        return record_id
+    flow = registry.flows_by_id.get(record_id)
+    if flow is not None:
+        entities = registry.entities
+        return f"{record_id} {entity_label(entities[flow.sender])} -> {entity_label(entities[flow.receiver])}"
+    entity = registry.entities.get(record_id)
+    if entity is not None:
+        return f"{record_id} {entity_label(entity)}"
+    purpose = registry.purposes_by_id.get(record_id)
+    if purpose is not None:
+        return f"{record_id} {purpose.name}"
+    return record_id
+
+
+_REGIMES = list(REGIME_LABELS)
+
+
+def _order(finding: Finding) -> tuple[int, str, int, str]:
+    """Worst first, then rule, then regime in the catalogue's order (EU, UK, Swiss, Japan)."""
+    regime = _REGIMES.index(finding.regime) if finding.regime in _REGIMES else -1
+    return (-finding.severity.rank, finding.rule, regime, finding.id)
+
+
+def group_problems(findings: Iterable[Finding], registry: Registry | None = None) -> list[Problem]:
+    """One problem per record at fault, worst first, then by id; findings keep their order within each."""
+    grouped: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        grouped[finding.problem or finding.id].append(finding)
+    found = [Problem(record, record_label(registry, record), tuple(sorted(items, key=_order)))
+             for record, items in grouped.items()]
+    return sorted(found, key=lambda p: (-p.severity.rank, p.id))

@@ -72,7 +72,7 @@ def test_a_defective_tool_beside_a_valid_one_stays_silent() -> None:
 
 
 def test_the_fix_fits_a_direct_processor_and_a_sub_processor() -> None:
-    reg = registry(processors=[processor("p1", "IN"), processor("p2", "BR", parent="p1")],
+    reg = registry(processors=[processor("p1", "IN"), processor("p2", "PH", parent="p1")],
                    flows=[{"id": "f1", "from": "hq", "to": "p1"}, {"id": "f2", "from": "p1", "to": "p2"}])
     fixes = {f.problem: f.fix for f in findings(reg)}
     assert fixes["f1"].startswith("Sign the 2021 SCCs (module 2) with the processor p1")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from graph.sqlite import SQLiteStore
+from registry.labels import RULE_SUMMARIES
 from registry.service import Service
 
 pytestmark = pytest.mark.browser
@@ -111,11 +112,11 @@ def expected_texts(service: Service) -> dict[str, list[str]]:
     registry = service.registry()
     today = datetime.now(UTC).date()
     findings = service.check(today)
-    top_rule = findings[0].rule
+    top_problem = RULE_SUMMARIES[findings[0].rule]  # the list shows problems; rule ids sit inside each one
     return {
         "": ["Cross-border transfers", "Countries data reaches", "Flows", str(len(registry.flows)),
                      "Open findings by rule", registry.organisation.name if registry.organisation else ""],
-        "findings": [f"{len(findings)} finding(s) match", top_rule],
+        "findings": [f"{len(findings)} finding(s) match", top_problem],
         "transfers-map": ["country pair(s) joined by cross-border flows", "Show the flows of"],
         "graph-explorer": ["Centre on", "node(s)", "Hops"],
         "entities": ["Group companies", "Processors", "Safeguards", registry.group_companies[0].region],

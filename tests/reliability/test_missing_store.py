@@ -3,7 +3,9 @@ exits 3 naming the path, and creates nothing, instead of checking an empty regis
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from typer.testing import CliRunner
@@ -22,6 +24,15 @@ COMMANDS = [
     ["neo4j", "sync", "--to", "bolt://127.0.0.1:1"],
     ["dashboard"],
 ]
+
+
+@pytest.fixture(autouse=True)
+def no_exec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`flowreg dashboard` execs Streamlit: should it get that far, the test fails instead of becoming a server."""
+    def refuse(*args: object) -> NoReturn:
+        raise AssertionError("the command went on to start Streamlit")
+
+    monkeypatch.setattr(os, "execve", refuse)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c[:2]))

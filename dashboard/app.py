@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from registry.errors import StoreBroken, StoreError
 
 st.set_page_config(page_title="flowreg", page_icon="🗺️", layout="wide")
 
@@ -19,9 +20,20 @@ PAGES = [
     st.Page("views/change_log.py", title="Change log", url_path="change-log"),
 ]
 
-context = state.sidebar()
 navigation = st.navigation(PAGES)
-if context is None:
-    st.stop()
-st.session_state["_context"] = context
-navigation.run()
+try:
+    context = state.sidebar()
+    if context is None:
+        st.stop()
+    st.session_state["_context"] = context
+    navigation.run()
+except StoreError as error:
+    # A missing, unreachable or broken store is the administrator's to fix: say what is wrong, no traceback.
+    st.title("The registry cannot be shown")
+    if isinstance(error, StoreBroken):
+        st.error(f"The store {error.location} holds {len(error.problems)} broken record(s). Fix them with "
+                 "`flowreg import`, or restore a backup with `flowreg import --replace`.")
+        st.dataframe([{"record": p.record_id or "", "section": p.section or "", "field": p.field or "",
+                       "problem": p.message} for p in error.problems], hide_index=True)
+    else:
+        st.error(error.render())

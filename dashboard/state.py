@@ -8,7 +8,6 @@ Service acting as the signed-in user, which enforces the user's role and names t
 
 from __future__ import annotations
 
-import getpass
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -18,12 +17,11 @@ import streamlit as st
 
 from dashboard.data import Snapshot
 from graph.store import GraphStore
-from graph.stores import open_store
-from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role
+from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role, os_user
 from registry.errors import FlowregError
-from registry.mapping import LABELS
 from registry.reference import load_reference
 from registry.service import Service, default_store_path, today
+from registry.stores import open_store
 
 AS_OF_KEY = "as_of"
 # The shared reader can read everything and write nothing, whoever's page uses it.
@@ -36,7 +34,7 @@ def store_spec() -> str:
 
 @st.cache_resource(show_spinner=False)
 def _store(spec: str) -> GraphStore:
-    return open_store(spec, LABELS)
+    return open_store(spec)  # a missing store is refused (StoreUnavailable), never created by viewing it
 
 
 @st.cache_resource(show_spinner=False)
@@ -87,7 +85,7 @@ def principal(access: AccessPolicy) -> Principal | None:
         groups = st.user.get("groups") or []
         return access.principal(user, [str(g) for g in groups] if isinstance(groups, list) else [],
                                 IdentitySource.OIDC)
-    return access.principal(getpass.getuser())
+    return access.principal(os_user())
 
 
 @dataclass

@@ -19,7 +19,17 @@ from typing import Any
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
-from graph.store import Change, JSONValue, Node, StoreUnavailable, WriteResult
+from graph.changelog import LogRecord, entry_hash
+from graph.store import (
+    Approval,
+    Change,
+    DanglingReferences,
+    JSONValue,
+    Node,
+    PlannedChange,
+    StoreUnavailable,
+    WriteResult,
+)
 
 CHANGE_LABEL = "ChangeLogEntry"
 COUNTER_LABEL = "ChangeLogCounter"
@@ -50,6 +60,21 @@ def _queryable(properties: dict[str, JSONValue]) -> dict[str, Any]:
                 continue
         kept[name] = value
     return kept
+
+
+_LOG_FIELDS = ("seq", "at", "actor", "operation", "label", "key", "before", "after", "context")
+
+
+def _change(e: dict[str, Any]) -> Change:
+    """An entry as a Change; one edited into something unreadable is shown, marked damaged, not raised."""
+    try:
+        return Change(e["seq"], datetime.fromisoformat(e["at"]), e["actor"], e["operation"], e["label"], e["key"],
+                      json.loads(e["before"]) if e.get("before") else None,
+                      json.loads(e["after"]) if e.get("after") else None, e.get("context"))
+    except (KeyError, TypeError, ValueError) as error:
+        return Change(e.get("seq", 0), datetime.fromtimestamp(0, UTC), str(e.get("actor")), str(e.get("operation")),
+                      str(e.get("label")), str(e.get("key")), None, None, e.get("context"),
+                      damaged=f"unreadable entry: {error}")
 
 
 def _node_row(label: str, node: Node, body: str) -> dict[str, Any]:
@@ -104,6 +129,8 @@ class Neo4jStore:
         *,
         actor: str,
         context: str | None = None,
+        replace: bool = False,
+        approve: Approval | None = None,
     ) -> WriteResult:
         upserts, deletes = list(upserts), list(deletes)
         labels = {n.label for n in upserts} | {label for label, _ in deletes}
@@ -116,18 +143,25 @@ class Neo4jStore:
         self._ensure_constraints(labels)
         at = datetime.now(UTC)
         with self._driver.session(database=self._database) as session:
-            return session.execute_write(self._write, bodies, deletes, actor, context, at)
+            return session.execute_write(self._write, bodies, deletes, actor, context, at, replace, approve)
 
     @staticmethod
     def _write(tx: ManagedTransaction, bodies: list[tuple[Node, str]], deletes: list[tuple[str, str]],
-               actor: str, context: str | None, at: datetime) -> WriteResult:
+               actor: str, context: str | None, at: datetime, replace: bool = False,
+               approve: Approval | None = None) -> WriteResult:
         # Taking the counter's write lock first serialises writers: sequence numbers never collide and
         # no two writers both compare against the same old content.
         record = tx.run(
             f"MERGE (c:{COUNTER_LABEL} {{name: 'changes'}}) ON CREATE SET c.seq = 0 "
-            "SET c.locked_at = $at RETURN c.seq AS seq", at=at.isoformat(),
+            "SET c.locked_at = $at RETURN c.seq AS seq, c.hash AS hash", at=at.isoformat(),
         ).single()
         seq = record["seq"] if record else 0
+        prev_hash: str | None = record["hash"] if record else None
+        written = {(n.label, n.key) for n, _ in bodies}
+        if replace:
+            # Under the counter's lock: no other writer adds or removes a node before this one commits.
+            deletes = sorted(set(deletes) | (Neo4jStore._keys(tx) - written))
+        deletes = [d for d in dict.fromkeys(deletes) if d not in written]
         existing = Neo4jStore._bodies(tx, [(n.label, n.key) for n, _ in bodies] + deletes)
         entries: list[dict[str, Any]] = []
         changes: list[Change] = []
@@ -135,11 +169,13 @@ class Neo4jStore:
 
         def log(operation: str, label: str, key: str, before: str | None, after: Node | None = None,
                 after_body: str | None = None) -> None:
-            nonlocal seq
+            nonlocal seq, prev_hash
             seq += 1
-            entries.append({"seq": seq, "at": at.isoformat(), "actor": actor, "operation": operation,
-                            "label": label, "key": key, "before": before,
-                            "after": after_body, "context": context})
+            entry = {"seq": seq, "at": at.isoformat(), "actor": actor, "operation": operation,
+                     "label": label, "key": key, "before": before, "after": after_body, "context": context}
+            link = entry_hash(prev_hash, [entry[name] for name in _LOG_FIELDS])
+            entries.append({**entry, "prev_hash": prev_hash, "hash": link})
+            prev_hash = link
             changes.append(Change(seq, at, actor, operation, label, key, json.loads(before) if before else None,
                                   after.body() if after else None, context))
 
@@ -152,6 +188,12 @@ class Neo4jStore:
             changed.append((node, body, before is not None))
             existing[(node.label, node.key)] = body
             log("create" if before is None else "update", node.label, node.key, before, node, body)
+        for label, key in deletes:
+            before = existing.pop((label, key), None)
+            if before is not None:
+                log("delete", label, key, before, None)
+        if approve is not None:
+            approve([PlannedChange(c.operation, c.label, c.key) for c in changes])
 
         created: dict[str, list[tuple[Node, str]]] = defaultdict(list)
         updated: dict[str, list[tuple[Node, str]]] = defaultdict(list)
@@ -180,14 +222,9 @@ class Neo4jStore:
                     "CALL (n, row) { MATCH (n)-[r]-() WHERE r._owner = row.key AND r._owner_label = $label DELETE r }",
                     rows=[{"id": element_id, "key": key} for (_, key), element_id in ids.items()], label=label,
                 ).consume()
-        Neo4jStore._create_edges(tx, [node for node, _, _ in changed], element_ids)
+        deleted = {(e["label"], e["key"]) for e in entries if e["operation"] == "delete"}
+        Neo4jStore._create_edges(tx, [node for node, _, _ in changed], element_ids, deleted)
 
-        for label, key in deletes:
-            before = existing.get((label, key))
-            if before is None:
-                continue
-            existing.pop((label, key))
-            log("delete", label, key, before, None)
         delete_groups: dict[str, list[str]] = defaultdict(list)
         for entry in entries:
             if entry["operation"] == "delete":
@@ -199,9 +236,19 @@ class Neo4jStore:
 
         for chunk in _chunks(entries):
             tx.run(f"UNWIND $entries AS e CREATE (x:{CHANGE_LABEL}) SET x = e", entries=chunk).consume()
-        tx.run(f"MATCH (c:{COUNTER_LABEL} {{name: 'changes'}}) SET c.seq = $seq REMOVE c.locked_at",
-               seq=seq).consume()
+        tx.run(f"MATCH (c:{COUNTER_LABEL} {{name: 'changes'}}) SET c.seq = $seq, c.hash = $hash REMOVE c.locked_at",
+               seq=seq, hash=prev_hash).consume()
         return WriteResult(changes, unchanged)
+
+    @staticmethod
+    def _keys(tx: ManagedTransaction) -> set[tuple[str, str]]:
+        labels = [row["label"] for row in tx.run("CALL db.labels() YIELD label RETURN label")
+                  if row["label"] not in (CHANGE_LABEL, COUNTER_LABEL) and _IDENTIFIER.match(row["label"])]
+        found: set[tuple[str, str]] = set()
+        for label in labels:
+            result = tx.run(f"MATCH (n:{_identifier(label)}) WHERE n._key IS NOT NULL RETURN n._key AS key")
+            found.update((label, row["key"]) for row in result)
+        return found
 
     @staticmethod
     def _bodies(tx: ManagedTransaction, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -218,7 +265,8 @@ class Neo4jStore:
         return found
 
     @staticmethod
-    def _create_edges(tx: ManagedTransaction, nodes: list[Node], element_ids: dict[tuple[str, str], str]) -> None:
+    def _create_edges(tx: ManagedTransaction, nodes: list[Node], element_ids: dict[tuple[str, str], str],
+                      deleted: set[tuple[str, str]] = frozenset()) -> None:  # type: ignore[assignment]
         """Each node's relationships, owner and target found by element id (the owners were all written in this
         transaction; targets not written here are looked up once each)."""
         wanted: dict[str, set[str]] = defaultdict(set)
@@ -232,12 +280,13 @@ class Neo4jStore:
                 result = tx.run(f"UNWIND $keys AS key MATCH (t:{_identifier(target_label)} {{_key: key}}) "
                                 "RETURN t._key AS key, elementId(t) AS id", keys=chunk)
                 targets.update({(target_label, row["key"]): row["id"] for row in result})
-        missing = [f"{node.label} {node.key!r} -> {edge.target_label} {edge.target_key!r}"
+        for gone in deleted:
+            targets.pop(gone, None)
+        missing = [(node.label, node.key, edge.target_label, edge.target_key)
                    for node in nodes for edge in node.edges if (edge.target_label, edge.target_key) not in targets]
         if missing:
             # A relationship to a node that is not there would otherwise vanish without a word.
-            raise ValueError(f"relationships point at records that are not stored (nothing was written): "
-                             f"{', '.join(missing[:5])}{f' and {len(missing) - 5} more' if len(missing) > 5 else ''}")
+            raise DanglingReferences(missing)
         groups: dict[tuple[str, str, bool], list[dict[str, Any]]] = defaultdict(list)
         for node in nodes:
             owner = element_ids[(node.label, node.key)]
@@ -298,12 +347,12 @@ class Neo4jStore:
             "RETURN e ORDER BY e.seq",
             since=since.astimezone(UTC).isoformat() if since else None, label=label, key=key,
         )
-        return [
-            Change(e["seq"], datetime.fromisoformat(e["at"]), e["actor"], e["operation"], e["label"], e["key"],
-                   json.loads(e["before"]) if e.get("before") else None,
-                   json.loads(e["after"]) if e.get("after") else None, e.get("context"))
-            for e in (row["e"] for row in rows)
-        ]
+        return [_change(row["e"]) for row in rows]
+
+    def log_records(self) -> list[LogRecord]:
+        rows = self._query(f"MATCH (e:{CHANGE_LABEL}) RETURN e ORDER BY e.seq")
+        return [LogRecord(*(row["e"].get(name) for name in _LOG_FIELDS), row["e"].get("prev_hash"),
+                          row["e"].get("hash")) for row in rows]
 
     def revision(self) -> int:
         rows = self._query(f"MATCH (c:{COUNTER_LABEL} {{name: 'changes'}}) RETURN c.seq AS seq")

@@ -329,6 +329,25 @@ class Neo4jDevServer:
             self._data_dir = None
 
 
+PASSWORD_FILE = "flowreg-dev-password"
+
+
+def dev_password(data_dir: Path | None) -> str:
+    """A random password: a fixed one would let anyone on the machine into every dev server. A kept database
+    (--data) keeps its password in a file only its owner can read, since Neo4j set it on first start."""
+    if data_dir is None:
+        return secrets.token_urlsafe(16)
+    path = data_dir / PASSWORD_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(16)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(password + "\n")
+    return password
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
     # Any request to end the dev script stops Neo4j as cleanly as Ctrl-C does.
     raise KeyboardInterrupt
@@ -339,7 +358,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="neo4j-dev-server", description=main.__doc__)
     parser.add_argument("--port", type=int, default=None, help="Bolt port (default 7687, or a free one if taken)")
     parser.add_argument(
-        "--password", default=None, help="password of user neo4j (default $NEO4J_PASSWORD or flowreg-dev)"
+        "--password", default=None,
+        help="password of user neo4j (default $NEO4J_PASSWORD, else a random one, printed; kept with --data)"
     )
     parser.add_argument(
         "--data", type=Path, default=None, help="keep the database in DIR (default: a temp dir, deleted)"
@@ -352,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     port = args.port
     if port is None:
         port = 7687 if port_is_free(7687) else free_port()
-    password = args.password or os.environ.get("NEO4J_PASSWORD") or "flowreg-dev"
+    password = args.password or os.environ.get("NEO4J_PASSWORD") or dev_password(args.data)
     server = Neo4jDevServer(
         port=port, password=password, data_dir=args.data, heap=args.heap, echo=sys.stderr if args.verbose else None
     )

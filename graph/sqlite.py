@@ -12,7 +12,16 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from graph.store import Change, Node, StoreUnavailable, WriteResult
+from graph.changelog import LogRecord, entry_hash
+from graph.store import (
+    Approval,
+    Change,
+    DanglingReferences,
+    Node,
+    PlannedChange,
+    StoreUnavailable,
+    WriteResult,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
@@ -30,13 +39,22 @@ CREATE TABLE IF NOT EXISTS changes (
     key       TEXT NOT NULL,
     before    TEXT,
     after     TEXT,
-    context   TEXT
+    context   TEXT,
+    prev_hash TEXT,
+    hash      TEXT
 );
 CREATE INDEX IF NOT EXISTS changes_by_record ON changes (label, key);
 -- The log is evidence: the database itself refuses to edit or drop an entry.
 CREATE TRIGGER IF NOT EXISTS changes_no_update BEFORE UPDATE ON changes
 BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS changes_no_delete BEFORE DELETE ON changes
+BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
+"""
+# INSERT OR REPLACE deletes the old row without firing the delete trigger: refuse any insert onto a used seq.
+# Run after the migration below (an old store gets its hash columns first).
+NO_REPLACE = """
+CREATE TRIGGER IF NOT EXISTS changes_no_replace BEFORE INSERT ON changes
+WHEN EXISTS (SELECT 1 FROM changes WHERE seq = NEW.seq)
 BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
 """
 
@@ -53,10 +71,14 @@ def _is_lock_error(error: sqlite3.OperationalError) -> bool:
 class SQLiteStore:
     """A GraphStore in one SQLite file. Safe to share between threads and processes."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        """`create` False: a missing file is refused instead of becoming a new, empty store."""
         self.path = Path(path)
         self.location = str(self.path)
         self._lock = threading.RLock()
+        if not create and not self.path.is_file():
+            raise StoreUnavailable(f"no store at {self.path}: create it with `flowreg init`, `seed` or `import`, "
+                                   "or point --store / FLOWREG_STORE at the right file")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(
@@ -67,6 +89,7 @@ class SQLiteStore:
             # FULL: a committed registry change survives power loss, not only a crashed process.
             self._conn.execute("PRAGMA synchronous = FULL")
             self._retrying(lambda: self._conn.executescript(SCHEMA))
+            self._retrying(self._migrate)
         except (OSError, sqlite3.Error) as error:
             raise StoreUnavailable(f"cannot open the SQLite store {self.path}: {error}") from None
 
@@ -79,6 +102,14 @@ class SQLiteStore:
                     raise
                 time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
         raise AssertionError("unreachable")
+
+    def _migrate(self) -> None:
+        """Stores made before the log was chained get the hash columns; their old entries stay unchained."""
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(changes)")}
+        for column in ("prev_hash", "hash"):
+            if column not in columns:
+                self._conn.execute(f"ALTER TABLE changes ADD COLUMN {column} TEXT")
+        self._conn.executescript(NO_REPLACE)
 
     @contextmanager
     def _immediate(self) -> Iterator[sqlite3.Connection]:
@@ -99,24 +130,20 @@ class SQLiteStore:
         *,
         actor: str,
         context: str | None = None,
+        replace: bool = False,
+        approve: Approval | None = None,
     ) -> WriteResult:
         upserts, deletes = list(upserts), list(deletes)
         at = datetime.now(UTC)
         with self._lock, self._immediate() as conn:
-            changes: list[Change] = []
+            # Everything below sees the store as of the write lock: what a replace deletes and whether a
+            # relationship's target is there cannot change before the commit.
+            written = {(node.label, node.key) for node in upserts}
+            if replace:
+                stored = {(label, key) for label, key in conn.execute("SELECT label, key FROM nodes")}
+                deletes = sorted(set(deletes) | (stored - written))
             unchanged: dict[str, int] = {}
-
-            def log(operation: str, label: str, key: str, before: str | None, after: str | None) -> None:
-                cursor = conn.execute(
-                    "INSERT INTO changes (at, actor, operation, label, key, before, after, context)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (at.isoformat(), actor, operation, label, key, before, after, context),
-                )
-                changes.append(Change(
-                    cursor.lastrowid or 0, at, actor, operation, label, key,
-                    json.loads(before) if before else None, json.loads(after) if after else None, context,
-                ))
-
+            planned: list[tuple[str, str, str, str | None, str | None]] = []  # operation, label, key, before, after
             for node in upserts:
                 row = conn.execute(
                     "SELECT body FROM nodes WHERE label = ? AND key = ?", (node.label, node.key)
@@ -125,19 +152,64 @@ class SQLiteStore:
                 if row is not None and row[0] == body:
                     unchanged[node.label] = unchanged.get(node.label, 0) + 1
                     continue
-                conn.execute(
-                    "INSERT INTO nodes (label, key, body) VALUES (?, ?, ?)"
-                    " ON CONFLICT (label, key) DO UPDATE SET body = excluded.body",
-                    (node.label, node.key, body),
-                )
-                log("create" if row is None else "update", node.label, node.key, row[0] if row else None, body)
+                planned.append(("create" if row is None else "update", node.label, node.key,
+                                row[0] if row else None, body))
+            deleted: set[tuple[str, str]] = set()
             for label, key in deletes:
-                row = conn.execute(
-                    "DELETE FROM nodes WHERE label = ? AND key = ? RETURNING body", (label, key)
-                ).fetchone()
+                if (label, key) in written or (label, key) in deleted:
+                    continue
+                row = conn.execute("SELECT body FROM nodes WHERE label = ? AND key = ?", (label, key)).fetchone()
                 if row is not None:
-                    log("delete", label, key, row[0], None)
+                    deleted.add((label, key))
+                    planned.append(("delete", label, key, row[0], None))
+            self._require_targets(conn, upserts, written, deleted)
+            if approve is not None:
+                approve([PlannedChange(op, label, key) for op, label, key, _, _ in planned])
+
+            last = conn.execute("SELECT seq, hash FROM changes ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev_hash = (last[0], last[1]) if last else (0, None)
+            changes: list[Change] = []
+            for operation, label, key, before, after in planned:
+                if operation == "delete":
+                    conn.execute("DELETE FROM nodes WHERE label = ? AND key = ?", (label, key))
+                else:
+                    conn.execute(
+                        "INSERT INTO nodes (label, key, body) VALUES (?, ?, ?)"
+                        " ON CONFLICT (label, key) DO UPDATE SET body = excluded.body",
+                        (label, key, after),
+                    )
+                seq += 1
+                fields = [seq, at.isoformat(), actor, operation, label, key, before, after, context]
+                link = entry_hash(prev_hash, fields)
+                conn.execute(
+                    "INSERT INTO changes (seq, at, actor, operation, label, key, before, after, context, prev_hash,"
+                    " hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*fields, prev_hash, link),
+                )
+                prev_hash = link
+                changes.append(Change(seq, at, actor, operation, label, key,
+                                      json.loads(before) if before else None, json.loads(after) if after else None,
+                                      context))
             return WriteResult(changes, unchanged)
+
+    @staticmethod
+    def _require_targets(conn: sqlite3.Connection, upserts: list[Node], written: set[tuple[str, str]],
+                         deleted: set[tuple[str, str]]) -> None:
+        """Every relationship of a written node must point at a node stored after this write."""
+        missing: list[tuple[str, str, str, str]] = []
+        looked_up: dict[tuple[str, str], bool] = {}
+        for node in upserts:
+            for edge in node.edges:
+                target = (edge.target_label, edge.target_key)
+                if target in written:
+                    continue
+                if target not in looked_up:
+                    looked_up[target] = target not in deleted and conn.execute(
+                        "SELECT 1 FROM nodes WHERE label = ? AND key = ?", target).fetchone() is not None
+                if not looked_up[target]:
+                    missing.append((node.label, node.key, *target))
+        if missing:
+            raise DanglingReferences(missing)
 
     def read(self, label: str | None = None) -> Iterator[Node]:
         with self._lock:
@@ -186,11 +258,14 @@ class SQLiteStore:
                 f"{where} ORDER BY seq",
                 params,
             ).fetchall()
-        return [
-            Change(seq, datetime.fromisoformat(at), actor, op, lbl, k,
-                   json.loads(before) if before else None, json.loads(after) if after else None, context)
-            for seq, at, actor, op, lbl, k, before, after, context in rows
-        ]
+        return [_change(*row) for row in rows]
+
+    def log_records(self) -> list[LogRecord]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT seq, at, actor, operation, label, key, before, after, context, prev_hash, hash FROM changes"
+                " ORDER BY seq").fetchall()
+        return [LogRecord(*row) for row in rows]
 
     def revision(self) -> int:
         with self._lock:
@@ -199,3 +274,19 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _change(seq: int, at: str, actor: str, operation: str, label: str, key: str, before: str | None,
+            after: str | None, context: str | None) -> Change:
+    """A stored entry as a Change; one that no longer parses (tampered with outside flowreg) is still shown,
+    marked damaged, rather than stopping every reader of the log."""
+    try:
+        return Change(seq, datetime.fromisoformat(at), actor, operation, label, key,
+                      json.loads(before) if before else None, json.loads(after) if after else None, context)
+    except (TypeError, ValueError) as error:
+        try:
+            moment = datetime.fromisoformat(at) if isinstance(at, str) else datetime.fromtimestamp(0, UTC)
+        except ValueError:
+            moment = datetime.fromtimestamp(0, UTC)
+        return Change(seq, moment, str(actor), str(operation), str(label), str(key), None, None,
+                      None if context is None else str(context), damaged=f"unreadable entry: {error}")

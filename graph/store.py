@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
+
+from graph.changelog import LogRecord
 
 JSONValue = Any  # str, int, float, bool, None, lists and dicts of them
 
 
 class StoreUnavailable(Exception):
     """The store cannot be opened or reached; the message says where and why (never a password)."""
+
+
+class DanglingReferences(ValueError):
+    """A write would leave relationships pointing at nodes that are not stored (another writer deleted them
+    meanwhile, or they never were): nothing was written. `missing` holds (owner label, owner key, target
+    label, target key)."""
+
+    def __init__(self, missing: list[tuple[str, str, str, str]]) -> None:
+        self.missing = missing
+        shown = ", ".join(f"{ol} {ok!r} -> {tl} {tk!r}" for ol, ok, tl, tk in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        super().__init__(f"relationships point at records that are not stored (nothing was written): {shown}{more}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +70,19 @@ class Node:
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedChange:
+    """What a write is about to do to one node, shown to the writer's approval before anything is applied."""
+
+    operation: str  # create, update, delete
+    label: str
+    key: str
+
+
+# Called inside the write's transaction with every change it would make; raising aborts the write.
+Approval = Callable[[list[PlannedChange]], None]
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """One entry of the append-only change log."""
 
@@ -68,6 +95,7 @@ class Change:
     before: dict[str, JSONValue] | None
     after: dict[str, JSONValue] | None
     context: str | None = None  # the command or page that made the change, e.g. "import seed.yaml --replace"
+    damaged: str | None = None  # why the stored entry could not be read as written (then fields are best effort)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +112,11 @@ class GraphStore(Protocol):
     """What every store does. A store knows labels, keys and properties, never what they mean.
 
     Contract (tests/contract holds every store to it):
-    - `write` is one transaction: all of it lands with its change-log entries, or none of it does;
+    - `write` is one transaction: all of it lands with its change-log entries, or none of it does; with
+      `replace` it deletes every stored node it does not upsert, decided inside that transaction; `approve`
+      sees every planned change inside the transaction and may abort it; a relationship to a node that is
+      not stored after the write raises DanglingReferences;
+    - every change-log entry holds the hash of the one before (graph.changelog), so an edit shows;
     - a node written with the content it already has is not rewritten and not logged;
     - deleting a node deletes the relationships it owns and those pointing at it;
     - the change log is append-only; nothing in the API edits or removes an entry;
@@ -100,6 +132,8 @@ class GraphStore(Protocol):
         *,
         actor: str,
         context: str | None = None,
+        replace: bool = False,
+        approve: Approval | None = None,
     ) -> WriteResult: ...
 
     def read(self, label: str | None = None) -> Iterator[Node]: ...
@@ -113,6 +147,10 @@ class GraphStore(Protocol):
     def changes(
         self, *, since: datetime | None = None, label: str | None = None, key: str | None = None
     ) -> list[Change]: ...
+
+    def log_records(self) -> list[LogRecord]:
+        """The change log as stored, text unparsed, oldest first: what the hash chain is checked on."""
+        ...
 
     def revision(self) -> int:
         """Sequence number of the newest change (0 for none): readers cache against it."""

@@ -22,6 +22,7 @@ machine owns their own registry), and the CLI is unrestricted, as before access 
 from __future__ import annotations
 
 import os
+import pwd
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,16 @@ from registry.errors import InvalidInput, PermissionDenied, Problem
 
 ACCESS_ENV = "FLOWREG_ACCESS"
 DEFAULT_FILES = ("access.toml", "access.yaml", "access.yml")
+
+
+def os_user() -> str:
+    """The account the process runs as, from its real uid: LOGNAME and USER are whatever the caller set, so
+    they must not decide whose role applies. A uid with no account entry is named by its number."""
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 class Role(StrEnum):

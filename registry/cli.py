@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import getpass
 import json
 import os
 import re
@@ -19,21 +18,22 @@ import pycountry
 import typer
 from pydantic import ValidationError
 
-from graph.store import GraphStore, StoreUnavailable
-from graph.stores import is_neo4j, open_store
+from graph.store import GraphStore
+from graph.stores import is_neo4j
 from registry import exports
 from registry import manifest as manifests
-from registry.access import AccessPolicy, Principal
+from registry.access import AccessPolicy, Principal, os_user
 from registry.checks.finding import Severity
 from registry.checks.report import render_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
-from registry.mapping import LABELS
 from registry.model import Processor, RegistryFragment, validation_problems
 from registry.reference import Regime, load_reference
 from registry.reference import listing as reference_listing
 from registry.service import Service, default_store_path, today
+from registry.stores import open_store
 
-STORE_UNAVAILABLE_EXIT = 3
+# The only commands that may create a store where --store points; every other one refuses a missing store.
+CREATING_COMMANDS = frozenset({"init", "seed", "import"})
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -57,11 +57,13 @@ app.add_typer(neo4j_app, name="neo4j")
 class Session:
     store_spec: str
     actor: str | None
+    may_create: bool = False
     _service: Service | None = None
 
     def service(self) -> Service:
         if self._service is None:
-            self._service = Service(open_store(self.store_spec, LABELS), actor=self.actor, principal=cli_principal())
+            store = open_store(self.store_spec, create=self.may_create)
+            self._service = Service(store, actor=self.actor, principal=cli_principal())
         return self._service
 
     @property
@@ -73,11 +75,11 @@ def cli_principal() -> Principal | None:
     """None (unrestricted) without an access policy; with one, the OS user and the roles it gives them
     (--actor only names the change-log author, it grants nothing)."""
     policy = AccessPolicy.load()
-    return policy.principal(getpass.getuser()) if policy.configured else None
+    return policy.principal(os_user()) if policy.configured else None
 
 
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Render a FlowregError the way every command does, and exit with its code (2 for bad input)."""
+    """Render a FlowregError the way every command does, and exit with its code (2 bad input, 3 store)."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -86,9 +88,6 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         except FlowregError as error:
             typer.echo(error.render(), err=True)
             raise typer.Exit(error.exit_code) from None
-        except StoreUnavailable as error:
-            typer.echo(str(error), err=True)
-            raise typer.Exit(STORE_UNAVAILABLE_EXIT) from None
 
     return run
 
@@ -109,7 +108,7 @@ def main_options(
         help="Who is making changes, for the change log. Default: the OS user.",
     )] = None,
 ) -> None:
-    ctx.obj = Session(store or str(default_store_path()), actor)
+    ctx.obj = Session(store or str(default_store_path()), actor, ctx.invoked_subcommand in CREATING_COMMANDS)
 
 
 class ManifestFormat(StrEnum):
@@ -286,13 +285,23 @@ def log(
     ctx: typer.Context,
     since: Annotated[str | None, typer.Option(help="Only changes at or after this ISO date or time (UTC).")] = None,
     record: Annotated[str | None, typer.Option(help="Only changes to the record with this id.")] = None,
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Check the log's hash chain instead of listing it; exit 3 naming the first bad entry.")]
+    = False,
 ) -> None:
     """The change log: who changed what, when, from where (before and after are in the store)."""
-    changes = session(ctx).service().log(since=parse_since(since), record=record)
+    service = session(ctx).service()
+    if verify:
+        report = service.verify_log()
+        unchained = f" ({report.unchained} older entries predate the chain)" if report.unchained else ""
+        typer.echo(f"change log intact: {report.entries} entries{unchained}")
+        return
+    changes = service.log(since=parse_since(since), record=record)
     for change in changes:
         context = f"  [{change.context}]" if change.context else ""
-        typer.echo(f"{change.seq:>6}  {change.at:%Y-%m-%dT%H:%M:%SZ}  {change.actor:<12}  {change.operation:<6}  "
-                   f"{change.label}:{change.key}{context}")
+        damaged = f"  DAMAGED: {change.damaged}" if change.damaged else ""
+        typer.echo(f"{change.seq!s:>6}  {change.at:%Y-%m-%dT%H:%M:%SZ}  {change.actor:<12}  {change.operation:<6}  "
+                   f"{change.label}:{change.key}{context}{damaged}")
     typer.echo(f"{len(changes)} change(s)", err=True)
 
 
@@ -319,7 +328,9 @@ def neo4j_sync(
     if not is_neo4j(to):
         raise InvalidInput([Problem(f"{to!r} is not a Neo4j URI (neo4j://, bolt://, neo4j+s://...)", field="--to")])
     current = session(ctx)
-    target = open_store(to, LABELS)
+    source = current.service()  # the source must exist and the user may write the target: both before connecting
+    source.sync_to_allowed()
+    target = open_store(to, create=True)
     try:
         result = current.service().sync_to(
             target, progress=lambda r: typer.echo(f"  batch {r.batches}: {r.created} created, {r.updated} updated,"
@@ -472,6 +483,7 @@ def dashboard(ctx: typer.Context) -> None:
     app_path = Path(package.__file__).resolve().parent / "app.py"
     AccessPolicy.load()  # a broken policy file is reported here, before Streamlit starts
     current = session(ctx)
+    current.service().store.close()  # a missing store is refused here, before Streamlit starts
     given = {arg.split("=", 1)[0] for arg in ctx.args if arg.startswith("--")}
     defaults = [f"{name}={value}" for name, value in DASHBOARD_DEFAULTS.items() if name not in given]
     # The change log names the dashboard's signed-in user, so --actor is not passed on.

@@ -66,3 +66,32 @@ class PermissionDenied(FlowregError):
     """The acting user's role does not allow the operation."""
 
     exit_code = 4
+
+
+class StoreError(FlowregError):
+    """The store is missing, unreachable or holds something flowreg cannot read: exit 3."""
+
+    exit_code = 3
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened or reached (or does not exist and the command may not create it)."""
+
+
+class StoreBroken(StoreError):
+    """The store opened, but its records do not form a valid registry: says which records are broken."""
+
+    def __init__(self, location: str, problems: list[Problem]) -> None:
+        self.location = location
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"the store {self.location} holds {len(self.problems)} broken record(s); "
+                 "fix them with `flowreg import` (or restore a backup with `import --replace`)"]
+        lines += [f"  {p.render()}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class ChangeLogBroken(StoreError):
+    """The change log's hash chain does not hold: an entry was edited, replaced or removed outside flowreg."""

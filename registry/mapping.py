@@ -7,9 +7,13 @@ mirror every reference (DESIGN section 2) so that Cypher and networkx can walk t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Literal
 
+from pydantic import ValidationError
+
 from graph.store import Change, Edge, Node
+from registry.errors import Problem
 from registry.model import (
     ENTITY_SECTIONS,
     Acknowledgement,
@@ -27,10 +31,12 @@ from registry.model import (
     Safeguard,
     Strict,
     country_name,
+    validation_problems,
 )
 
 COUNTRY = "Country"
 ORGANISATION = "Organisation"
+ACKNOWLEDGEMENT = "Acknowledgement"
 # Manifest section -> node label; a label is a constant of the schema, never taken from input.
 SECTION_LABELS: dict[str, str] = {
     "group_companies": "GroupCompany",
@@ -138,6 +144,25 @@ def to_nodes(
         nodes += [Node(label, record.id, properties(record), tuple(_edges(record, labels)))  # type: ignore[attr-defined]
                   for record in registry.section(section)]
     return nodes
+
+
+def broken_records(nodes: Iterable[Node], error: ValidationError) -> list[Problem]:
+    """What `from_nodes` refused, each problem naming the stored record (by id) it is about."""
+    ordered: dict[str, list[dict[str, object]]] = {}
+    for node in nodes:
+        section = LABEL_SECTIONS.get(node.label)
+        if section is not None and section != "organisation":
+            ordered.setdefault(section, []).append(node.properties)
+    for records in ordered.values():
+        records.sort(key=lambda r: str(r.get("finding", r.get("id"))))
+    problems = []
+    for problem in validation_problems(error):
+        records = ordered.get(problem.section or "", [])
+        if problem.record_id is None and problem.index is not None and problem.index < len(records):
+            record = records[problem.index]
+            problem = replace(problem, record_id=str(record.get("finding", record.get("id"))))
+        problems.append(problem)
+    return problems
 
 
 def from_nodes(nodes: Iterable[Node]) -> Registry:

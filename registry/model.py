@@ -362,8 +362,11 @@ class Acknowledgement(Strict):
     finding: Identifier
     reason: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
     until: date | None = None
-    actor: Text | None = None
+    actor: Text | None = None  # who recorded it in this registry: always set by the service, never by a file
     at: datetime | None = None
+    # What a manifest claimed when the acknowledgement was imported from it: provenance, not the record's author.
+    imported_actor: Text | None = None
+    imported_at: datetime | None = None
 
     @property
     def id(self) -> str:

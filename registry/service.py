@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import threading
 from collections import Counter
@@ -13,24 +12,30 @@ from importlib import resources
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 
-from graph.store import Change, GraphStore, WriteResult
+from graph.changelog import ChainReport
+from graph.changelog import verify as verify_chain
+from graph.store import Change, DanglingReferences, GraphStore, PlannedChange, WriteResult
 from graph.sync import CopyResult, copy_store
 from registry import exports
 from registry import manifest as manifests
-from registry.access import Permission, Principal
+from registry.access import Permission, Principal, os_user
 from registry.checks.finding import Finding
 from registry.checks.incremental import CheckState
 from registry.collector import collector_paused
-from registry.errors import InvalidInput, NotFound, Problem
+from registry.errors import ChangeLogBroken, InvalidInput, NotFound, Problem, StoreBroken
 from registry.mapping import (
+    ACKNOWLEDGEMENT,
     COUNTRY,
     LABEL_SECTIONS,
     LABELS,
     SECTION_LABELS,
+    broken_records,
     changed_records,
     entity_labels,
     from_nodes,
+    properties,
     to_nodes,
     with_changes,
 )
@@ -50,8 +55,8 @@ DAYS_KEPT = 3
 
 
 def default_actor() -> str:
-    """Who is acting when nobody said: FLOWREG_ACTOR, else the OS user."""
-    return os.environ.get("FLOWREG_ACTOR") or getpass.getuser()
+    """Who is acting when nobody said: FLOWREG_ACTOR, else the OS user (of the process's real uid)."""
+    return os.environ.get("FLOWREG_ACTOR") or os_user()
 
 
 def default_store_path() -> Path:
@@ -127,7 +132,12 @@ class Service:
             revision = self.store.revision()
             if cache.registry is None or cache.revision != revision:
                 with collector_paused(keep=True):
-                    cache.revision, cache.registry = revision, from_nodes(self.store.read())
+                    nodes = list(self.store.read())
+                    try:
+                        cache.revision, cache.registry = revision, from_nodes(nodes)
+                    except ValidationError as error:
+                        # Written outside flowreg, or by a version that validated less: say which records.
+                        raise StoreBroken(self.store.location, broken_records(nodes, error)) from None
                 cache.checks.clear()
             return cache.registry
 
@@ -140,11 +150,41 @@ class Service:
         so registering one processor never loads the whole registry.
         """
         self._require(Permission.REGISTER, "change the registry")
-        return self._write(manifest, replace=replace, context=context)
+        return self._write(manifest, replace=replace, context=context, imported=True)
+
+    def _approve(self, planned: list[PlannedChange]) -> None:
+        """What a write needs, judged on what it would really change (inside its transaction): records need
+        REGISTER (creating, changing and deleting alike), acknowledgements need ACKNOWLEDGE, whichever
+        command carries them."""
+        if any(p.label == ACKNOWLEDGEMENT for p in planned):
+            self._require(Permission.ACKNOWLEDGE, "acknowledge findings (create, change or delete acknowledgements)")
+        if any(p.label != ACKNOWLEDGEMENT for p in planned):
+            self._require(Permission.REGISTER, "change the registry")
+
+    def _with_provenance(self, fragment: RegistryFragment) -> RegistryFragment:
+        """Acknowledgements from a file are written as acts of this service's actor, now; the author and time
+        the file claims are kept only as `imported_actor` / `imported_at`. One already stored exactly as the
+        file has it is left alone (re-importing a backup changes nothing)."""
+        if not fragment.acknowledgements:
+            return fragment
+        now = datetime.now(UTC).replace(microsecond=0)
+        kept: list[Acknowledgement] = []
+        for acknowledgement in fragment.acknowledgements:
+            node = self.store.get(ACKNOWLEDGEMENT, acknowledgement.finding)
+            stored = node.properties if node is not None else None
+            if stored is not None and stored == properties(acknowledgement):
+                kept.append(acknowledgement)
+                continue
+            kept.append(acknowledgement.model_copy(update={
+                "actor": self.actor, "at": now,
+                "imported_actor": acknowledgement.imported_actor or acknowledgement.actor,
+                "imported_at": acknowledgement.imported_at or acknowledgement.at,
+            }))
+        return fragment.model_copy(update={"acknowledgements": kept})
 
     def _write(self, manifest: manifests.Manifest, *, replace: bool = False,
-               context: str | None = None) -> ImportResult:
-        fragment = manifest.fragment
+               context: str | None = None, imported: bool = False) -> ImportResult:
+        fragment = self._with_provenance(manifest.fragment) if imported else manifest.fragment
         known, labels, operation = record_ids(fragment), entity_labels(fragment), set(fragment.countries_of_operation)
         conflicts: list[Problem] = []
         if not replace:
@@ -159,9 +199,18 @@ class Service:
             operation |= stored_operation
         manifest.check(conflicts + reference_problems(fragment, known))
         nodes = to_nodes(fragment, labels=labels, operation=operation)
-        deletes = sorted(self.store.node_keys() - {(n.label, n.key) for n in nodes}) if replace else []
         context = context or f"import {manifest.sources.file}" + (" --replace" if replace else "")
-        result = self.store.write(nodes, deletes, actor=self.actor, context=context)
+        # A replace's deletes are decided by the store inside the writing transaction: two overlapping
+        # replaces then leave exactly one manifest, never a mix of both.
+        try:
+            result = self.store.write(nodes, actor=self.actor, context=context, replace=replace,
+                                      approve=self._approve)
+        except DanglingReferences as error:
+            raise InvalidInput(
+                [Problem(f"refers to {label} {target!r}, which is not stored (deleted meanwhile?)",
+                         file=manifest.sources.file, section=LABEL_SECTIONS.get(owner_label), record_id=owner)
+                 for owner_label, owner, label, target in error.missing],
+                summary=f"invalid manifest {manifest.sources.file}") from None
         self._cache.written(result)
         return ImportResult.of(manifest.sources.file, result)
 
@@ -209,15 +258,30 @@ class Service:
         as_of = as_of or today()
         return exports.build_tables(self.registry(), self.check(as_of), as_of)
 
+    def sync_to_allowed(self) -> None:
+        """A sync reads everything here and overwrites records and acknowledgements there, deleting what this
+        store lacks: it needs EXPORT and both write permissions. Raises PermissionDenied."""
+        self._require(Permission.EXPORT, "copy the registry to another store")
+        self._require(Permission.REGISTER, "overwrite and delete records in the target store")
+        self._require(Permission.ACKNOWLEDGE, "overwrite and delete acknowledgements in the target store")
+
     def sync_to(self, target: GraphStore, *, progress: Callable[[CopyResult], None] | None = None) -> CopyResult:
         """Make `target` (say, Neo4j) hold this store's registry; safe to interrupt and run again."""
-        self._require(Permission.EXPORT, "copy the registry to another store")
+        self.sync_to_allowed()
         return copy_store(self.store, target, label_order=LABELS, actor=self.actor,
                           context=f"sync from {self.store.location}", progress=progress)
 
     def log(self, *, since: datetime | None = None, record: str | None = None) -> list[Change]:
         """The change log, oldest first; `record` is an id (or a country code) of any kind."""
         return self.store.changes(since=since, key=record)
+
+    def verify_log(self) -> ChainReport:
+        """Check the change log's hash chain; raises ChangeLogBroken naming the first entry that breaks it."""
+        report = verify_chain(self.store.log_records())
+        if not report.intact:
+            raise ChangeLogBroken(f"the change log of {self.store.location} is broken at entry {report.first_bad}: "
+                                  f"{report.reason}")
+        return report
 
     def check(self, as_of: date | None = None) -> list[Finding]:
         """Every finding as of `as_of` (default: today, UTC), acknowledgements applied.

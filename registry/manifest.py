@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import json.decoder
+import json.scanner
+import os
+import stat
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +27,7 @@ from registry.model import (
 
 # A manifest of a 100,000-flow group is ~40 MiB; past this limit the input is refused before parsing.
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -86,6 +91,23 @@ def _fail(file: str, message: str, line: int | None = None) -> InvalidInput:
     return InvalidInput([Problem(message, file=file, line=line)], summary=f"cannot read {file}")
 
 
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, with a value its constructors cannot build (an unquoted 2025-02-30, an integer of
+    more than 4,300 digits) reported as a YAML error at its line instead of escaping as a ValueError."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_shortened(str(node.value))!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}: {error} "
+                "(quote it to keep it as text)", node.start_mark) from None
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
 def _yaml_document(text: str, file: str, sources: SourceMap) -> Any:
     loader = _Loader(text)
     try:
@@ -105,10 +127,16 @@ def _yaml_document(text: str, file: str, sources: SourceMap) -> Any:
         loader.dispose()
 
 
+def _duplicate_key(file: str, key: object, first_line: int, second_line: int) -> Problem:
+    return Problem(f"key {key!r} appears twice in one mapping (lines {first_line} and {second_line}); "
+                   "one would silently replace the other: merge them or remove one", file=file, line=second_line)
+
+
 def _map_lines(root: yaml.Node, sources: SourceMap, file: str) -> None:
-    """Record line numbers, and refuse anchors/aliases: a manifest never needs them, and an alias
-    bomb (a few lines that expand to billions of nodes) must not reach the validator."""
+    """Record line numbers, refuse duplicate keys, and refuse anchors/aliases: a manifest never needs them, and
+    an alias bomb (a few lines that expand to billions of nodes) must not reach the validator."""
     seen: set[int] = set()
+    duplicates: list[Problem] = []
     stack = [root]
     while stack:
         node = stack.pop()
@@ -117,10 +145,20 @@ def _map_lines(root: yaml.Node, sources: SourceMap, file: str) -> None:
                         node.start_mark.line + 1)
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
+            first_line: dict[tuple[str, str], int] = {}
             for key, value in node.value:
                 stack.extend((key, value))
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1
+                    if (key.tag, key.value) in first_line:
+                        duplicates.append(_duplicate_key(file, key.value, first_line[(key.tag, key.value)], line))
+                    else:
+                        first_line[(key.tag, key.value)] = line
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
+    if duplicates:
+        duplicates.sort(key=lambda p: p.line or 0)
+        raise InvalidInput(duplicates, summary=f"invalid manifest {file}")
     if not isinstance(root, yaml.MappingNode):
         return
     for key, value in root.value:
@@ -134,6 +172,64 @@ def _map_lines(root: yaml.Node, sources: SourceMap, file: str) -> None:
                     sources.field_lines[(key.value, index, str(item_key.value))] = item_key.start_mark.line + 1
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise _DuplicateKey
+    return document
+
+
+def _json_document(text: str, file: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except _DuplicateKey:
+        raise InvalidInput(_json_duplicate_keys(text, file), summary=f"invalid manifest {file}") from None
+    except json.JSONDecodeError as error:
+        raise _fail(file, f"not valid JSON: {error.msg}", error.lineno) from None
+    except RecursionError:
+        raise _fail(file, "nesting is too deep for a manifest") from None
+    except ValueError as error:  # a number Python will not convert (more than 4,300 digits)
+        raise _fail(file, f"not valid JSON: {error}") from None
+
+
+def _json_duplicate_keys(text: str, file: str) -> list[Problem]:
+    """Each repeated key with the lines of both occurrences. json's C parser gives no positions, so the text is
+    parsed again with its pure-Python scanner, which hands each value's offset to the object parser; this runs
+    only for a file already known to repeat a key."""
+    problems: list[Problem] = []
+
+    def line_at(offset: int) -> int:
+        return text.count("\n", 0, offset) + 1
+
+    def parse_object(s_and_end: tuple[str, int], strict: bool, scan_once: Any, object_hook: Any,
+                     object_pairs_hook: Any, memo: Any = None) -> tuple[dict[str, Any], int]:
+        starts: list[int] = []
+
+        def recording(string: str, index: int) -> Any:
+            starts.append(index)
+            return scan_once(string, index)
+
+        pairs, end = json.decoder.JSONObject(s_and_end, strict, recording, None, list, memo)
+        first: dict[str, int] = {}
+        for (key, _), start in zip(pairs, starts, strict=False):
+            if key in first:
+                problems.append(_duplicate_key(file, key, line_at(first[key]), line_at(start)))
+            else:
+                first[key] = start
+        return dict(pairs), end
+
+    decoder = json.JSONDecoder()
+    decoder.parse_object = parse_object  # type: ignore[assignment]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    decoder.decode(text)
+    problems.sort(key=lambda p: p.line or 0)
+    return problems
+
+
 def parse(data: bytes, file: str) -> Manifest:
     """Parse a manifest's bytes and validate each record; unreadable input raises InvalidInput."""
     if len(data) > MAX_MANIFEST_BYTES:
@@ -144,15 +240,7 @@ def parse(data: bytes, file: str) -> Manifest:
         line = data[: error.start].count(b"\n") + 1
         raise _fail(file, f"not UTF-8 text (byte {error.start})", line) from None
     sources = SourceMap(file)
-    if file.lower().endswith(".json"):
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise _fail(file, f"not valid JSON: {error.msg}", error.lineno) from None
-        except RecursionError:
-            raise _fail(file, "nesting is too deep for a manifest") from None
-    else:
-        document = _yaml_document(text, file, sources)
+    document = _json_document(text, file) if file.lower().endswith(".json") else _yaml_document(text, file, sources)
     if not isinstance(document, dict):
         raise _fail(file, "a manifest is a mapping with keys such as version, processors, flows")
     head = dict(document)
@@ -170,6 +258,7 @@ def parse(data: bytes, file: str) -> Manifest:
         for index, item in enumerate(items):
             key = item.get("finding" if section == "acknowledgements" else "id") if isinstance(item, dict) else None
             if isinstance(key, str):
+                key = unicodedata.normalize("NFKC", key)  # as the model stores it: "ｐ1" and "p1" are one id
                 sources.ids[(section, index)] = key
                 sources.index_of.setdefault((section, key), index)
                 raw_ids.append((section, index, key))
@@ -187,13 +276,34 @@ def parse(data: bytes, file: str) -> Manifest:
     return Manifest(fragment, sources, [sources.locate(p) for p in problems])
 
 
-def load(path: str | Path) -> Manifest:
-    path = Path(path)
+def read_input(path: str | Path, limit: int = MAX_MANIFEST_BYTES) -> bytes:
+    """A file's bytes, refusing what is not a regular file (a directory, device, FIFO or socket: /dev/zero never
+    ends, a FIFO blocks) and what is over `limit`, before reading: at most limit + 1 bytes are ever read, since
+    /proc files and growing files report a size that is not what a read returns."""
+    name = str(path)
     try:
-        data = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever before fstat could refuse it.
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        raise _fail(str(path), f"cannot read the file: {error.strerror}") from None
-    return parse(data, str(path))
+        raise _fail(name, f"cannot read the file: {error.strerror}") from None
+    with os.fdopen(handle, "rb") as source:
+        status = os.fstat(source.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            kind = "a directory" if stat.S_ISDIR(status.st_mode) else "a device, pipe or socket"
+            raise _fail(name, f"cannot read the file: it is {kind}, not a regular file")
+        if status.st_size > limit:
+            raise _fail(name, f"the file is {status.st_size:,} bytes; manifests are limited to {limit:,}")
+        try:
+            data = source.read(limit + 1)
+        except OSError as error:
+            raise _fail(name, f"cannot read the file: {error.strerror}") from None
+    if len(data) > limit:
+        raise _fail(name, f"the file is over {limit:,} bytes; manifests are limited to {limit:,}")
+    return data
+
+
+def load(path: str | Path) -> Manifest:
+    return parse(read_input(path), str(path))
 
 
 def to_document(registry: RegistryFragment) -> dict[str, Any]:

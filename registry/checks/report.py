@@ -9,6 +9,7 @@ from datetime import date
 from importlib import metadata
 
 from registry.checks.finding import Finding, Severity
+from registry.terminal import printable
 
 EVIDENCE_KEYS = ("flows", "path", "safeguards", "countries", "categories", "entities", "purposes")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -43,14 +44,17 @@ def render_text(findings: Sequence[Finding], as_of: date) -> str:
     for finding in findings:
         mark = " [acknowledged]" if finding.acknowledged else ""
         regime = f" [{finding.regime}]" if finding.regime else ""
-        lines += [f"\n{finding.severity.value.upper():6} {finding.rule}{regime} {finding.id}{mark}",
-                  f"  {finding.reason}", f"  reference: {finding.reference}"]
+        # Every line is escaped: reasons quote stored ids and names, and an acknowledgement's reason is free text
+        # whose newline must not start a line that passes for another finding.
+        block = [f"{finding.severity.value.upper():6} {finding.rule}{regime} {finding.id}{mark}",
+                 f"  {finding.reason}", f"  reference: {finding.reference}"]
         if finding.evidence.path:
-            lines.append(f"  path: {' -> '.join(finding.evidence.path)}")
-        lines.append(f"  fix: {finding.fix}")
+            block.append(f"  path: {' -> '.join(finding.evidence.path)}")
+        block.append(f"  fix: {finding.fix}")
         if finding.acknowledgement is not None:
             until = f" until {finding.acknowledgement.until}" if finding.acknowledgement.until else ""
-            lines.append(f"  acknowledged{until}: {finding.acknowledgement.reason}")
+            block.append(f"  acknowledged{until}: {finding.acknowledgement.reason}")
+        lines += ["", *map(printable, block)]
     return "\n".join(lines) + "\n"
 
 

@@ -286,13 +286,14 @@ def read_input(path: str | Path, limit: int = MAX_MANIFEST_BYTES) -> bytes:
         handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
         raise _fail(name, f"cannot read the file: {error.strerror}") from None
-    with os.fdopen(handle, "rb") as source:
-        status = os.fstat(source.fileno())
-        if not stat.S_ISREG(status.st_mode):
-            kind = "a directory" if stat.S_ISDIR(status.st_mode) else "a device, pipe or socket"
-            raise _fail(name, f"cannot read the file: it is {kind}, not a regular file")
-        if status.st_size > limit:
+    status = os.fstat(handle)
+    if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+        os.close(handle)
+        if status.st_size > limit and stat.S_ISREG(status.st_mode):
             raise _fail(name, f"the file is {status.st_size:,} bytes; manifests are limited to {limit:,}")
+        kind = "a directory" if stat.S_ISDIR(status.st_mode) else "a device, pipe or socket"
+        raise _fail(name, f"cannot read the file: it is {kind}, not a regular file")
+    with os.fdopen(handle, "rb") as source:
         try:
             data = source.read(limit + 1)
         except OSError as error:

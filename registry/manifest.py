@@ -7,7 +7,6 @@ import json.decoder
 import json.scanner
 import os
 import stat
-import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -258,7 +257,6 @@ def parse(data: bytes, file: str) -> Manifest:
         for index, item in enumerate(items):
             key = item.get("finding" if section == "acknowledgements" else "id") if isinstance(item, dict) else None
             if isinstance(key, str):
-                key = unicodedata.normalize("NFKC", key)  # as the model stores it: "ｐ1" and "p1" are one id
                 sources.ids[(section, index)] = key
                 sources.index_of.setdefault((section, key), index)
                 raw_ids.append((section, index, key))

@@ -16,7 +16,6 @@ import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -121,29 +120,24 @@ def _refuse_unsafe(free_text: bool) -> AfterValidator:
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
-def _normalise_id(value: object) -> object:
-    """Ids are NFKC-normalised (fullwidth and compatibility forms become plain ASCII) and must then be lowercase
-    ASCII: look-alike ids (Cyrillic letters, zero-width spaces) would otherwise be separate records that
-    read the same."""
-    if not isinstance(value, str):
-        return value
+def id_problem(value: str) -> str:
+    """Why `value` is not an id, with the form to write where there is one: its NFKC normalisation (fullwidth
+    and compatibility forms become ASCII) lowercased, without invisible characters, spaces as hyphens."""
     normalised = unicodedata.normalize("NFKC", value)
-    if len(normalised) > 256 or ID_PATTERN.match(normalised):
-        return normalised  # the length check reports an overlong id
-    raise ValueError(f"{value!r} is not an id: ids are lowercase ASCII letters, digits, '.', '_' and '-', "
-                     f"starting with a letter or digit{_id_suggestion(normalised)}")
-
-
-def _id_suggestion(normalised: str) -> str:
     visible = "".join(c for c in normalised if unicodedata.category(c) not in ("Cf", "Cc"))
     candidate = re.sub(r"\s+", "-", visible.strip()).lower()
-    return f"; did you mean {candidate!r}?" if candidate and ID_PATTERN.match(candidate) else ""
+    hint = f"; did you mean {candidate!r}?" if candidate != value and ID_PATTERN.match(candidate) else ""
+    return (f"{value!r} is not an id: ids are lowercase ASCII letters, digits, '.', '_' and '-', starting with a "
+            f"letter or digit{hint}")
 
 
-# Ids are interned: a registry read from a store would otherwise hold a separate copy of an id for every record
-# that names it, and the check looks them up in dicts and sets millions of times, where one shared string
-# compares by identity (a 100,000-flow registry read from the store: check 29 s -> 24 s).
-Identifier = Annotated[str, BeforeValidator(_normalise_id), StringConstraints(min_length=1, max_length=256),
+# Ids are lowercase ASCII, so that look-alike ids (Cyrillic letters, zero-width spaces, fullwidth forms) can never
+# be separate records that read the same; anything else is refused with its NFKC form as the suggestion
+# (`validation_problems` words the error). The check stays a pattern in pydantic-core: a Python validator on
+# every id made validating a million ids about 10x slower. Ids are interned: a registry read from a store would
+# otherwise hold a separate copy of an id for every record that names it, and the check looks them up in dicts
+# and sets millions of times, where one shared string compares by identity (L from the store: check 29 s -> 24 s).
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=ID_PATTERN.pattern),
                        AfterValidator(sys.intern)]
 CategoryId = Annotated[
     str, StringConstraints(max_length=256, pattern=r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$"),
@@ -665,7 +659,9 @@ def validation_problems(error: ValidationError) -> list[Problem]:
             loc.append(cause.field)
         field = ".".join(str(part) for part in loc) or None
         message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
+        if item["type"] == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == ID_PATTERN.pattern:
+            message = id_problem(str(item["input"]))
+        elif item["type"] == "extra_forbidden":
             message = "unknown key (not part of the manifest format)"
         elif item["type"] == "missing":
             message = "required key is missing"

@@ -29,7 +29,8 @@ def existing_file(tmp_path: Path) -> Path:
 
 
 CASES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
-    "impossible YAML date": (write("m.yaml", "version: 1\nsafeguards:\n- id: s\n  kind: bcr\n  effective: 2025-02-30\n"),
+    "impossible YAML date": (write("m.yaml", "version: 1\nsafeguards:\n- id: s\n  kind: bcr\n"
+                                             "  effective: 2025-02-30\n"),
                              "m.yaml:5: not valid YAML: '2025-02-30' cannot be read as timestamp"),
     "YAML integer over 4,300 digits": (write("m.yaml", "version: 1\nsafeguards:\n- id: s\n  kind: scc_2021\n"
                                                        f"  module: {'1' * 5000}\n"), "m.yaml:5: not valid YAML"),

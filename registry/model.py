@@ -103,18 +103,19 @@ def unsafe_character(text: str, *, free_text: bool = False) -> str | None:
     return None
 
 
-def _refuse_unsafe(free_text: bool) -> AfterValidator:
+def unsafe_text_problem(text: str, *, free_text: bool) -> str:
+    char = unsafe_character(text, free_text=free_text) or "?"
+    name = unicodedata.name(char, f"U+{ord(char):04X}")
     allowed = " (tab and newline are allowed)" if free_text else ""
+    return (f"contains the control character {char!r} ({name}); control characters, bidi controls and line "
+            f"separators are not allowed here{allowed}")
 
-    def check(text: str) -> str:
-        char = unsafe_character(text, free_text=free_text)
-        if char is not None:
-            name = unicodedata.name(char, f"U+{ord(char):04X}")
-            raise ValueError(f"contains the control character {char!r} ({name}); control characters, bidi "
-                             f"overrides and line separators are not allowed here{allowed}")
-        return text
 
-    return AfterValidator(check)
+# The same sets as patterns, so that pydantic-core checks every text field without a call into Python on each
+# (`validation_problems` words the error with `unsafe_text_problem`).
+_UNSAFE_CLASS = "\\x7f-\\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+SHORT_TEXT_PATTERN = f"^[^\\x00-\\x1f{_UNSAFE_CLASS}]*$"
+FREE_TEXT_PATTERN = f"^[^\\x00-\\x08\\x0b-\\x1f{_UNSAFE_CLASS}]*$"
 
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -146,9 +147,9 @@ CategoryId = Annotated[
 # A finding's id as `flowreg check` prints it: the rule, a colon and 12 hex digits of the evidence's hash.
 FindingId = Annotated[str, StringConstraints(max_length=256, pattern=r"^[a-z0-9][a-z0-9-]*:[0-9a-f]{12}$")]
 # Short text (names, references, contacts) is one line; free text (notes, reasons) may have tabs and newlines.
-Name = Annotated[str, StringConstraints(min_length=1, max_length=1000), _refuse_unsafe(free_text=False)]
-Text = Annotated[str, StringConstraints(max_length=10_000), _refuse_unsafe(free_text=False)]
-FreeText = Annotated[str, StringConstraints(max_length=10_000), _refuse_unsafe(free_text=True)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=SHORT_TEXT_PATTERN)]
+Text = Annotated[str, StringConstraints(max_length=10_000, pattern=SHORT_TEXT_PATTERN)]
+FreeText = Annotated[str, StringConstraints(max_length=10_000, pattern=FREE_TEXT_PATTERN)]
 
 # Dates a registry can hold: a contract signed before 1900 or ending after 2999 is a typo, and the far ends of
 # Python's range (year 1, year 9999) break date arithmetic (the dashboard adds 90 days) and spreadsheets.
@@ -659,8 +660,11 @@ def validation_problems(error: ValidationError) -> list[Problem]:
             loc.append(cause.field)
         field = ".".join(str(part) for part in loc) or None
         message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == ID_PATTERN.pattern:
+        pattern = (item.get("ctx") or {}).get("pattern") if item["type"] == "string_pattern_mismatch" else None
+        if pattern == ID_PATTERN.pattern:
             message = id_problem(str(item["input"]))
+        elif pattern in (SHORT_TEXT_PATTERN, FREE_TEXT_PATTERN):
+            message = unsafe_text_problem(str(item["input"]), free_text=pattern == FREE_TEXT_PATTERN)
         elif item["type"] == "extra_forbidden":
             message = "unknown key (not part of the manifest format)"
         elif item["type"] == "missing":

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from registry.checks import run_checks
 from registry.exports import build_tables, render
 from registry.manifest import load
-from registry.model import Registry
+from registry.model import FreeText, Registry, Text, unsafe_character
 from tests.security.cli import flowreg, refused, seeded
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,3 +71,19 @@ def test_the_xlsx_export_writes_a_stored_control_character_as_an_escape(tmp_path
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     cover = workbook.worksheets[0]
     assert "Acme\\x1b[31m\\x00" in [cell.value for row in cover.iter_rows() for cell in row]
+
+
+def test_the_text_patterns_refuse_exactly_the_characters_the_error_names() -> None:
+    short, free = TypeAdapter(Text), TypeAdapter(FreeText)
+
+    def accepted(adapter: TypeAdapter[str], text: str) -> bool:
+        try:
+            adapter.validate_python(text)
+        except ValidationError:
+            return False
+        return True
+
+    for code in [*range(0x3000), 0xFEFF, 0x10FFFF]:
+        for text in (chr(code), f"a{chr(code)}", f"{chr(code)}a"):
+            assert accepted(short, text) == (unsafe_character(text) is None), hex(code)
+            assert accepted(free, text) == (unsafe_character(text, free_text=True) is None), hex(code)

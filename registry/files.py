@@ -12,6 +12,37 @@ from pathlib import Path
 from registry.errors import InvalidInput, Problem
 
 
+def _unreadable(name: str, why: str) -> InvalidInput:
+    return InvalidInput([Problem(why, file=name)], summary=f"cannot read {name}")
+
+
+def read_input(path: str | Path, limit: int, what: str = "inputs") -> bytes:
+    """A file's bytes, refusing what is not a regular file (a directory, device, FIFO or socket: /dev/zero never
+    ends, a FIFO blocks) and what is over `limit`, before reading: at most limit + 1 bytes are ever read, since
+    /proc files and growing files report a size that is not what a read returns."""
+    name = str(path)
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever before fstat could refuse it.
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise _unreadable(name, f"cannot read the file: {error.strerror}") from None
+    status = os.fstat(handle)
+    if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+        os.close(handle)
+        if status.st_size > limit and stat.S_ISREG(status.st_mode):
+            raise _unreadable(name, f"the file is {status.st_size:,} bytes; {what} are limited to {limit:,}")
+        kind = "a directory" if stat.S_ISDIR(status.st_mode) else "a device, pipe or socket"
+        raise _unreadable(name, f"cannot read the file: it is {kind}, not a regular file")
+    with os.fdopen(handle, "rb") as source:
+        try:
+            data = source.read(limit + 1)
+        except OSError as error:
+            raise _unreadable(name, f"cannot read the file: {error.strerror}") from None
+    if len(data) > limit:
+        raise _unreadable(name, f"the file is over {limit:,} bytes; {what} are limited to {limit:,}")
+    return data
+
+
 def _refuse(path: Path, why: str, option: str) -> InvalidInput:
     return InvalidInput([Problem(why, file=str(path), field=option)], summary=f"cannot write {path}")
 

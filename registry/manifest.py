@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import json.decoder
 import json.scanner
-import os
-import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from registry.errors import InvalidInput, Problem
+from registry.files import read_input
 from registry.model import (
     SECTIONS,
     Registry,
@@ -274,35 +273,8 @@ def parse(data: bytes, file: str) -> Manifest:
     return Manifest(fragment, sources, [sources.locate(p) for p in problems])
 
 
-def read_input(path: str | Path, limit: int = MAX_MANIFEST_BYTES) -> bytes:
-    """A file's bytes, refusing what is not a regular file (a directory, device, FIFO or socket: /dev/zero never
-    ends, a FIFO blocks) and what is over `limit`, before reading: at most limit + 1 bytes are ever read, since
-    /proc files and growing files report a size that is not what a read returns."""
-    name = str(path)
-    try:
-        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever before fstat could refuse it.
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as error:
-        raise _fail(name, f"cannot read the file: {error.strerror}") from None
-    status = os.fstat(handle)
-    if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
-        os.close(handle)
-        if status.st_size > limit and stat.S_ISREG(status.st_mode):
-            raise _fail(name, f"the file is {status.st_size:,} bytes; manifests are limited to {limit:,}")
-        kind = "a directory" if stat.S_ISDIR(status.st_mode) else "a device, pipe or socket"
-        raise _fail(name, f"cannot read the file: it is {kind}, not a regular file")
-    with os.fdopen(handle, "rb") as source:
-        try:
-            data = source.read(limit + 1)
-        except OSError as error:
-            raise _fail(name, f"cannot read the file: {error.strerror}") from None
-    if len(data) > limit:
-        raise _fail(name, f"the file is over {limit:,} bytes; manifests are limited to {limit:,}")
-    return data
-
-
 def load(path: str | Path) -> Manifest:
-    return parse(read_input(path), str(path))
+    return parse(read_input(path, MAX_MANIFEST_BYTES, what="manifests"), str(path))
 
 
 def to_document(registry: RegistryFragment) -> dict[str, Any]:

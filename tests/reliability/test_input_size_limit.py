@@ -13,6 +13,7 @@ import pytest
 
 from registry import manifest as manifests
 from registry.errors import InvalidInput
+from registry.files import read_input
 from tests.security.cli import flowreg, refused
 
 
@@ -34,7 +35,7 @@ def test_a_file_whose_size_says_less_than_it_holds_is_read_only_to_the_limit() -
     # /proc files report size 0 (and a file may grow between stat and read): the read itself is bounded.
     assert Path("/proc/self/status").stat().st_size == 0
     with pytest.raises(InvalidInput, match="over 100 bytes"):
-        manifests.read_input("/proc/self/status", limit=100)
+        read_input("/proc/self/status", limit=100)
 
 
 # /dev/null, not /dev/zero: a regression must fail this test, not eat the machine's memory.

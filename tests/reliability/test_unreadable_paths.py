@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.cli import flowreg, refused, seeded
+from registry.cli import app
+from tests.security.cli import flowreg, refused, runner, seeded
 
 
 def write(name: str, text: str) -> Callable[[Path], list[str]]:
@@ -71,3 +72,11 @@ def test_an_output_file_is_replaced_whole(tmp_path: Path) -> None:
     assert flowreg(tmp_path, "export", "manifest", "--out", str(out)).exit_code == 0
     assert out.read_text(encoding="utf-8") == flowreg(tmp_path, "export", "manifest").stdout
     assert [p.name for p in out.parent.iterdir()] == ["backup.yaml"]  # no temporary file left beside it
+
+
+def test_an_access_policy_yaml_cannot_build_is_bad_input(tmp_path: Path) -> None:
+    policy = tmp_path / "access.yaml"
+    policy.write_text("default_role: viewer\nreviewed: 2025-02-30\n", encoding="utf-8")
+    result = runner.invoke(app, ["show"], env={"FLOWREG_STORE": str(tmp_path / "s.sqlite"),
+                                               "FLOWREG_ACCESS": str(policy)})
+    assert "invalid access policy" in refused(result)

@@ -77,7 +77,8 @@ def cli_principal() -> Principal | None:
 
 
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Render a FlowregError the way every command does, and exit with its code (2 for bad input)."""
+    """Render a FlowregError the way every command does, and exit with its code (2 for bad input); anything
+    unexpected exits 5 with one line, its traceback in the error log."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -91,7 +92,7 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(STORE_UNAVAILABLE_EXIT) from None
         except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise  # how commands end on purpose
-        except Exception as error:
+        except Exception as error:  # a bug: exit 5, never 1, which a CI gate reads as "a high finding"
             typer.echo(printable(f"internal error: {type(error).__name__}: {error}"[:500])
                        + f"; {log_internal_error(error)}", err=True)
             raise typer.Exit(INTERNAL_ERROR_EXIT) from None

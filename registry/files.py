@@ -1,5 +1,6 @@
-"""Writing output files and standard output: a bad path or a full disk is the user's to fix (exit 2, one line
-naming the path), never a traceback, and a file is replaced whole or not at all."""
+"""Reading input files and writing output files and standard output: a bad path, a device, an oversized input or
+a full disk is the user's to fix (exit 2, one line naming the path), never a traceback; an input is checked
+before it is read, and an output file is replaced whole or not at all."""
 
 from __future__ import annotations
 

@@ -35,8 +35,10 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from registry.errors import InvalidInput, PermissionDenied, Problem
+from registry.files import read_input
 
 ACCESS_ENV = "FLOWREG_ACCESS"
+POLICY_MAX_BYTES = 1024 * 1024  # a policy of a few thousand users is a few hundred KiB
 DEFAULT_FILES = ("access.toml", "access.yaml", "access.yml")
 
 
@@ -164,10 +166,10 @@ class AccessPolicy:
         if path is None:
             return cls()
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise InvalidInput([Problem(f"cannot read the access policy: {error.strerror}", file=str(path))],
-                               summary="invalid access policy") from None
+            text = read_input(path, POLICY_MAX_BYTES, what="access policies").decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidInput([Problem(f"cannot read the access policy: not UTF-8 text (byte {error.start})",
+                                        file=str(path))], summary="invalid access policy") from None
         try:
             data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else tomllib.loads(text)
             parsed = _PolicyFile.model_validate(data or {})
@@ -177,6 +179,8 @@ class AccessPolicy:
             problems = [Problem(item["msg"], file=str(path), field=".".join(str(p) for p in item["loc"]))
                         for item in error.errors()]
             raise InvalidInput(problems, summary="invalid access policy") from None
+        except ValueError as error:  # a value YAML cannot build, such as an unquoted 2025-02-30
+            raise InvalidInput([Problem(str(error), file=str(path))], summary="invalid access policy") from None
         return cls(
             path=path,
             users={user: frozenset(roles) for user, roles in parsed.users.items()},

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -14,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
+import click
 import pycountry
 import typer
 from pydantic import ValidationError
@@ -26,14 +28,17 @@ from registry.access import AccessPolicy, Principal, os_user
 from registry.checks.finding import Severity
 from registry.checks.report import render_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
-from registry.model import Processor, RegistryFragment, validation_problems
+from registry.files import write_file, write_stdout
+from registry.model import Processor, RegistryFragment, check_date_range, validation_problems
 from registry.reference import Regime, load_reference
 from registry.reference import listing as reference_listing
 from registry.service import Service, default_store_path, today
 from registry.stores import open_store
+from registry.terminal import printable
 
 # The only commands that may create a store where --store points; every other one refuses a missing store.
 CREATING_COMMANDS = frozenset({"init", "seed", "import"})
+INTERNAL_ERROR_EXIT = 5
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -79,7 +84,8 @@ def cli_principal() -> Principal | None:
 
 
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Render a FlowregError the way every command does, and exit with its code (2 bad input, 3 store)."""
+    """Render a FlowregError the way every command does, and exit with its code (2 bad input, 3 store); anything
+    unexpected exits 5 with one line, its traceback in the error log."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -88,8 +94,34 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         except FlowregError as error:
             typer.echo(error.render(), err=True)
             raise typer.Exit(error.exit_code) from None
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise  # how commands end on purpose
+        except Exception as error:  # a bug: exit 5, never 1, which a CI gate reads as "a high finding"
+            typer.echo(printable(f"internal error: {type(error).__name__}: {error}"[:500])
+                       + f"; {log_internal_error(error)}", err=True)
+            raise typer.Exit(INTERNAL_ERROR_EXIT) from None
 
     return run
+
+
+def internal_error_log() -> Path:
+    """Where tracebacks of unexpected errors go: beside the default store, in the user's data directory."""
+    return Path(typer.get_app_dir("flowreg")) / "errors.log"
+
+
+def log_internal_error(error: Exception) -> str:
+    """Append the traceback, the time and the command line to the error log; say where it went."""
+    path = internal_error_log()
+    entry = (f"--- {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} flowreg {' '.join(sys.argv[1:])}\n"
+             + "".join(traceback.format_exception(error)))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log_file:
+            log_file.write(entry)
+    except OSError as log_error:
+        sys.stderr.write(entry)
+        return f"the error log {path} could not be written ({log_error.strerror}); the details are above"
+    return f"details in {path}"
 
 
 def session(ctx: typer.Context) -> Session:
@@ -160,10 +192,10 @@ def export_manifest(
     """The whole registry as a manifest that `flowreg import` reads back (a backup)."""
     text = session(ctx).service().export_manifest(fmt.value)
     if out is None:
-        sys.stdout.write(text)
+        write_stdout(text.encode("utf-8"))
     else:
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}", err=True)
+        write_file(out, text.encode("utf-8"))
+        typer.echo(printable(f"wrote {out}"), err=True)
 
 
 class ExportFormat(StrEnum):
@@ -189,11 +221,10 @@ def _export(ctx: typer.Context, which: exports.Which, fmt: ExportFormat, as_of: 
         if len(files) > 1:
             raise InvalidInput([Problem("CSV writes one file per table: name a directory for them with --out DIR",
                                         field="--out")])
-        sys.stdout.buffer.write(next(iter(files.values())))
-        sys.stdout.buffer.flush()
+        write_stdout(next(iter(files.values())))
         return
     for path in exports.write_files(files, out or Path.cwd()):
-        typer.echo(f"wrote {path}", err=True)
+        typer.echo(printable(f"wrote {path}"), err=True)
 
 
 @export_app.command("ropa")
@@ -234,7 +265,7 @@ def show(ctx: typer.Context) -> None:
     """Counts by kind, countries of operation, where data is processed, group companies by region."""
     current = session(ctx)
     summary = current.service().summary()
-    typer.echo(f"store: {current.store.location}")
+    typer.echo(printable(f"store: {current.store.location}"))
     width = max(len(name) for name in summary.counts)
     for name, count in summary.counts.items():
         typer.echo(f"  {name:<{width}}  {count:>7,}")
@@ -242,7 +273,7 @@ def show(ctx: typer.Context) -> None:
     processing = ", ".join(f"{code} ({n})" for code, n in summary.processing_countries.items())
     typer.echo(f"data processed in: {processing or '-'}")
     regions = ", ".join(f"{region} ({n})" for region, n in summary.regions.items())
-    typer.echo(f"group companies by region: {regions or '-'}")
+    typer.echo(printable(f"group companies by region: {regions or '-'}"))
 
 
 @processor_app.command("add")
@@ -265,7 +296,7 @@ def processor_add(
     processor = _processor_from_options({key: value for key, value in options.items() if value is not None})
     result = session(ctx).service().register(RegistryFragment(processors=[processor]), source="processor add")
     outcome = "created" if result.created else "updated" if result.updated else "unchanged"
-    typer.echo(f"processor {processor_id}: {outcome}")
+    typer.echo(printable(f"processor {processor_id}: {outcome}"))
 
 
 def _processor_from_options(record: dict[str, object]) -> Processor:
@@ -300,8 +331,8 @@ def log(
     for change in changes:
         context = f"  [{change.context}]" if change.context else ""
         damaged = f"  DAMAGED: {change.damaged}" if change.damaged else ""
-        typer.echo(f"{change.seq!s:>6}  {change.at:%Y-%m-%dT%H:%M:%SZ}  {change.actor:<12}  {change.operation:<6}  "
-                   f"{change.label}:{change.key}{context}{damaged}")
+        typer.echo(printable(f"{change.seq!s:>6}  {change.at:%Y-%m-%dT%H:%M:%SZ}  {change.actor:<12}  "
+                             f"{change.operation:<6}  {change.label}:{change.key}{context}{damaged}"))
     typer.echo(f"{len(changes)} change(s)", err=True)
 
 
@@ -351,9 +382,10 @@ def parse_day(text: str | None, option: str) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput([Problem(f"{text!r} is not an ISO date, e.g. 2026-01-31", field=option)]) from None
+        return check_date_range(date.fromisoformat(text))
+    except ValueError as error:
+        message = str(error) if "outside" in str(error) else f"{text!r} is not an ISO date, e.g. 2026-01-31"
+        raise InvalidInput([Problem(message, field=option)]) from None
 
 
 def manifest_record_lines(path: Path) -> dict[str, int]:
@@ -463,7 +495,7 @@ def ack(
     acknowledgement = session(ctx).service().acknowledge(
         finding, reason, until=parse_day(until, "--until"), as_of=parse_day(as_of, "--as-of"))
     until_text = f" until {acknowledgement.until}" if acknowledgement.until else ""
-    typer.echo(f"acknowledged {acknowledgement.finding}{until_text} by {acknowledgement.actor}")
+    typer.echo(printable(f"acknowledged {acknowledgement.finding}{until_text} by {acknowledgement.actor}"))
 
 
 # Streamlit defaults the dashboard changes (the user's own --server.* / --browser.* options win): no usage

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from registry.terminal import printable
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -51,8 +53,9 @@ class InvalidInput(FlowregError):
         super().__init__(self.render())
 
     def render(self) -> str:
-        lines = [f"{self.summary}: {len(self.problems)} problem(s); nothing was written"]
-        lines += [f"  {p.render()}" for p in self.problems]
+        # File names and quoted values come from the user: one problem stays one line on a terminal.
+        lines = [printable(f"{self.summary}: {len(self.problems)} problem(s); nothing was written")]
+        lines += [f"  {printable(p.render())}" for p in self.problems]
         return "\n".join(lines)
 
 

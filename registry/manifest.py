@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import json.decoder
+import json.scanner
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from registry.errors import InvalidInput, Problem
+from registry.files import read_input
 from registry.model import (
     SECTIONS,
     Registry,
@@ -22,7 +25,7 @@ from registry.model import (
 
 # A manifest of a 100,000-flow group is ~40 MiB; past this limit the input is refused before parsing.
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -86,6 +89,23 @@ def _fail(file: str, message: str, line: int | None = None) -> InvalidInput:
     return InvalidInput([Problem(message, file=file, line=line)], summary=f"cannot read {file}")
 
 
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, with a value its constructors cannot build (an unquoted 2025-02-30, an integer of
+    more than 4,300 digits) reported as a YAML error at its line instead of escaping as a ValueError."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_shortened(str(node.value))!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}: {error} "
+                "(quote it to keep it as text)", node.start_mark) from None
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
 def _yaml_document(text: str, file: str, sources: SourceMap) -> Any:
     loader = _Loader(text)
     try:
@@ -105,10 +125,16 @@ def _yaml_document(text: str, file: str, sources: SourceMap) -> Any:
         loader.dispose()
 
 
+def _duplicate_key(file: str, key: object, first_line: int, second_line: int) -> Problem:
+    return Problem(f"key {key!r} appears twice in one mapping (lines {first_line} and {second_line}); "
+                   "one would silently replace the other: merge them or remove one", file=file, line=second_line)
+
+
 def _map_lines(root: yaml.Node, sources: SourceMap, file: str) -> None:
-    """Record line numbers, and refuse anchors/aliases: a manifest never needs them, and an alias
-    bomb (a few lines that expand to billions of nodes) must not reach the validator."""
+    """Record line numbers, refuse duplicate keys, and refuse anchors/aliases: a manifest never needs them, and
+    an alias bomb (a few lines that expand to billions of nodes) must not reach the validator."""
     seen: set[int] = set()
+    duplicates: list[Problem] = []
     stack = [root]
     while stack:
         node = stack.pop()
@@ -117,10 +143,20 @@ def _map_lines(root: yaml.Node, sources: SourceMap, file: str) -> None:
                         node.start_mark.line + 1)
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
+            first_line: dict[tuple[str, str], int] = {}
             for key, value in node.value:
                 stack.extend((key, value))
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1
+                    if (key.tag, key.value) in first_line:
+                        duplicates.append(_duplicate_key(file, key.value, first_line[(key.tag, key.value)], line))
+                    else:
+                        first_line[(key.tag, key.value)] = line
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
+    if duplicates:
+        duplicates.sort(key=lambda p: p.line or 0)
+        raise InvalidInput(duplicates, summary=f"invalid manifest {file}")
     if not isinstance(root, yaml.MappingNode):
         return
     for key, value in root.value:
@@ -134,6 +170,64 @@ def _map_lines(root: yaml.Node, sources: SourceMap, file: str) -> None:
                     sources.field_lines[(key.value, index, str(item_key.value))] = item_key.start_mark.line + 1
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise _DuplicateKey
+    return document
+
+
+def _json_document(text: str, file: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except _DuplicateKey:
+        raise InvalidInput(_json_duplicate_keys(text, file), summary=f"invalid manifest {file}") from None
+    except json.JSONDecodeError as error:
+        raise _fail(file, f"not valid JSON: {error.msg}", error.lineno) from None
+    except RecursionError:
+        raise _fail(file, "nesting is too deep for a manifest") from None
+    except ValueError as error:  # a number Python will not convert (more than 4,300 digits)
+        raise _fail(file, f"not valid JSON: {error}") from None
+
+
+def _json_duplicate_keys(text: str, file: str) -> list[Problem]:
+    """Each repeated key with the lines of both occurrences. json's C parser gives no positions, so the text is
+    parsed again with its pure-Python scanner, which hands each value's offset to the object parser; this runs
+    only for a file already known to repeat a key."""
+    problems: list[Problem] = []
+
+    def line_at(offset: int) -> int:
+        return text.count("\n", 0, offset) + 1
+
+    def parse_object(s_and_end: tuple[str, int], strict: bool, scan_once: Any, object_hook: Any,
+                     object_pairs_hook: Any, memo: Any = None) -> tuple[dict[str, Any], int]:
+        starts: list[int] = []
+
+        def recording(string: str, index: int) -> Any:
+            starts.append(index)
+            return scan_once(string, index)
+
+        pairs, end = json.decoder.JSONObject(s_and_end, strict, recording, None, list, memo)
+        first: dict[str, int] = {}
+        for (key, _), start in zip(pairs, starts, strict=False):
+            if key in first:
+                problems.append(_duplicate_key(file, key, line_at(first[key]), line_at(start)))
+            else:
+                first[key] = start
+        return dict(pairs), end
+
+    decoder = json.JSONDecoder()
+    decoder.parse_object = parse_object  # type: ignore[assignment]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    decoder.decode(text)
+    problems.sort(key=lambda p: p.line or 0)
+    return problems
+
+
 def parse(data: bytes, file: str) -> Manifest:
     """Parse a manifest's bytes and validate each record; unreadable input raises InvalidInput."""
     if len(data) > MAX_MANIFEST_BYTES:
@@ -144,15 +238,7 @@ def parse(data: bytes, file: str) -> Manifest:
         line = data[: error.start].count(b"\n") + 1
         raise _fail(file, f"not UTF-8 text (byte {error.start})", line) from None
     sources = SourceMap(file)
-    if file.lower().endswith(".json"):
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise _fail(file, f"not valid JSON: {error.msg}", error.lineno) from None
-        except RecursionError:
-            raise _fail(file, "nesting is too deep for a manifest") from None
-    else:
-        document = _yaml_document(text, file, sources)
+    document = _json_document(text, file) if file.lower().endswith(".json") else _yaml_document(text, file, sources)
     if not isinstance(document, dict):
         raise _fail(file, "a manifest is a mapping with keys such as version, processors, flows")
     head = dict(document)
@@ -188,12 +274,7 @@ def parse(data: bytes, file: str) -> Manifest:
 
 
 def load(path: str | Path) -> Manifest:
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise _fail(str(path), f"cannot read the file: {error.strerror}") from None
-    return parse(data, str(path))
+    return parse(read_input(path, MAX_MANIFEST_BYTES, what="manifests"), str(path))
 
 
 def to_document(registry: RegistryFragment) -> dict[str, Any]:

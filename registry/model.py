@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
@@ -93,11 +94,60 @@ def country_label(code: str) -> str:
 
 CountryCode = Annotated[str, AfterValidator(_check_country)]
 Region = Annotated[str, AfterValidator(_check_region)]
-# Ids are stored and exported verbatim (quotes, Unicode and all); only blank or padded ones are refused.
-# Ids and country codes are interned: a registry read from a store would otherwise hold a separate copy of an id
-# for every record that names it, and the check looks them up in dicts and sets millions of times, where one
-# shared string compares by identity (a 100,000-flow registry read from the store: check 29 s -> 24 s).
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^\S(.*\S)?$"),
+# Characters a terminal, an editor or a spreadsheet interprets rather than shows: C0/C1 controls (ESC starts a
+# terminal escape, CR overwrites a line), bidi embeddings, overrides and isolates (they reorder what a reader
+# sees), and the Unicode line and paragraph separators. Free text may keep tab and newline; nothing else may.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_SEPARATORS = frozenset("\u2028\u2029")
+_FREE_TEXT_ALLOWED = frozenset("\t\n")
+
+
+def unsafe_character(text: str, *, free_text: bool = False) -> str | None:
+    """The first character of `text` that would act rather than show on a terminal or in a file, if any."""
+    for char in text:
+        if char in _FREE_TEXT_ALLOWED and free_text:
+            continue
+        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS or char in _LINE_SEPARATORS:
+            return char
+    return None
+
+
+def unsafe_text_problem(text: str, *, free_text: bool) -> str:
+    char = unsafe_character(text, free_text=free_text) or "?"
+    name = unicodedata.name(char, f"U+{ord(char):04X}")
+    allowed = " (tab and newline are allowed)" if free_text else ""
+    return (f"contains the control character {char!r} ({name}); control characters, bidi controls and line "
+            f"separators are not allowed here{allowed}")
+
+
+# The same sets as patterns, so that pydantic-core checks every text field without a call into Python on each
+# (`validation_problems` words the error with `unsafe_text_problem`).
+_UNSAFE_CLASS = "\\x7f-\\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+SHORT_TEXT_PATTERN = f"^[^\\x00-\\x1f{_UNSAFE_CLASS}]*$"
+FREE_TEXT_PATTERN = f"^[^\\x00-\\x08\\x0b-\\x1f{_UNSAFE_CLASS}]*$"
+
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def id_problem(value: str) -> str:
+    """Why `value` is not an id, with the form to write where there is one: its NFKC normalisation (fullwidth
+    and compatibility forms become ASCII) lowercased, without invisible characters, spaces as hyphens."""
+    normalised = unicodedata.normalize("NFKC", value)
+    visible = "".join(c for c in normalised if unicodedata.category(c) not in ("Cf", "Cc"))
+    candidate = re.sub(r"\s+", "-", visible.strip()).lower()
+    hint = f"; did you mean {candidate!r}?" if candidate != value and ID_PATTERN.match(candidate) else ""
+    return (f"{value!r} is not an id: ids are lowercase ASCII letters, digits, '.', '_' and '-', starting with a "
+            f"letter or digit{hint}")
+
+
+# Ids are lowercase ASCII, so that look-alike ids (Cyrillic letters, zero-width spaces, fullwidth forms) can never
+# be separate records that read the same; anything else is refused with its NFKC form as the suggestion
+# (`validation_problems` words the error). The check stays a pattern in pydantic-core: a Python validator on
+# every id made validating a million ids about 10x slower. Ids are interned: a registry read from a store would
+# otherwise hold a separate copy of an id for every record that names it, and the check looks them up in dicts
+# and sets millions of times, where one shared string compares by identity (L from the store: check 29 s -> 24 s).
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=ID_PATTERN.pattern),
                        AfterValidator(sys.intern)]
 CategoryId = Annotated[
     str, StringConstraints(max_length=256, pattern=r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$"),
@@ -117,12 +167,49 @@ def _check_organisation_key(key: str) -> str:
 
 
 OrganisationKey = Annotated[str, AfterValidator(_check_organisation_key)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
-Text = Annotated[str, StringConstraints(max_length=10_000)]
+# A finding's id as `flowreg check` prints it: the rule, a colon and 12 hex digits of the evidence's hash.
+FindingId = Annotated[str, StringConstraints(max_length=256, pattern=r"^[a-z0-9][a-z0-9-]*:[0-9a-f]{12}$")]
+# Short text (names, references, contacts) is one line; free text (notes, reasons) may have tabs and newlines.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=SHORT_TEXT_PATTERN)]
+Text = Annotated[str, StringConstraints(max_length=10_000, pattern=SHORT_TEXT_PATTERN)]
+FreeText = Annotated[str, StringConstraints(max_length=10_000, pattern=FREE_TEXT_PATTERN)]
+
+# Dates a registry can hold: a contract signed before 1900 or ending after 2999 is a typo, and the far ends of
+# Python's range (year 1, year 9999) break date arithmetic (the dashboard adds 90 days) and spreadsheets.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+
+
+def check_date_range(day: date) -> date:
+    if not EARLIEST_DATE <= (day.date() if isinstance(day, datetime) else day) <= LATEST_DATE:
+        raise ValueError(f"{day.isoformat()} is outside the dates a registry holds ({EARLIEST_DATE} to {LATEST_DATE})")
+    return day
+
+
+Day = Annotated[date, AfterValidator(check_date_range)]
+Moment = Annotated[datetime, AfterValidator(check_date_range)]
 
 _ISO_DURATION = re.compile(
     r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?$"
 )
+
+
+# The longest retention a registry takes: past it a period is a typo, and a number of thousands of digits would
+# not even convert to an int (Python refuses past 4,300 digits), crashing every check of the store.
+MAX_RETENTION_DAYS = 1000 * 365.25
+
+
+def _check_retention(text: str) -> str:
+    match = _ISO_DURATION.match(text)
+    if match is None:
+        return text  # a rule in words ("until the account is closed")
+    if any(len(part) > 7 for part in match.groups() if part) or retention_days(text) > MAX_RETENTION_DAYS:  # type: ignore[operator]
+        raise ValueError(f"{text[:40]!r} is longer than 1,000 years; write the period as an ISO 8601 duration such "
+                         f"as P7Y, or the rule in words")
+    return text
+
+
+Retention = Annotated[Text, AfterValidator(_check_retention)]
 
 
 def retention_days(retention: str | None) -> float | None:
@@ -211,7 +298,7 @@ class Record(Strict):
     id: Identifier
     source: Text | None = None  # where the privacy policy declares it, e.g. "policy 4-2"
     example: bool = False  # invented to fill a list the policy leaves empty
-    note: Text | None = None
+    note: FreeText | None = None
 
 
 class Organisation(Record):
@@ -255,7 +342,7 @@ class GroupCompany(Entity):
 
 
 class Processor(Entity):
-    dpa_signed: date | None = None
+    dpa_signed: Day | None = None
     parent: Identifier | None = None  # the processor this one is a sub-processor of
 
 
@@ -303,7 +390,7 @@ class Purpose(Record):
     # A parent key (user.contact) stands for every category below it.
     necessary_categories: list[CategoryId] = []
     legal_basis: LegalBasis
-    retention: Text | None = None  # the longest period declared for it: ISO 8601 duration or rule
+    retention: Retention | None = None  # the longest period declared for it: ISO 8601 duration or rule
 
 
 class Safeguard(Record):
@@ -311,8 +398,8 @@ class Safeguard(Record):
     module: SccModule | None = None
     letter: DerogationLetter | None = None
     reference: Text | None = None
-    effective: date | None = None
-    expires: date | None = None
+    effective: Day | None = None
+    expires: Day | None = None
     parties: list[Identifier] = []
 
     @model_validator(mode="after")
@@ -343,9 +430,9 @@ class Flow(Record):
     encrypted_at_rest: bool | None = None
     tia: Text | None = None  # transfer impact assessment (document reference)
     supplementary_measures: list[Text] = []
-    start: date | None = None
-    end: date | None = None
-    retention: Text | None = None
+    start: Day | None = None
+    end: Day | None = None
+    retention: Retention | None = None
 
     @model_validator(mode="after")
     def _dates_and_ends(self) -> Self:
@@ -359,14 +446,14 @@ class Flow(Record):
 class Acknowledgement(Strict):
     """A DPO's decision to accept a finding for now; the finding stays visible, marked as such."""
 
-    finding: Identifier
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
-    until: date | None = None
-    actor: Text | None = None  # who recorded it in this registry: always set by the service, never by a file
-    at: datetime | None = None
+    finding: FindingId
+    reason: Annotated[FreeText, StringConstraints(min_length=1)]
+    until: Day | None = None
+    actor: Text | None = None
+    at: Moment | None = None
     # What a manifest claimed when the acknowledgement was imported from it: provenance, not the record's author.
     imported_actor: Text | None = None
-    imported_at: datetime | None = None
+    imported_at: Moment | None = None
 
     @property
     def id(self) -> str:
@@ -629,7 +716,12 @@ def validation_problems(error: ValidationError) -> list[Problem]:
             loc.append(cause.field)
         field = ".".join(str(part) for part in loc) or None
         message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
+        pattern = (item.get("ctx") or {}).get("pattern") if item["type"] == "string_pattern_mismatch" else None
+        if pattern == ID_PATTERN.pattern:
+            message = id_problem(str(item["input"]))
+        elif pattern in (SHORT_TEXT_PATTERN, FREE_TEXT_PATTERN):
+            message = unsafe_text_problem(str(item["input"]), free_text=pattern == FREE_TEXT_PATTERN)
+        elif item["type"] == "extra_forbidden":
             message = "unknown key (not part of the manifest format)"
         elif item["type"] == "missing":
             message = "required key is missing"

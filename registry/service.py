@@ -46,6 +46,7 @@ from registry.model import (
     RegistryFragment,
     record_ids,
     reference_problems,
+    validation_problems,
 )
 from registry.reference import load_reference
 
@@ -316,8 +317,11 @@ class Service:
             raise InvalidInput([Problem(f"'until' ({until}) is in the past", field="until")])
         if finding_id not in {f.id for f in self.check(as_of)}:
             raise NotFound(f"no finding {finding_id!r} as of {as_of}; `flowreg check` lists the current ids")
-        acknowledgement = Acknowledgement(finding=finding_id, reason=reason.strip(), until=until, actor=self.actor,
-                                          at=datetime.now(UTC).replace(microsecond=0))
+        try:
+            acknowledgement = Acknowledgement(finding=finding_id, reason=reason.strip(), until=until,
+                                              actor=self.actor, at=datetime.now(UTC).replace(microsecond=0))
+        except ValidationError as error:  # e.g. a control character in the reason or the actor's name
+            raise InvalidInput(validation_problems(error), summary="invalid acknowledgement") from None
         source = f"ack {finding_id}"
         self._write(manifests.Manifest.of(RegistryFragment(acknowledgements=[acknowledgement]), source),
                     context=source)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -20,12 +19,11 @@ from registry.model import (
 )
 
 COUNTRIES = ["JP", "US", "DE", "FR", "LU", "NO", "GB", "CH", "CA", "IN", "SG", "BR", "KR", "AR", "CN", "AU"]
-_ID = re.compile(r"^\S(.*\S)?$")
-
-identifiers = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=12
-).filter(lambda s: bool(_ID.match(s)))
-names = st.text(min_size=1, max_size=30).filter(lambda s: "\x00" not in s)
+identifiers = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,11}", fullmatch=True)
+# Any printable text: names may be in any script, but never hold control characters or bidi overrides.
+names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp"),
+                                       exclude_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
+                min_size=1, max_size=30)
 segment = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
 category_ids = st.lists(segment, min_size=1, max_size=3).map(".".join)
 countries = st.sampled_from(COUNTRIES)

@@ -105,10 +105,10 @@ def test_category_ids_are_a_dotted_taxonomy() -> None:
     assert field == "id"
 
 
-def test_blank_or_padded_ids_are_refused_but_unusual_ones_kept_verbatim() -> None:
-    assert problems_of(Processor, {"id": " p", "name": "P", "country": "DE"})[0][0] == "id"
-    odd = "p'; DROP TABLE nodes; --`ü"
-    assert Processor(id=odd, name="P", country="DE").id == odd
+def test_ids_are_lowercase_ascii_and_blank_padded_or_odd_ones_are_refused() -> None:
+    for bad in (" p", "p'; DROP TABLE nodes; --`ü", "P1", "p\u200b1", "\uff50\uff11"):
+        assert problems_of(Processor, {"id": bad, "name": "P", "country": "DE"})[0][0] == "id"
+    assert Processor(id="cloud-host.eu_2", name="P", country="DE").id == "cloud-host.eu_2"
 
 
 def minimal_registry(**changes: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from registry.checks.finding import Finding, Severity
 from registry.checks.problems import group_problems
 from registry.labels import regime_label
 from registry.model import Registry
+from registry.terminal import printable
 
 EVIDENCE_KEYS = ("flows", "path", "safeguards", "countries", "categories", "entities", "purposes")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -53,18 +54,21 @@ def render_text(findings: Sequence[Finding], as_of: date, registry: Registry | N
         return f"as of {as_of}: no findings\n"
     lines = [f"as of {as_of}: {headline(findings)}"]
     for problem in group_problems(findings, registry):
-        lines += ["", f"{problem.severity.value.upper():6} {problem.label}: {problem.summary}"]
+        lines += ["", printable(f"{problem.severity.value.upper():6} {problem.label}: {problem.summary}")]
         for finding in problem.findings:
             mark = " [acknowledged]" if finding.acknowledged else ""
             regime = f" [{regime_label(finding.regime)}]" if finding.regime else ""
-            lines += [f"  - {finding.rule}{regime} {finding.id}{mark}",
-                      f"    {finding.reason}", f"    reference: {finding.reference}"]
+            # Every line is escaped: reasons quote stored ids and names, and an acknowledgement's reason is free
+            # text whose newline must not start a line that passes for another finding.
+            block = [f"  - {finding.rule}{regime} {finding.id}{mark}",
+                     f"    {finding.reason}", f"    reference: {finding.reference}"]
             if finding.evidence.path:
-                lines.append(f"    path: {' -> '.join(finding.evidence.path)}")
-            lines.append(f"    fix: {finding.fix}")
+                block.append(f"    path: {' -> '.join(finding.evidence.path)}")
+            block.append(f"    fix: {finding.fix}")
             if finding.acknowledgement is not None:
                 until = f" until {finding.acknowledgement.until}" if finding.acknowledgement.until else ""
-                lines.append(f"    acknowledged{until}: {finding.acknowledgement.reason}")
+                block.append(f"    acknowledged{until}: {finding.acknowledgement.reason}")
+            lines += map(printable, block)
     return "\n".join(lines) + "\n"
 
 

@@ -27,6 +27,7 @@ from registry.exports.to_csv import render_csv
 from registry.exports.to_json import render_json
 from registry.exports.to_xlsx import render_xlsx
 from registry.exports.transfers import transfers_table
+from registry.files import make_directory, write_file
 from registry.model import Registry
 from registry.reference import Reference, load_reference
 
@@ -85,12 +86,11 @@ def write_files(files: dict[str, bytes], out: Path) -> list[Path]:
     """Write rendered files: the file itself for one file (unless `out` is a directory), else a directory
     (created if missing) holding each file under its `file_names` name."""
     if len(files) == 1 and not out.is_dir():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(next(iter(files.values())))
+        write_file(out, next(iter(files.values())))
         return [out]
-    out.mkdir(parents=True, exist_ok=True)
+    make_directory(out)
     written = []
     for name, content in files.items():
-        (out / name).write_bytes(content)
+        write_file(out / name, content)
         written.append(out / name)
     return written

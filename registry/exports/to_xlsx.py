@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -37,6 +38,13 @@ _LINE_HEIGHT = 12.75  # points per line of the default 11-point font
 _MAX_ROW_HEIGHT = 409  # the most a spreadsheet row can be
 
 
+def _legal(text: str) -> str:
+    """The text with the control characters XML 1.0 cannot hold written as visible escapes (openpyxl would raise
+    IllegalCharacterError). The model refuses them at import; this keeps a store written before that, or by
+    another tool, exportable."""
+    return ILLEGAL_CHARACTERS_RE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 def _cover(sheet: Worksheet, tables: ExportTables, chosen: Sequence[Table], generated_at: datetime) -> None:
     organisation = tables.organisation
     sheet["A1"] = "Record of processing activities (GDPR Art. 30) and transfer register"
@@ -55,7 +63,7 @@ def _cover(sheet: Worksheet, tables: ExportTables, chosen: Sequence[Table], gene
     ]
     for offset, (label, value) in enumerate(facts, start=3):
         sheet.cell(offset, 1, label).font = _BOLD
-        cell = sheet.cell(offset, 2, neutralise(value) if isinstance(value, str) else value)
+        cell = sheet.cell(offset, 2, _legal(neutralise(value)) if isinstance(value, str) else value)
         cell.alignment = _LEFT
         if label == "Warning":
             cell.font = _WARNING
@@ -68,7 +76,7 @@ def _cover(sheet: Worksheet, tables: ExportTables, chosen: Sequence[Table], gene
         header = sheet.cell(start, column, heading)
         header.font, header.fill = _BOLD, HEADER_FILL
     for offset, table in enumerate(chosen, start=start + 1):
-        sheet.cell(offset, 1, SHEET_TITLES.get(table.name, table.title))
+        sheet.cell(offset, 1, _legal(SHEET_TITLES.get(table.name, table.title)))
         sheet.cell(offset, 2, len(table.rows)).alignment = _LEFT
         sheet.cell(offset, 3, table.flagged).alignment = _LEFT
     legend = start + len(chosen) + 2
@@ -84,7 +92,7 @@ def _cover(sheet: Worksheet, tables: ExportTables, chosen: Sequence[Table], gene
 
 def _table_sheet(sheet: Worksheet, table: Table) -> None:
     for index, column in enumerate(table.columns, start=1):
-        cell = sheet.cell(1, index, neutralise(column.header))
+        cell = sheet.cell(1, index, _legal(neutralise(column.header)))
         cell.font, cell.fill, cell.alignment = _BOLD, HEADER_FILL, _WRAP
     for row_number, (row, flag) in enumerate(zip(table.rows, table.flags, strict=True), start=2):
         for index, column in enumerate(table.columns, start=1):
@@ -95,7 +103,7 @@ def _table_sheet(sheet: Worksheet, table: Table) -> None:
             elif column.kind is Kind.INT and isinstance(value, int):
                 cell = sheet.cell(row_number, index, value)
             else:
-                cell = sheet.cell(row_number, index, spreadsheet_text(value) if value is not None else None)
+                cell = sheet.cell(row_number, index, _legal(spreadsheet_text(value)) if value is not None else None)
             cell.alignment = _WRAP
             if flag is not None:
                 cell.fill = FILLS[flag]

@@ -19,6 +19,13 @@ PAGES = [
     st.Page("views/change_log.py", title="Change log", url_path="change-log"),
 ]
 
+# Before anything else: a connection the access policy does not accept sees why, and no page, sidebar or
+# service is built for it.
+refused = state.refusal(state.policy())
+if refused:
+    st.error(refused)
+    st.stop()
+
 context = state.sidebar()
 navigation = st.navigation(PAGES)
 if context is None:

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from dashboard import client
 from tests.security.conftest import Dashboard, render, running_dashboard
 
 ATTACKER = "127.0.0.2"
@@ -78,3 +80,20 @@ def test_proxy_mode_takes_identity_headers_only_from_the_trusted_proxy(behind_pr
 
     through_proxy = render(behind_proxy.port, LOCAL, FORGED_IDENTITY)
     assert "Signed in as **mallory** (admin) via proxy" in through_proxy
+
+
+@pytest.mark.parametrize(("address", "local"), [
+    ("127.0.0.1", True), ("::1", True), ("::ffff:127.0.0.1", True),
+    ("127.0.0.2", False), ("::ffff:127.0.0.2", False), ("192.0.2.7", False), ("", False), ("localhost", False),
+])
+def test_only_the_machines_own_loopback_addresses_count_as_local(address: str, local: bool) -> None:
+    assert client.is_local(address) is local
+
+
+def test_apptest_is_not_a_served_connection() -> None:
+    """AppTest runs the script on a stand-in runtime with no connection: the one case the local-mode address
+    check lets through, and one no network client can produce (a real server's runtime is a Runtime)."""
+    app = AppTest.from_string("import streamlit as st\nfrom dashboard import client\n"
+                              "st.write(f'served={client.served()} peer={client.peer_address()}')")
+    app.run()
+    assert not app.exception and app.markdown[0].value == "served=False peer=None"

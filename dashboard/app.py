@@ -20,6 +20,12 @@ PAGES = [
     st.Page("views/change_log.py", title="Change log", url_path="change-log"),
 ]
 
+# Before anything else: a connection the access policy does not accept sees why, and no page, sidebar or
+# service is built for it.
+refused = state.refusal(state.policy())
+if refused:
+    st.error(refused)
+    st.stop()
 navigation = st.navigation(PAGES)
 try:
     context = state.sidebar()

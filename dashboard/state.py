@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import client
 from dashboard.data import Snapshot
 from graph.store import GraphStore
 from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role, os_user
@@ -67,12 +68,42 @@ def policy() -> AccessPolicy:
     return _policy(str(path) if path else None, _policy_file_stamp(path))
 
 
+def refusal(access: AccessPolicy) -> str | None:
+    """Why this connection may not use the dashboard at all, decided before any page draws; None when it may.
+
+    Under AppTest no server runs and no connection exists (`client.served()` is False), so nothing is refused
+    here; a real server always has a client, whose unknown address is refused."""
+    if not client.served():
+        return None
+    peer = client.peer_address()
+    source = access.identity_source
+    if source is IdentitySource.PROXY and not access.trusts_proxy(peer):
+        return (f"Not signed in: this connection comes from {peer or 'an unknown address'}, which is not one of "
+                "the access policy's trusted_proxies. Identity headers are accepted only "
+                "from the reverse proxy: open the dashboard through it.")
+    if source is IdentitySource.LOCAL:
+        # The identity is the OS user of the machine the dashboard runs on, so it holds only for a browser on
+        # that machine; a local proxy that forwards other people's requests says so in its headers.
+        if peer is None or not client.is_local(peer):
+            why = f"this connection comes from {peer or 'an unknown address'}"
+        elif client.forwarded(dict(st.context.headers or {})):
+            why = "this request came through a proxy"
+        else:
+            return None
+        mode = "local mode (no access policy file)" if not access.configured else "OS-user mode"
+        return (f"Refused: the dashboard runs in {mode}, where whoever uses it acts as the OS user it runs as, "
+                f"so it answers only a browser on this machine (127.0.0.1 or ::1), and {why}. To share the "
+                "dashboard, configure an access policy with a reverse proxy (proxy_header and trusted_proxies) "
+                "or OIDC login, as the README describes.")
+    return None
+
+
 def principal(access: AccessPolicy) -> Principal | None:
     """Who is using this session; None after telling the user why nobody is (then the page stops)."""
     source = access.identity_source
     if source is IdentitySource.PROXY:
         try:
-            return access.from_headers(dict(st.context.headers or {}))
+            return access.from_headers(dict(st.context.headers or {}), client.peer_address())
         except FlowregError as error:
             st.error(str(error))
             return None

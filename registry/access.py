@@ -9,6 +9,7 @@ user's config directory:
     default_role = "viewer"            # anyone known to the identity source but not listed below
     proxy_header = "X-Forwarded-User"  # trust this header from a reverse proxy (the proxy must set it)
     groups_header = "X-Forwarded-Groups"
+    trusted_proxies = ["127.0.0.1/32"]  # the proxy's addresses; required with proxy_header
     oidc = false                       # true: Streamlit's OIDC login (st.login, [auth] in secrets.toml)
     [users]
     "alice@example.com" = ["dpo", "legal"]
@@ -21,6 +22,7 @@ machine owns their own registry), and the CLI is unrestricted, as before access 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import pwd
 import tomllib
@@ -114,6 +116,27 @@ def _role_list(value: object) -> object:
 
 
 Roles = Annotated[list[Role], BeforeValidator(_role_list)]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _network(value: object) -> Network:
+    # strict: "10.0.0.5/8" is refused rather than widened to all of 10/8, a guess a trust list must not make.
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a string such as \"10.0.0.5\" or \"10.0.0.0/24\"")
+    try:
+        return ipaddress.ip_network(value.strip(), strict=True)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not an IP address or network ({error})") from None
+
+
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The client's address, IPv4-mapped IPv6 (a dual-stack socket's view of an IPv4 client) as IPv4."""
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
 
 
 class _PolicyFile(BaseModel):
@@ -122,6 +145,7 @@ class _PolicyFile(BaseModel):
     default_role: Role | None = Role.VIEWER
     proxy_header: str | None = None
     groups_header: str | None = None
+    trusted_proxies: list[Annotated[Network, BeforeValidator(_network)]] = []
     oidc: bool = False
     users: dict[str, Roles] = {}
     groups: dict[str, Roles] = {}
@@ -137,6 +161,7 @@ class AccessPolicy:
     default_roles: frozenset[Role] = frozenset({Role.VIEWER})
     proxy_header: str | None = None
     groups_header: str | None = None
+    trusted_proxies: tuple[Network, ...] = ()
     oidc: bool = False
 
     @property
@@ -181,6 +206,14 @@ class AccessPolicy:
             raise InvalidInput(problems, summary="invalid access policy") from None
         except ValueError as error:  # a value YAML cannot build, such as an unquoted 2025-02-30
             raise InvalidInput([Problem(str(error), file=str(path))], summary="invalid access policy") from None
+        if parsed.proxy_header and not parsed.trusted_proxies:
+            # A header anyone can send is an identity only when it is known who sent it. Refusing, rather than
+            # defaulting to loopback, makes the operator say where the proxy runs instead of finding out from
+            # refused sign-ins, and an old policy written before trusted_proxies cannot keep trusting everyone.
+            raise InvalidInput([Problem("proxy_header is set but trusted_proxies is missing: list the reverse "
+                                        'proxy\'s addresses, e.g. trusted_proxies = ["127.0.0.1/32"]',
+                                        file=str(path), field="trusted_proxies")],
+                               summary="invalid access policy")
         return cls(
             path=path,
             users={user: frozenset(roles) for user, roles in parsed.users.items()},
@@ -188,6 +221,7 @@ class AccessPolicy:
             default_roles=frozenset({parsed.default_role}) if parsed.default_role else frozenset(),
             proxy_header=parsed.proxy_header or None,
             groups_header=parsed.groups_header or None,
+            trusted_proxies=tuple(parsed.trusted_proxies),
             oidc=parsed.oidc,
         )
 
@@ -204,11 +238,21 @@ class AccessPolicy:
         groups = frozenset(groups)
         return Principal(user=user, roles=self.roles_for(user, groups), source=source, groups=groups)
 
-    def from_headers(self, headers: Mapping[str, str]) -> Principal:
-        """The principal a trusted reverse proxy names; refused when the header is missing (the request did
-        not come through the proxy)."""
+    def trusts_proxy(self, address: str | None) -> bool:
+        """Whether `address` (the TCP peer of the request) is one of the policy's trusted_proxies."""
+        peer = _address(address) if address else None
+        return peer is not None and any(peer in network for network in self.trusted_proxies)
+
+    def from_headers(self, headers: Mapping[str, str], peer: str | None) -> Principal:
+        """The principal a trusted reverse proxy names; refused when the request did not come from one of
+        the trusted_proxies (`peer`, the connection's own address; None when unknown) or lacks the header."""
         if not self.proxy_header:
             raise ValueError("the access policy names no proxy_header")
+        if not self.trusts_proxy(peer):
+            raise PermissionDenied(
+                f"this connection comes from {peer or 'an unknown address'}, which is not in the access "
+                "policy's trusted_proxies: identity headers are only accepted from the reverse proxy; "
+                "open the dashboard through the proxy")
         lowered = {name.lower(): value for name, value in headers.items()}
         user = (lowered.get(self.proxy_header.lower()) or "").strip()
         if not user:

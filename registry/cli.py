@@ -24,7 +24,7 @@ from graph.store import GraphStore
 from graph.stores import is_neo4j
 from registry import exports
 from registry import manifest as manifests
-from registry.access import AccessPolicy, Principal, os_user
+from registry.access import AccessPolicy, IdentitySource, Principal, os_user
 from registry.checks.finding import Severity
 from registry.checks.report import render_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
@@ -513,13 +513,19 @@ def dashboard(ctx: typer.Context) -> None:
     import dashboard as package  # a package of this distribution; found beside registry/ in a checkout too
 
     app_path = Path(package.__file__).resolve().parent / "app.py"
-    AccessPolicy.load()  # a broken policy file is reported here, before Streamlit starts
+    policy = AccessPolicy.load()  # a broken policy file is reported here, before Streamlit starts
     current = session(ctx)
     current.service().store.close()  # a missing store is refused here, before Streamlit starts
     given = {arg.split("=", 1)[0] for arg in ctx.args if arg.startswith("--")}
     defaults = [f"{name}={value}" for name, value in DASHBOARD_DEFAULTS.items() if name not in given]
-    # The change log names the dashboard's signed-in user, so --actor is not passed on.
-    env = dict(os.environ, FLOWREG_STORE=current.store_spec)
+    if policy.identity_source is IdentitySource.LOCAL and "--server.address" not in given:
+        # Whoever connects acts as the OS user: listen where only this machine reaches. The app refuses
+        # other addresses too, should --server.address open it wider.
+        defaults.append("--server.address=127.0.0.1")
+    # The change log names the dashboard's signed-in user, so --actor is not passed on. The server must not
+    # rewrite the client address from X-Forwarded-For (uvicorn does for 127.0.0.1 by default): the app
+    # decides on the connection's own address, which trusted_proxies lists.
+    env = dict(os.environ, FLOWREG_STORE=current.store_spec, FORWARDED_ALLOW_IPS="")
     argv = [sys.executable, "-m", "streamlit", "run", str(app_path), *defaults, *ctx.args]
     sys.stdout.flush()
     os.execve(sys.executable, argv, env)

@@ -83,16 +83,17 @@ def test_no_principal_is_unrestricted(seeded_store: SQLiteStore) -> None:
 def test_policy_file_maps_users_and_groups(tmp_path: Path) -> None:
     toml = tmp_path / "access.toml"
     toml.write_text('default_role = "viewer"\nproxy_header = "X-Forwarded-User"\ngroups_header = "X-Groups"\n'
+                    'trusted_proxies = ["10.0.0.5/32"]\n'
                     '[users]\n"alice@example.com" = ["dpo", "legal"]\n[groups]\nplatform = "engineer"\n')
     policy = AccessPolicy.load(toml)
     assert policy.identity_source is IdentitySource.PROXY
-    alice = policy.from_headers({"x-forwarded-user": "alice@example.com"})
+    alice = policy.from_headers({"x-forwarded-user": "alice@example.com"}, "10.0.0.5")
     assert alice.roles == {Role.DPO, Role.LEGAL} and alice.source is IdentitySource.PROXY
-    bob = policy.from_headers({"X-Forwarded-User": "bob", "X-Groups": "platform, other"})
+    bob = policy.from_headers({"X-Forwarded-User": "bob", "X-Groups": "platform, other"}, "10.0.0.5")
     assert bob.roles == {Role.ENGINEER} and bob.groups == {"platform", "other"}
     assert policy.principal("carol").roles == {Role.VIEWER}
     with pytest.raises(PermissionDenied, match="X-Forwarded-User"):
-        policy.from_headers({})
+        policy.from_headers({}, "10.0.0.5")
 
     yaml_file = tmp_path / "access.yaml"
     yaml_file.write_text("oidc: true\ndefault_role: null\nusers:\n  dana: admin\n")

@@ -42,6 +42,7 @@ from registry.model import (
     record_ids,
     reference_problems,
 )
+from registry.preview import ImportPlan, plan_import
 from registry.reference import load_reference
 
 # Days whose findings stay cached: today and a couple of as-of dates a DPO compares. Each holds the
@@ -145,7 +146,21 @@ class Service:
     def _write(self, manifest: manifests.Manifest, *, replace: bool = False,
                context: str | None = None) -> ImportResult:
         fragment = manifest.fragment
+        labels, operation = self._validate(manifest, replace=replace)
+        nodes = to_nodes(fragment, labels=labels, operation=operation)
+        deletes = sorted(self.store.node_keys() - {(n.label, n.key) for n in nodes}) if replace else []
+        context = context or f"import {manifest.sources.file}" + (" --replace" if replace else "")
+        result = self.store.write(nodes, deletes, actor=self.actor, context=context)
+        self._cache.written(result)
+        return ImportResult.of(manifest.sources.file, result)
+
+    def _validate(self, manifest: manifests.Manifest, *, replace: bool) -> tuple[dict[str, str], set[str]]:
+        """Raise InvalidInput with every problem of the manifest against the store; else the entity labels by
+        id and the countries of operation the write needs."""
+        fragment = manifest.fragment
         known, labels, operation = record_ids(fragment), entity_labels(fragment), set(fragment.countries_of_operation)
+        for section, ids in manifest.declared.items():  # records that failed validation are still declared
+            known.setdefault(section, set()).update(ids)
         conflicts: list[Problem] = []
         if not replace:
             stored_ids, stored_labels, stored_operation = self._stored()
@@ -157,13 +172,16 @@ class Service:
                         f"id {key!r} is already a stored {label}; senders and receivers share one id space",
                         section=LABEL_SECTIONS[labels[key]], record_id=key, field="id"))
             operation |= stored_operation
-        manifest.check(conflicts + reference_problems(fragment, known))
-        nodes = to_nodes(fragment, labels=labels, operation=operation)
-        deletes = sorted(self.store.node_keys() - {(n.label, n.key) for n in nodes}) if replace else []
-        context = context or f"import {manifest.sources.file}" + (" --replace" if replace else "")
-        result = self.store.write(nodes, deletes, actor=self.actor, context=context)
-        self._cache.written(result)
-        return ImportResult.of(manifest.sources.file, result)
+        manifest.check(conflicts + reference_problems(fragment, known) + manifest.invalid_reference_problems(known))
+        return labels, operation
+
+    def preview_import(self, manifest: manifests.Manifest, *, replace: bool = False,
+                       as_of: date | None = None) -> ImportPlan:
+        """What importing the manifest would change, and the findings it would open and close; writes nothing.
+        Raises InvalidInput exactly as the import would."""
+        self._validate(manifest, replace=replace)
+        as_of = as_of or today()
+        return plan_import(self.registry(), manifest.fragment, replace=replace, as_of=as_of, before=self.check(as_of))
 
     def _stored(self) -> tuple[dict[str, set[str]], dict[str, str], set[str]]:
         """What references may point at: stored ids by section, entity labels by id, countries of operation.
@@ -202,6 +220,11 @@ class Service:
     def export_manifest(self, fmt: str = "yaml") -> str:
         self._require(Permission.EXPORT, "export the registry")
         return manifests.dump(self.registry(), fmt)
+
+    def export_registry(self) -> Registry:
+        """The whole registry for an export (the inventory workbook), under the manifest's permission."""
+        self._require(Permission.EXPORT, "export the registry")
+        return self.registry()
 
     def export_tables(self, as_of: date | None = None) -> exports.ExportTables:
         """The Art. 30 record, transfer register and findings as of the day (registry.exports renders them)."""

@@ -1,0 +1,59 @@
+"""Suggestions for a value the user got almost right: a country by name or near miss, an id or key by closeness."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection
+from functools import cache
+
+import pycountry
+
+# Past this many candidates a closeness search per bad value costs more than it helps (100,000 ids: ~0.1 s each).
+MAX_CANDIDATES = 20_000
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """Lower-cased names (short, common, official) -> alpha-2 code."""
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            value = getattr(country, attribute, None)
+            if value:
+                names.setdefault(value.lower(), country.alpha_2)
+    return names
+
+
+def country_code(text: str) -> str | None:
+    """The alpha-2 code a person most likely meant by `text` (a name, a near miss, an alpha-3 code), or None."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    try:
+        return str(pycountry.countries.lookup(cleaned).alpha_2)
+    except LookupError:
+        pass
+    close = difflib.get_close_matches(cleaned.lower(), list(_country_names()), n=1, cutoff=0.75)
+    if close:
+        return _country_names()[close[0]]
+    if len(cleaned) < 4:
+        return None  # a short unknown code: pycountry's fuzzy search would match it inside any name
+    try:
+        matches = pycountry.countries.search_fuzzy(cleaned)
+    except LookupError:
+        return None
+    return str(matches[0].alpha_2) if matches else None
+
+
+def closest(value: str, candidates: Collection[str]) -> str | None:
+    """The candidate closest to `value` by difflib's ratio (at least 0.6), None when none is or too many to ask."""
+    if not candidates or len(candidates) > MAX_CANDIDATES:
+        return None
+    found = difflib.get_close_matches(value, list(candidates), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def did_you_mean(value: str, candidates: Collection[str]) -> str:
+    """"; did you mean 'x'?" or the empty string."""
+    match = closest(value, candidates)
+    return f"; did you mean {match!r}?" if match is not None else ""

@@ -561,9 +561,9 @@ def reference_problems(registry: RegistryFragment, known: Mapping[str, set[str]]
             if party not in party_ids:
                 dangling("safeguards", index, s.id, "parties", party, "organisation or entity id", party_ids)
     for index, f in enumerate(registry.flows):
-        if f.sender not in entity_ids:
+        if f.sender is not None and f.sender not in entity_ids:
             dangling("flows", index, f.id, "from", f.sender, "group company, processor or recipient id", entity_ids)
-        if f.receiver not in entity_ids:
+        if f.receiver is not None and f.receiver not in entity_ids:
             dangling("flows", index, f.id, "to", f.receiver, "group company, processor or recipient id", entity_ids)
         for subject in f.subjects:
             if subject not in group_ids:
@@ -571,7 +571,7 @@ def reference_problems(registry: RegistryFragment, known: Mapping[str, set[str]]
         for category in f.categories:
             if category not in category_ids:
                 dangling("flows", index, f.id, "categories", category, "data category id", category_ids)
-        if f.purpose not in purpose_ids:
+        if f.purpose is not None and f.purpose not in purpose_ids:
             dangling("flows", index, f.id, "purpose", f.purpose, "purpose id", purpose_ids)
         for safeguard in f.safeguards:
             if safeguard not in safeguard_ids:

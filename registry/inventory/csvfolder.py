@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 from registry.errors import InvalidInput, Problem
-from registry.inventory.layout import MAX_ROWS, SHEETS, Table, cell_problem, refuse, to_manifest
+from registry.inventory.layout import MAX_ROWS, SHEETS, Table, cell_problem, refuse, to_manifest, unknown_sheets
 from registry.manifest import Manifest
 
 MAX_FOLDER_BYTES = 256 * 1024 * 1024
@@ -33,8 +33,14 @@ def read(files: dict[str, bytes], file: str) -> list[Table]:
     """Tables from CSV files by name ("flows.csv"); names that are no sheet of the layout are refused."""
     problems: list[Problem] = []
     tables: list[Table] = []
+    unknown = [name.rsplit("/", 1)[-1].removesuffix(".csv") for name in sorted(files)]
+    unknown = [sheet for sheet in unknown if sheet not in SHEETS]
+    if unknown:
+        problems.append(unknown_sheets(file, unknown, "file"))
     for name, data in sorted(files.items()):
         sheet = name.rsplit("/", 1)[-1].removesuffix(".csv")
+        if sheet not in SHEETS:
+            continue
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:

@@ -324,13 +324,29 @@ class CellMap(SourceMap):
         if section is not None and index is not None and record_id is None:
             record_id = self.ids.get((section, index))
         row = self.rows.get((section, index)) if section is not None and index is not None else None
-        return CellProblem(problem.message, file=self.file, section=problem.section, index=index,
+        message = "required: the cell is empty" if problem.message == "required key is missing" else problem.message
+        return CellProblem(message, file=self.file, line=_order(section, row), section=problem.section, index=index,
                            record_id=record_id, field=problem.field, sheet=section, row=row, column=column)
+
+
+def _order(sheet: str | None, row: int | None) -> int | None:
+    """What Manifest.check sorts problems by (a manifest's line): sheet in layout order, then row."""
+    if sheet is None:
+        return None
+    return (SHEETS.index(sheet) + 1 if sheet in SHEETS else 0) * 10_000_000 + (row or 0)
 
 
 def cell_problem(file: str, message: str, *, sheet: str | None = None, row: int | None = None,
                  column: str | None = None, record_id: str | None = None) -> CellProblem:
-    return CellProblem(message, file=file, sheet=sheet, row=row, column=column, record_id=record_id)
+    return CellProblem(message, file=file, line=_order(sheet, row), sheet=sheet, row=row, column=column,
+                       record_id=record_id)
+
+
+def unknown_sheets(file: str, names: list[str], word: str) -> CellProblem:
+    """Sheets (or CSV files) the layout does not know: refused by name, never skipped unseen."""
+    hint = did_you_mean(names[0], SHEETS)
+    return cell_problem(file, f"unknown {word}(s) {', '.join(map(repr, names))}{hint}; the inventory has "
+                              f"{', '.join(SHEETS)}")
 
 
 def refuse(file: str, message: str, **where: Any) -> InvalidInput:
@@ -350,9 +366,7 @@ def to_manifest(file: str, tables: list[Table], *, kind: str = "workbook") -> Ma
     bad_cells: set[tuple[str, int, str]] = set()  # (section, index, column) whose value could not be read
     unknown = [t.sheet for t in tables if t.sheet not in SHEETS]
     if unknown:
-        problems.append(cell_problem(file, f"unknown {'sheet' if kind == 'workbook' else 'file'}(s) "
-                                           f"{', '.join(repr(name) for name in unknown)}; expected "
-                                           f"{', '.join(SHEETS)}" + did_you_mean(unknown[0], SHEETS)))
+        problems.append(unknown_sheets(file, unknown, "sheet" if kind == "workbook" else "file"))
     for table in tables:
         if table.sheet not in SHEETS:
             continue

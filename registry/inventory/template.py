@@ -102,6 +102,8 @@ def workbook(registry: RegistryFragment | None = None) -> Workbook:
         _validations(worksheet, columns, lists)
     if problems:
         raise InvalidInput(problems, summary="cannot write the workbook")
+    book.move_sheet(LISTS_SHEET, offset=len(SHEETS))  # made first for its ranges, shown (hidden) last
+    book.active = 0
     return book
 
 

@@ -13,7 +13,16 @@ from io import BytesIO
 from pathlib import Path
 
 from registry.errors import InvalidInput, Problem
-from registry.inventory.layout import LISTS_SHEET, MAX_ROWS, SHEETS, Formula, Table, cell_problem, refuse
+from registry.inventory.layout import (
+    LISTS_SHEET,
+    MAX_ROWS,
+    SHEETS,
+    Formula,
+    Table,
+    cell_problem,
+    refuse,
+    unknown_sheets,
+)
 from registry.manifest import Manifest
 
 # A 100,000-flow inventory is about 10 MiB packed and 120 MiB unpacked; much more is not an inventory.
@@ -58,10 +67,14 @@ def _tables(workbook: object, archive: zipfile.ZipFile, file: str) -> list[Table
     if charts:
         problems.append(cell_problem(file, f"chart sheet(s) {', '.join(map(repr, charts))} are not part of the "
                                            f"inventory; expected only {', '.join(SHEETS)}"))
+    unknown = [ws.title for ws in workbook.worksheets  # type: ignore[attr-defined]
+               if ws.title not in SHEETS and ws.title != LISTS_SHEET and ws.title not in hidden]
+    if unknown:
+        problems.append(unknown_sheets(file, unknown, "sheet"))
     tables: list[Table] = []
     for worksheet in workbook.worksheets:  # type: ignore[attr-defined]
         title = worksheet.title
-        if title == LISTS_SHEET:
+        if title == LISTS_SHEET or title not in SHEETS:
             continue
         xml = _sheet_xml(archive, worksheet)
         merged = _MERGED.findall(xml)

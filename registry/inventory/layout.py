@@ -183,6 +183,21 @@ _OTHER_DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%Y%m%d",
 _COUNTRY_LABEL = re.compile(r"^.+\(([A-Z]{2})\)$")
 
 
+_XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def escape_text(text: str) -> str:
+    """OOXML's escape for characters XML would change (ST_Xstring, as Excel writes it): a carriage return would
+    come back as a line feed, so it is written `_x000D_`, and a literal `_x` as `_x005F_x`."""
+    if "_x" in text:
+        text = text.replace("_x", "_x005F_x")
+    return text.replace("\r", "_x000D_") if "\r" in text else text
+
+
+def unescape_text(text: str) -> str:
+    return _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
 def split_list(text: str) -> list[str]:
     """A list cell's items: split at unescaped `;`, unescaped, stripped, blanks dropped."""
     parts = _UNESCAPED_SEMICOLON.split(text)

@@ -26,6 +26,7 @@ from registry.inventory.layout import (
     SHEETS,
     Column,
     country_choice,
+    escape_text,
     join_list,
     record_rows,
 )
@@ -94,6 +95,8 @@ def workbook(registry: RegistryFragment | None = None) -> Workbook:
                 if problem:
                     problems.append(problem)
                     continue
+                if isinstance(value, str):
+                    value = escape_text(value)
                 cell = worksheet.cell(number, position, value)
                 if isinstance(value, str):
                     cell.data_type = "s"  # a value starting with '=' stays text: never a formula

@@ -21,6 +21,7 @@ from registry.inventory.layout import (
     Table,
     cell_problem,
     refuse,
+    unescape_text,
     unknown_sheets,
 )
 from registry.manifest import Manifest
@@ -93,7 +94,7 @@ def _tables(workbook: object, archive: zipfile.ZipFile, file: str) -> list[Table
             if len(row) > MAX_COLUMNS and any(v is not None for v in row[MAX_COLUMNS:]):
                 problems.append(cell_problem(file, f"more than {MAX_COLUMNS} columns", sheet=title, row=number))
                 break
-            values = list(row[:MAX_COLUMNS])
+            values = [unescape_text(v) if isinstance(v, str) else v for v in row[:MAX_COLUMNS]]
             if number == 1:
                 table.header = values
                 continue

@@ -140,7 +140,7 @@ class Service:
         References resolve against the manifest and, when upserting, against the ids the store holds,
         so registering one processor never loads the whole registry.
         """
-        self._require(Permission.REGISTER, "change the registry")
+        self._require(Permission.IMPORT, "change the registry")
         return self._write(manifest, replace=replace, context=context)
 
     def _write(self, manifest: manifests.Manifest, *, replace: bool = False,
@@ -209,7 +209,8 @@ class Service:
 
     def register(self, fragment: RegistryFragment, *, source: str = "<register>") -> ImportResult:
         """Add or change records built in code (a processor with its safeguards and flows): all or nothing."""
-        return self.import_manifest(manifests.Manifest.of(fragment, source), context=source)
+        self._require(Permission.REGISTER, "change the registry")
+        return self._write(manifests.Manifest.of(fragment, source), context=source)
 
     def import_file(self, path: str | Path, *, replace: bool = False) -> ImportResult:
         return self.import_manifest(manifests.load(path), replace=replace)

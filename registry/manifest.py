@@ -192,13 +192,13 @@ def validate_document(document: dict[str, Any], sources: SourceMap) -> Manifest:
             try:
                 valid.append(model.model_validate(item))
             except ValidationError as error:
-                problems += [replace(p, section=section, index=index) for p in validation_problems(error)]
+                problems += [replace(p, section=section, index=index) for p in validation_problems(error, model)]
                 if isinstance(item, dict):
                     invalid.setdefault(section, []).append((index, item))
     try:
         fragment = RegistryFragment.model_validate(head).model_copy(update=records)
     except ValidationError as error:
-        problems += validation_problems(error)
+        problems += validation_problems(error, RegistryFragment)
         fragment = RegistryFragment().model_copy(update=records)
     problems += duplicate_id_problems(raw_ids)
     declared: dict[str, set[str]] = {}

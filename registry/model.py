@@ -579,8 +579,9 @@ def reference_problems(registry: RegistryFragment, known: Mapping[str, set[str]]
     return problems
 
 
-def validation_problems(error: ValidationError) -> list[Problem]:
-    """Pydantic's errors as Problems located by section, index and field."""
+def validation_problems(error: ValidationError, model: type[BaseModel] | None = None) -> list[Problem]:
+    """Pydantic's errors as Problems located by section, index and field (`model`: the one validated, for
+    suggesting a known key in place of an unknown one)."""
     problems: list[Problem] = []
     for item in error.errors():
         cause = (item.get("ctx") or {}).get("error")
@@ -595,8 +596,8 @@ def validation_problems(error: ValidationError) -> list[Problem]:
         field = ".".join(str(part) for part in loc) or None
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            model = SECTIONS.get(section or "") if len(loc) == 1 else (RegistryFragment if not loc[:-1] else None)
-            known = _field_names(model) if model else set()
+            owner = (SECTIONS.get(section or "") or (model if section is None else None)) if len(loc) == 1 else None
+            known = _field_names(owner) if owner else set()
             message = "unknown key (not part of the manifest format)" + did_you_mean(str(loc[-1]), known)
         elif item["type"] in ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type"):
             message = f"{item['input']!r} is not a date: write YYYY-MM-DD, e.g. 2026-01-31"

@@ -42,7 +42,14 @@ def country_code(text: str) -> str | None:
         matches = pycountry.countries.search_fuzzy(cleaned)
     except LookupError:
         return None
-    return str(matches[0].alpha_2) if matches else None
+    # search_fuzzy also matches a country through one of its subdivisions ("Narnia" would find Armenia): keep
+    # only countries whose own name holds the text.
+    wanted = cleaned.lower()
+    for match in matches:
+        names = (getattr(match, attribute, "") or "" for attribute in ("name", "common_name", "official_name"))
+        if any(wanted in name.lower() for name in names):
+            return str(match.alpha_2)
+    return None
 
 
 def closest(value: str, candidates: Collection[str]) -> str | None:

@@ -33,7 +33,7 @@ def country_code(text: str) -> str | None:
         return str(pycountry.countries.lookup(cleaned).alpha_2)
     except LookupError:
         pass
-    close = difflib.get_close_matches(cleaned.lower(), list(_country_names()), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(cleaned.lower(), list(_country_names()), n=1, cutoff=0.8)
     if close:
         return _country_names()[close[0]]
     if len(cleaned) < 4:

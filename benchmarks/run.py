@@ -39,8 +39,8 @@ from benchmarks.generate import SIZES, generate_registry  # noqa: E402
 from graph.sqlite import SQLiteStore  # noqa: E402
 from registry import exports, inventory  # noqa: E402
 from registry import manifest as manifests  # noqa: E402
-from registry.model import Processor, Registry, RegistryFragment, Safeguard  # noqa: E402
 from registry.inventory import template  # noqa: E402
+from registry.model import Processor, Registry, RegistryFragment, Safeguard  # noqa: E402
 from registry.service import Service  # noqa: E402
 
 AS_OF = date(2026, 11, 24)  # fixed, so that runs on different days find the same findings

@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from registry.inventory import template  # noqa: E402
-from registry.model import Registry  # noqa: E402
+from registry.inventory import template
+from registry.model import Registry
 
 OUT = Path(__file__).resolve().parent / "inventory.xlsx"
 

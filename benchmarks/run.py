@@ -154,8 +154,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=sorted(SIZES), default="S")
     parser.add_argument("--workdir", type=Path, help="where the manifest, store and exports go (default: a temp dir)")
-    parser.add_argument("--skip", action="append", default=[], choices=[*exports.FORMATS, "exports", "neo4j", "inventory"],
-                        help="leave out an export format, all exports, or the Neo4j sync (repeatable)")
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=[*exports.FORMATS, "exports", "neo4j", "inventory"],
+                        help="leave out an export format, all exports, the Neo4j sync, or the inventory workbook's "
+                             "import (repeatable)")
     parser.add_argument("--neo4j-dev", action="store_true",
                         help="start the project's Neo4j dev server for the sync (needs java and mvn)")
     args = parser.parse_args()

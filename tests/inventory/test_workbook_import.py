@@ -274,3 +274,30 @@ def test_store_and_actor_before_or_after_the_subcommand(tmp_path: Path, example_
     # Rich wraps the help text: compare without the spaces and box characters it adds.
     shown = "".join(ch for ch in runner.invoke(app, ["--help"]).output if ch not in " \n│")
     assert str(default_store_path()).replace(" ", "") in shown
+
+
+def test_dry_run_names_the_fields_an_update_changes_and_the_deletions_of_replace(seeded: Path, filled: Path) -> None:
+    book = openpyxl.load_workbook(filled)
+    flows = book["flows"]
+    header = [c.value for c in flows[1]]
+    first_id = flows.cell(3, 1).value
+    flows.cell(3, header.index("tia") + 1).value = "tia/new-assessment.pdf"
+    last_id = flows.cell(flows.max_row, 1).value
+    flows.delete_rows(flows.max_row)
+    book.save(filled)
+    before = stored_changes(seeded)
+    upsert = flowreg(seeded, "import", str(filled), "--dry-run")
+    assert upsert.exit_code == 0, upsert.output
+    assert f"update flows {first_id!r}: tia" in upsert.output and "0 would be deleted" in upsert.output
+    replace = flowreg(seeded, "import", str(filled), "--dry-run", "--replace")
+    assert replace.exit_code == 0, replace.output
+    assert f"delete flows {last_id!r}" in replace.output and "1 would be deleted" in replace.output
+    flows = openpyxl.load_workbook(filled)
+    flows["flows"].cell(3, 2).value = "nobody"
+    flows.save(filled)
+    refused = flowreg(seeded, "import", str(filled), "--dry-run")
+    assert refused.exit_code == 2 and "'nobody' is not a known" in refused.output
+    assert stored_changes(seeded) == before
+    done = flowreg(seeded, "import", str(filled), "--replace")
+    assert done.exit_code == 2  # the real import refuses the same file the same way
+    assert stored_changes(seeded) == before

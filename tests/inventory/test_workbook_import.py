@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from datetime import date, datetime
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from graph.sqlite import SQLiteStore
 from registry.cli import app
+from registry.errors import InvalidInput
 from registry.inventory import layout, template
 from registry.service import Service, default_store_path
 
@@ -301,3 +303,22 @@ def test_dry_run_names_the_fields_an_update_changes_and_the_deletions_of_replace
     done = flowreg(seeded, "import", str(filled), "--replace")
     assert done.exit_code == 2  # the real import refuses the same file the same way
     assert stored_changes(seeded) == before
+
+
+def test_a_zip_of_the_csv_files_reads_like_the_folder_and_other_members_are_refused(seeded: Path) -> None:
+    from registry import inventory
+
+    registry = Service(SQLiteStore(seeded)).registry()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in template.csv_files(registry).items():
+            archive.writestr(f"inventory/{name}", data)
+    manifest = inventory.parse(buffer.getvalue(), "inventory.zip")
+    assert manifest.problems == []
+    assert manifest.fragment.flows == registry.flows
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr("inventory/run.sh", b"echo hi")
+    with pytest.raises(InvalidInput, match="not part of a CSV inventory: 'inventory/run.sh'"):
+        inventory.parse(buffer.getvalue(), "inventory.zip")
+    with pytest.raises(InvalidInput, match="expected a workbook"):
+        inventory.parse(b"x", "inventory.exe")

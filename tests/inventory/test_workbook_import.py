@@ -318,7 +318,7 @@ def test_a_zip_of_the_csv_files_reads_like_the_folder_and_other_members_are_refu
     assert manifest.fragment.flows == registry.flows
     with zipfile.ZipFile(buffer, "a") as archive:
         archive.writestr("inventory/run.sh", b"echo hi")
-    with pytest.raises(InvalidInput, match="not part of a CSV inventory: 'inventory/run.sh'"):
+    with pytest.raises(InvalidInput, match=r"not part of a CSV inventory: 'inventory/run\.sh'"):
         inventory.parse(buffer.getvalue(), "inventory.zip")
     with pytest.raises(InvalidInput, match="expected a workbook"):
         inventory.parse(b"x", "inventory.exe")

@@ -10,6 +10,9 @@ import pycountry
 
 # Past this many candidates a closeness search per bad value costs more than it helps (100,000 ids: ~0.1 s each).
 MAX_CANDIDATES = 20_000
+# Ids are at most 256 characters and country names shorter: a longer value is no near miss, and comparing a
+# hostile 2 MB value with every candidate would take seconds.
+MAX_SUGGESTED_CHARS = 300
 
 
 @cache
@@ -27,7 +30,7 @@ def _country_names() -> dict[str, str]:
 def country_code(text: str) -> str | None:
     """The alpha-2 code a person most likely meant by `text` (a name, a near miss, an alpha-3 code), or None."""
     cleaned = text.strip()
-    if not cleaned:
+    if not cleaned or len(cleaned) > MAX_SUGGESTED_CHARS:
         return None
     try:
         return str(pycountry.countries.lookup(cleaned).alpha_2)
@@ -54,7 +57,7 @@ def country_code(text: str) -> str | None:
 
 def closest(value: str, candidates: Collection[str]) -> str | None:
     """The candidate closest to `value` by difflib's ratio (at least 0.6), None when none is or too many to ask."""
-    if not candidates or len(candidates) > MAX_CANDIDATES:
+    if not candidates or len(candidates) > MAX_CANDIDATES or len(value) > MAX_SUGGESTED_CHARS:
         return None
     found = difflib.get_close_matches(value, list(candidates), n=1, cutoff=0.6)
     return found[0] if found else None

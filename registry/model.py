@@ -500,7 +500,7 @@ def duplicate_id_problems(ids: Iterable[tuple[str, int, str]]) -> list[Problem]:
 
 
 # Reference problems that get a "did you mean" (a closeness search each); the rest are listed plainly.
-MAX_ID_SUGGESTIONS = 200
+MAX_ID_SUGGESTIONS = 50
 
 
 def _field_names(model: type[BaseModel]) -> set[str]:

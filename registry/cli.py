@@ -191,9 +191,13 @@ def import_(
     line, or by sheet, row and column) if any is bad. Ends with what changed and the findings opened and closed."""
     service = session(ctx).service()
     manifest = inventory.load(file)
-    plan = service.preview_import(manifest, replace=replace, as_of=parse_day(as_of, "--as-of"))
-    headline = None if dry_run else service.import_manifest(manifest, replace=replace).describe()
-    typer.echo(plan.render(str(file), done=not dry_run, headline=headline), nl=False)
+    day = parse_day(as_of, "--as-of")
+    if dry_run:
+        typer.echo(service.preview_import(manifest, replace=replace, as_of=day).render(str(file), done=False),
+                   nl=False)
+        return
+    result, plan = service.import_with_plan(manifest, replace=replace, as_of=day)
+    typer.echo(plan.render(str(file), done=True, headline=result.describe()), nl=False)
 
 
 @export_app.command("manifest")

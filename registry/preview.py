@@ -3,7 +3,7 @@ findings that would open and close. The dry run prints it; the real import print
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -32,6 +32,12 @@ class ImportPlan:
     closed: list[Finding]
     as_of: date
     after: Registry = field(repr=False, compare=False)
+
+    def judged(self, before: list[Finding], after: list[Finding]) -> ImportPlan:
+        """This plan with the findings that open (in `after` only) and close (in `before` only)."""
+        before_ids, after_ids = {f.id for f in before}, {f.id for f in after}
+        return replace(self, opened=[f for f in after if f.id not in before_ids],
+                       closed=[f for f in before if f.id not in after_ids])
 
     def count(self, operation: str) -> int:
         return sum(change.operation == operation for change in self.changes)
@@ -91,8 +97,9 @@ def after_import(current: Registry, fragment: RegistryFragment, *, replace: bool
 
 
 def plan_import(current: Registry, fragment: RegistryFragment, *, replace: bool, as_of: date,
-                before: list[Finding] | None = None) -> ImportPlan:
-    """The plan of importing `fragment` into a store holding `current`; `before` are current's findings if known."""
+                before: list[Finding] | None = None, judge: bool = True) -> ImportPlan:
+    """The plan of importing `fragment` into a store holding `current`; `before` are current's findings if known.
+    `judge` False leaves the findings out (the import itself judges them after writing, incrementally)."""
     after = after_import(current, fragment, replace=replace)
     changes: list[RecordChange] = []
     unchanged = 0
@@ -124,11 +131,7 @@ def plan_import(current: Registry, fragment: RegistryFragment, *, replace: bool,
                 unchanged += 1
         if replace:
             changes += [RecordChange(name, key, "delete") for key in sorted(stored.keys() - given.keys())]
-    if before is None:
-        before = run_checks(current, as_of)
-    found_after = run_checks(after, as_of)
-    before_ids = {f.id for f in before}
-    after_ids = {f.id for f in found_after}
-    return ImportPlan(changes, unchanged, countries,
-                      opened=[f for f in found_after if f.id not in before_ids],
-                      closed=[f for f in before if f.id not in after_ids], as_of=as_of, after=after)
+    plan = ImportPlan(changes, unchanged, countries, opened=[], closed=[], as_of=as_of, after=after)
+    if not judge:
+        return plan
+    return plan.judged(before if before is not None else run_checks(current, as_of), run_checks(after, as_of))

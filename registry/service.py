@@ -183,6 +183,18 @@ class Service:
         as_of = as_of or today()
         return plan_import(self.registry(), manifest.fragment, replace=replace, as_of=as_of, before=self.check(as_of))
 
+    def import_with_plan(self, manifest: manifests.Manifest, *, replace: bool = False,
+                         as_of: date | None = None) -> tuple[ImportResult, ImportPlan]:
+        """Import, and say what changed and which findings opened and closed: judged after the write, so only
+        what the written records touch is judged again (registry.checks.incremental)."""
+        self._require(Permission.IMPORT, "change the registry")
+        as_of = as_of or today()
+        self._validate(manifest, replace=replace)
+        before = self.check(as_of)
+        plan = plan_import(self.registry(), manifest.fragment, replace=replace, as_of=as_of, judge=False)
+        result = self._write(manifest, replace=replace)
+        return result, plan.judged(before, self.check(as_of))
+
     def _stored(self) -> tuple[dict[str, set[str]], dict[str, str], set[str]]:
         """What references may point at: stored ids by section, entity labels by id, countries of operation.
 

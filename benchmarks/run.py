@@ -1,6 +1,7 @@
 """Times flowreg at one registry size, in one process, and prints the results; the last line is one JSON object.
 
-On the embedded (SQLite) store: import of the generated manifest, load of the registry from the store, full
+On the embedded (SQLite) store: import of the generated manifest and of the same registry as the inventory
+workbook (import_xlsx_s; skip it with --skip inventory), load of the registry from the store, full
 check, incremental re-check after registering one processor with 5 flows, the dashboard's Overview data, and
 each export format. With a Neo4j server (NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD, or --neo4j-dev to start the
 project's own dev server): the batched sync of the whole registry and a naive one-statement-per-row sync of a
@@ -36,8 +37,9 @@ if str(REPO) not in sys.path:
 
 from benchmarks.generate import SIZES, generate_registry  # noqa: E402
 from graph.sqlite import SQLiteStore  # noqa: E402
-from registry import exports  # noqa: E402
+from registry import exports, inventory  # noqa: E402
 from registry import manifest as manifests  # noqa: E402
+from registry.inventory import template  # noqa: E402
 from registry.model import Processor, Registry, RegistryFragment, Safeguard  # noqa: E402
 from registry.service import Service  # noqa: E402
 
@@ -102,9 +104,18 @@ def run(size: str, workdir: Path, skip: set[str], start_neo4j: bool) -> dict[str
     results["flows"] = len(registry.flows)
     manifest_path = workdir / f"registry-{size}.json"
     manifest_path.write_text(manifests.dump(registry, "json"), encoding="utf-8")
+    workbook_path = workdir / f"inventory-{size}.xlsx"
+    if "inventory" not in skip:
+        workbook_path.write_bytes(template.workbook_bytes(registry))
     del registry
     store_path = workdir / f"registry-{size}.sqlite"
     timed(results, "import_s", lambda: Service(SQLiteStore(store_path), actor="bench").import_file(manifest_path))
+    if "inventory" not in skip:
+        # The same registry as the inventory workbook, into an empty store of its own (target: at most 2x import_s).
+        xlsx_store = workdir / f"registry-{size}-xlsx.sqlite"
+        timed(results, "import_xlsx_s", lambda: Service(SQLiteStore(xlsx_store), actor="bench").import_manifest(
+            inventory.load(workbook_path)))
+        results["import_xlsx_ratio"] = round(results["import_xlsx_s"] / results["import_s"], 2)
 
     service = Service(SQLiteStore(store_path), actor="bench")  # a fresh process's view: nothing cached
     registry = timed(results, "load_s", service.registry)
@@ -143,8 +154,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=sorted(SIZES), default="S")
     parser.add_argument("--workdir", type=Path, help="where the manifest, store and exports go (default: a temp dir)")
-    parser.add_argument("--skip", action="append", default=[], choices=[*exports.FORMATS, "exports", "neo4j"],
-                        help="leave out an export format, all exports, or the Neo4j sync (repeatable)")
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=[*exports.FORMATS, "exports", "neo4j", "inventory"],
+                        help="leave out an export format, all exports, the Neo4j sync, or the inventory workbook's "
+                             "import (repeatable)")
     parser.add_argument("--neo4j-dev", action="store_true",
                         help="start the project's Neo4j dev server for the sync (needs java and mvn)")
     args = parser.parse_args()

@@ -16,6 +16,7 @@ PAGES = [
     st.Page("views/graph_explorer.py", title="Graph explorer", url_path="graph-explorer"),
     st.Page("views/entities.py", title="Entities", url_path="entities"),
     st.Page("views/register_processor.py", title="Register processor", url_path="register-processor"),
+    st.Page("views/import_inventory.py", title="Import", url_path="import"),
     st.Page("views/exports.py", title="Exports", url_path="exports"),
     st.Page("views/change_log.py", title="Change log", url_path="change-log"),
 ]

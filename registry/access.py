@@ -67,13 +67,14 @@ class Permission(StrEnum):
     REGISTER = "register"  # add or change records: register a processor, import a manifest, seed
     ACKNOWLEDGE = "acknowledge"  # accept a finding
     EXPORT = "export"  # the legal records and the whole-registry manifest
+    IMPORT = "import"  # import a manifest, inventory workbook or CSV files (a DPO's inventory comes this way)
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.VIEW}),
-    Role.DPO: frozenset({Permission.VIEW, Permission.ACKNOWLEDGE, Permission.EXPORT}),
+    Role.DPO: frozenset({Permission.VIEW, Permission.ACKNOWLEDGE, Permission.EXPORT, Permission.IMPORT}),
     Role.LEGAL: frozenset({Permission.VIEW, Permission.EXPORT}),
-    Role.ENGINEER: frozenset({Permission.VIEW, Permission.REGISTER}),
+    Role.ENGINEER: frozenset({Permission.VIEW, Permission.REGISTER, Permission.IMPORT}),
     Role.ADMIN: frozenset(Permission),
 }
 # Who to ask for, in refusals.

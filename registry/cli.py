@@ -19,10 +19,11 @@ import click
 import pycountry
 import typer
 from pydantic import ValidationError
+from typer.core import TyperGroup
 
 from graph.store import GraphStore
 from graph.stores import is_neo4j
-from registry import exports
+from registry import exports, inventory
 from registry import manifest as manifests
 from registry.access import AccessPolicy, IdentitySource, Principal, os_user
 from registry.checks.finding import Severity
@@ -42,7 +43,43 @@ INTERNAL_ERROR_EXIT = 5
 P = ParamSpec("P")
 R = TypeVar("R")
 
+# Options of the whole command that may also be written after the subcommand (`flowreg check --store x.db`).
+GLOBAL_OPTIONS = ("--store", "--actor")
+
+
+class GlobalOptionsGroup(TyperGroup):
+    """Moves --store and --actor written after the subcommand to the front, where the root command reads them."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest += args[index:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS and rest:  # before any subcommand it is already where click expects it
+            if "=" in arg:
+                front.append(arg)
+            elif index + 1 < len(args):
+                front += [arg, args[index + 1]]
+                index += 1
+            else:
+                rest.append(arg)  # no value: click names the missing value
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest
+
+
 app = typer.Typer(
+    cls=GlobalOptionsGroup,
     name="flowreg",
     help="Data-flow inventory and transfer-safeguard registry.",
     no_args_is_help=True,
@@ -133,11 +170,12 @@ def main_options(
     ctx: typer.Context,
     store: Annotated[str | None, typer.Option(
         "--store", envvar="FLOWREG_STORE", show_envvar=True,
-        help="A SQLite file path, or a neo4j:// / bolt:// URI. Default: registry.sqlite in the user's data directory.",
+        help=f"A SQLite file path, or a neo4j:// / bolt:// URI. Default: {default_store_path()}. "
+             "Accepted before or after the subcommand.",
     )] = None,
     actor: Annotated[str | None, typer.Option(
         "--actor", envvar="FLOWREG_ACTOR", show_envvar=True,
-        help="Who is making changes, for the change log. Default: the OS user.",
+        help="Who is making changes, for the change log. Default: the OS user. Before or after the subcommand.",
     )] = None,
 ) -> None:
     ctx.obj = Session(store or str(default_store_path()), actor, ctx.invoked_subcommand in CREATING_COMMANDS)
@@ -173,13 +211,28 @@ def seed(
 @user_errors
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A YAML or JSON manifest, whole or a fragment.")],
+    file: Annotated[Path, typer.Argument(
+        help="A YAML or JSON manifest (whole or a fragment), an inventory workbook (.xlsx), or a folder or .zip "
+             "of its CSV files.")],
     replace: Annotated[bool, typer.Option(
         help="Make the store equal to the manifest: records absent from it are deleted (and logged).")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print what would change and the findings that would open and close; write nothing.")]
+    = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Judge the findings opened and closed as of this ISO date. Default: today (UTC).")] = None,
 ) -> None:
-    """Upsert a manifest's records; all or nothing. Exit 2 and a list of every bad record if any is bad."""
-    result = session(ctx).service().import_file(file, replace=replace)
-    typer.echo(result.describe())
+    """Upsert a manifest's or inventory's records; all or nothing. Exit 2 and a list of every bad record (by
+    line, or by sheet, row and column) if any is bad. Ends with what changed and the findings opened and closed."""
+    service = session(ctx).service()
+    manifest = inventory.load(file)
+    day = parse_day(as_of, "--as-of")
+    if dry_run:
+        typer.echo(service.preview_import(manifest, replace=replace, as_of=day).render(str(file), done=False),
+                   nl=False)
+        return
+    result, plan = service.import_with_plan(manifest, replace=replace, as_of=day)
+    typer.echo(plan.render(str(file), done=True, headline=result.describe()), nl=False)
 
 
 @export_app.command("manifest")
@@ -196,6 +249,36 @@ def export_manifest(
     else:
         write_file(out, text.encode("utf-8"))
         typer.echo(printable(f"wrote {out}"), err=True)
+
+
+class TemplateFormat(StrEnum):
+    XLSX = "xlsx"
+    CSV = "csv"
+
+
+@export_app.command("template")
+@user_errors
+def export_template(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="The workbook to write, or a directory for the CSV files.")],
+    from_store: Annotated[bool, typer.Option(
+        "--from-store", help="Fill it with the registry's records: edit them and import the file back.")] = False,
+    fmt: Annotated[TemplateFormat, typer.Option("--format", help="xlsx (one sheet a section) or csv (one file a "
+                                                                 "section, in the --out directory).")]
+    = TemplateFormat.XLSX,
+) -> None:
+    """The inventory template: a sheet per manifest section, a row explaining each column, drop-downs for every
+    closed set; `flowreg import` reads it back."""
+    from registry.inventory import template
+
+    registry = session(ctx).service().export_registry() if from_store else None
+    if fmt is TemplateFormat.CSV:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, data in template.csv_files(registry).items():
+            write_file(out / name, data)
+    else:
+        write_file(out, template.workbook_bytes(registry))
+    typer.echo(printable(f"wrote {out}"), err=True)
 
 
 class ExportFormat(StrEnum):

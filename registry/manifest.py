@@ -20,6 +20,7 @@ from registry.model import (
     RegistryFragment,
     duplicate_id_problems,
     duplicate_problems,
+    raw_reference_problems,
     validation_problems,
 )
 
@@ -66,6 +67,14 @@ class Manifest:
     sources: SourceMap
     problems: list[Problem]
     kind: str = "manifest"  # what the user gave us, for the error's first line
+    # Records that failed their own validation, as written (by section: file index, mapping), and every id the
+    # input declares, valid or not: their references are still checked, and references to them are not dangling.
+    invalid: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    declared: dict[str, set[str]] = field(default_factory=dict)
+
+    def invalid_reference_problems(self, known: dict[str, set[str]]) -> list[Problem]:
+        """Dangling references of the records that failed validation, so one run reports both kinds."""
+        return raw_reference_problems(self.invalid, known)
 
     @classmethod
     def of(cls, fragment: RegistryFragment, source: str) -> Manifest:
@@ -241,10 +250,16 @@ def parse(data: bytes, file: str) -> Manifest:
     document = _json_document(text, file) if file.lower().endswith(".json") else _yaml_document(text, file, sources)
     if not isinstance(document, dict):
         raise _fail(file, "a manifest is a mapping with keys such as version, processors, flows")
+    return validate_document(document, sources)
+
+
+def validate_document(document: dict[str, Any], sources: SourceMap) -> Manifest:
+    """Validate a manifest's document (or a workbook's, read into the same shape) record by record."""
     head = dict(document)
     records: dict[str, list[Any]] = {}
     problems: list[Problem] = []
     raw_ids: list[tuple[str, int, str]] = []
+    invalid: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for section, model in SECTIONS.items():
         items = head.pop(section, None)
         if items is None:
@@ -263,14 +278,19 @@ def parse(data: bytes, file: str) -> Manifest:
             try:
                 valid.append(model.model_validate(item))
             except ValidationError as error:
-                problems += [replace(p, section=section, index=index) for p in validation_problems(error)]
+                problems += [replace(p, section=section, index=index) for p in validation_problems(error, model)]
+                if isinstance(item, dict):
+                    invalid.setdefault(section, []).append((index, item))
     try:
         fragment = RegistryFragment.model_validate(head).model_copy(update=records)
     except ValidationError as error:
-        problems += validation_problems(error)
+        problems += validation_problems(error, RegistryFragment)
         fragment = RegistryFragment().model_copy(update=records)
     problems += duplicate_id_problems(raw_ids)
-    return Manifest(fragment, sources, [sources.locate(p) for p in problems])
+    declared: dict[str, set[str]] = {}
+    for section, _, key in raw_ids:
+        declared.setdefault(section, set()).add(key)
+    return Manifest(fragment, sources, [sources.locate(p) for p in problems], invalid=invalid, declared=declared)
 
 
 def load(path: str | Path) -> Manifest:

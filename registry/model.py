@@ -7,6 +7,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
@@ -24,6 +25,7 @@ from pydantic import (
 )
 
 from registry.errors import Problem
+from registry.suggest import country_code, did_you_mean
 
 # Codes people write that ISO 3166-1 spells differently: the error suggests the right one.
 _COUNTRY_SUGGESTIONS = {"UK": "GB", "EL": "GR", "EN": "GB"}
@@ -53,9 +55,11 @@ def _check_country(code: str) -> str:
             f"{code!r} is not an ISO 3166-1 alpha-2 country code; did you mean {suggestion!r}?"
         )
     if pycountry.countries.get(alpha_2=code.upper()) is None or len(code) != 2:
-        raise ValueError(
-            f"{code!r} is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. 'JP', 'DE', 'US')"
-        )
+        meant = country_code(code)
+        hint = " (two capital letters, e.g. 'JP', 'DE', 'US')"
+        if meant:
+            hint = f" (two capital letters); did you mean {meant!r} ({country_name(meant)})?"
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code{hint}")
     if code != code.upper():
         raise ValueError(f"country codes are written in capitals; did you mean {code.upper()!r}?")
     return sys.intern(code)
@@ -638,6 +642,14 @@ def duplicate_id_problems(ids: Iterable[tuple[str, int, str]]) -> list[Problem]:
     return problems
 
 
+# Reference problems that get a "did you mean" (a closeness search each); the rest are listed plainly.
+MAX_ID_SUGGESTIONS = 50
+
+
+def _field_names(model: type[BaseModel]) -> set[str]:
+    return {info.alias or name for name, info in model.model_fields.items()}
+
+
 def _category_resolves(category: str, known: set[str]) -> bool:
     return category in known or any(k.startswith(category + ".") for k in known)
 
@@ -664,45 +676,55 @@ def reference_problems(registry: RegistryFragment, known: Mapping[str, set[str]]
     party_ids = entity_ids | known.get("organisation", set())
     problems: list[Problem] = []
 
-    def dangling(section: str, index: int, record_id: str, field: str, value: str, kind: str) -> None:
-        problems.append(Problem(f"{value!r} is not a known {kind}", section=section, index=index,
+    suggested = 0
+
+    def dangling(section: str, index: int, record_id: str, field: str, value: str, kind: str,
+                 candidates: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        nonlocal suggested
+        hint = ""
+        if suggested < MAX_ID_SUGGESTIONS:  # a file of thousands of bad references gets its report in time
+            suggested += 1
+            hint = did_you_mean(value, candidates)
+        problems.append(Problem(f"{value!r} is not a known {kind}{hint}", section=section, index=index,
                                 record_id=record_id, field=field))
 
     for index, p in enumerate(registry.processors):
         if p.parent is not None and p.parent not in processor_ids:
-            dangling("processors", index, p.id, "parent", p.parent, "processor id")
+            dangling("processors", index, p.id, "parent", p.parent, "processor id", processor_ids)
         if p.parent == p.id:
             problems.append(Problem("a processor cannot be its own sub-processor", section="processors",
                                     index=index, record_id=p.id, field="parent"))
     for index, purpose in enumerate(registry.purposes):
         for category in purpose.necessary_categories:
             if not _category_resolves(category, category_ids):
-                dangling("purposes", index, purpose.id, "necessary_categories", category, "data category id")
+                dangling("purposes", index, purpose.id, "necessary_categories", category, "data category id",
+                         category_ids)
     for index, s in enumerate(registry.safeguards):
         for party in s.parties:
             if party not in party_ids:
-                dangling("safeguards", index, s.id, "parties", party, "organisation or entity id")
+                dangling("safeguards", index, s.id, "parties", party, "organisation or entity id", party_ids)
     for index, f in enumerate(registry.flows):
-        if f.sender not in entity_ids:
-            dangling("flows", index, f.id, "from", f.sender, "group company, processor or recipient id")
-        if f.receiver not in entity_ids:
-            dangling("flows", index, f.id, "to", f.receiver, "group company, processor or recipient id")
+        if f.sender is not None and f.sender not in entity_ids:
+            dangling("flows", index, f.id, "from", f.sender, "group company, processor or recipient id", entity_ids)
+        if f.receiver is not None and f.receiver not in entity_ids:
+            dangling("flows", index, f.id, "to", f.receiver, "group company, processor or recipient id", entity_ids)
         for subject in f.subjects:
             if subject not in group_ids:
-                dangling("flows", index, f.id, "subjects", subject, "data subject group id")
+                dangling("flows", index, f.id, "subjects", subject, "data subject group id", group_ids)
         for category in f.categories:
             if category not in category_ids:
-                dangling("flows", index, f.id, "categories", category, "data category id")
-        if f.purpose not in purpose_ids:
-            dangling("flows", index, f.id, "purpose", f.purpose, "purpose id")
+                dangling("flows", index, f.id, "categories", category, "data category id", category_ids)
+        if f.purpose is not None and f.purpose not in purpose_ids:
+            dangling("flows", index, f.id, "purpose", f.purpose, "purpose id", purpose_ids)
         for safeguard in f.safeguards:
             if safeguard not in safeguard_ids:
-                dangling("flows", index, f.id, "safeguards", safeguard, "safeguard id")
+                dangling("flows", index, f.id, "safeguards", safeguard, "safeguard id", safeguard_ids)
     return problems
 
 
-def validation_problems(error: ValidationError) -> list[Problem]:
-    """Pydantic's errors as Problems located by section, index and field."""
+def validation_problems(error: ValidationError, model: type[BaseModel] | None = None) -> list[Problem]:
+    """Pydantic's errors as Problems located by section, index and field (`model`: the one validated, for
+    suggesting a known key in place of an unknown one)."""
     problems: list[Problem] = []
     for item in error.errors():
         cause = (item.get("ctx") or {}).get("error")
@@ -722,8 +744,59 @@ def validation_problems(error: ValidationError) -> list[Problem]:
         elif pattern in (SHORT_TEXT_PATTERN, FREE_TEXT_PATTERN):
             message = unsafe_text_problem(str(item["input"]), free_text=pattern == FREE_TEXT_PATTERN)
         elif item["type"] == "extra_forbidden":
-            message = "unknown key (not part of the manifest format)"
+            owner = (SECTIONS.get(section or "") or (model if section is None else None)) if len(loc) == 1 else None
+            known = _field_names(owner) if owner else set()
+            message = "unknown key (not part of the manifest format)" + did_you_mean(str(loc[-1]), known)
+        elif item["type"] in ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type"):
+            message = f"{item['input']!r} is not a date: write YYYY-MM-DD, e.g. 2026-01-31"
         elif item["type"] == "missing":
             message = "required key is missing"
         problems.append(Problem(message, section=section, index=index, field=field))
     return problems
+
+
+# The reference fields of each section as a manifest names them, and the attribute reference_problems reads.
+_REFERENCE_FIELDS: dict[str, dict[str, str]] = {
+    "processors": {"parent": "parent"},
+    "purposes": {"necessary_categories": "necessary_categories"},
+    "safeguards": {"parties": "parties"},
+    "flows": {"from": "sender", "to": "receiver", "subjects": "subjects", "categories": "categories",
+              "purpose": "purpose", "safeguards": "safeguards"},
+}
+
+
+def raw_reference_problems(invalid: Mapping[str, list[tuple[int, dict[str, object]]]],
+                           known: Mapping[str, set[str]]) -> list[Problem]:
+    """Dangling references of records that failed their own validation, taken from the mapping as written.
+
+    Only string ids (and lists of them) are looked at: a value of the wrong type already has its own problem.
+    """
+    from types import SimpleNamespace
+
+    def reference(value: object) -> str | None:
+        return value if isinstance(value, str) else None
+
+    def references(value: object) -> list[str]:
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+    spaces: dict[str, list[SimpleNamespace]] = {name: [] for name in _REFERENCE_FIELDS}
+    positions: dict[str, list[int]] = {name: [] for name in _REFERENCE_FIELDS}
+    for section, fields in _REFERENCE_FIELDS.items():
+        for index, item in invalid.get(section, []):
+            record_id = item.get("id")
+            if not isinstance(record_id, str):
+                continue  # no id to name it by: its own problems locate it
+            values = {attribute: (references(item.get(key)) if key in _LIST_REFERENCES else reference(item.get(key)))
+                      for key, attribute in fields.items()}
+            spaces[section].append(SimpleNamespace(id=record_id, **values))
+            positions[section].append(index)
+    problems = reference_problems(SimpleNamespace(**spaces), known)  # type: ignore[arg-type]
+    located: list[Problem] = []
+    for problem in problems:
+        if problem.section in positions and problem.index is not None:
+            problem = replace(problem, index=positions[problem.section][problem.index])
+        located.append(problem)
+    return located
+
+
+_LIST_REFERENCES = {"necessary_categories", "parties", "subjects", "categories", "safeguards"}

@@ -48,6 +48,7 @@ from registry.model import (
     reference_problems,
     validation_problems,
 )
+from registry.preview import ImportPlan, plan_import
 from registry.reference import load_reference
 
 # Days whose findings stay cached: today and a couple of as-of dates a DPO compares. Each holds the
@@ -150,17 +151,22 @@ class Service:
         References resolve against the manifest and, when upserting, against the ids the store holds,
         so registering one processor never loads the whole registry.
         """
-        self._require(Permission.REGISTER, "change the registry")
+        self._require(Permission.IMPORT, "change the registry")
         return self._write(manifest, replace=replace, context=context, imported=True)
 
-    def _approve(self, planned: list[PlannedChange]) -> None:
+    def _approver(self, records: Permission) -> Callable[[list[PlannedChange]], None]:
         """What a write needs, judged on what it would really change (inside its transaction): records need
-        REGISTER (creating, changing and deleting alike), acknowledgements need ACKNOWLEDGE, whichever
-        command carries them."""
-        if any(p.label == ACKNOWLEDGEMENT for p in planned):
-            self._require(Permission.ACKNOWLEDGE, "acknowledge findings (create, change or delete acknowledgements)")
-        if any(p.label != ACKNOWLEDGEMENT for p in planned):
-            self._require(Permission.REGISTER, "change the registry")
+        `records` (IMPORT through a file, REGISTER through the form or code; creating, changing and deleting
+        alike), acknowledgements need ACKNOWLEDGE, whichever command carries them."""
+
+        def approve(planned: list[PlannedChange]) -> None:
+            if any(p.label == ACKNOWLEDGEMENT for p in planned):
+                self._require(Permission.ACKNOWLEDGE,
+                              "acknowledge findings (create, change or delete acknowledgements)")
+            if any(p.label != ACKNOWLEDGEMENT for p in planned):
+                self._require(records, "change the registry")
+
+        return approve
 
     def _with_provenance(self, fragment: RegistryFragment) -> RegistryFragment:
         """Acknowledgements from a file are written as acts of this service's actor, now; the author and time
@@ -185,8 +191,32 @@ class Service:
 
     def _write(self, manifest: manifests.Manifest, *, replace: bool = False,
                context: str | None = None, imported: bool = False) -> ImportResult:
+        labels, operation = self._validate(manifest, replace=replace)
         fragment = self._with_provenance(manifest.fragment) if imported else manifest.fragment
+        nodes = to_nodes(fragment, labels=labels, operation=operation)
+        context = context or f"import {manifest.sources.file}" + (" --replace" if replace else "")
+        # A replace's deletes are decided by the store inside the writing transaction: two overlapping
+        # replaces then leave exactly one manifest, never a mix of both.
+        try:
+            result = self.store.write(
+                nodes, actor=self.actor, context=context, replace=replace,
+                approve=self._approver(Permission.IMPORT if imported else Permission.REGISTER))
+        except DanglingReferences as error:
+            raise InvalidInput(
+                [Problem(f"refers to {label} {target!r}, which is not stored (deleted meanwhile?)",
+                         file=manifest.sources.file, section=LABEL_SECTIONS.get(owner_label), record_id=owner)
+                 for owner_label, owner, label, target in error.missing],
+                summary=f"invalid manifest {manifest.sources.file}") from None
+        self._cache.written(result)
+        return ImportResult.of(manifest.sources.file, result)
+
+    def _validate(self, manifest: manifests.Manifest, *, replace: bool) -> tuple[dict[str, str], set[str]]:
+        """Raise InvalidInput with every problem of the manifest against the store; else the entity labels by
+        id and the countries of operation the write needs."""
+        fragment = manifest.fragment
         known, labels, operation = record_ids(fragment), entity_labels(fragment), set(fragment.countries_of_operation)
+        for section, ids in manifest.declared.items():  # records that failed validation are still declared
+            known.setdefault(section, set()).update(ids)
         conflicts: list[Problem] = []
         if not replace:
             stored_ids, stored_labels, stored_operation = self._stored()
@@ -198,22 +228,28 @@ class Service:
                         f"id {key!r} is already a stored {label}; senders and receivers share one id space",
                         section=LABEL_SECTIONS[labels[key]], record_id=key, field="id"))
             operation |= stored_operation
-        manifest.check(conflicts + reference_problems(fragment, known))
-        nodes = to_nodes(fragment, labels=labels, operation=operation)
-        context = context or f"import {manifest.sources.file}" + (" --replace" if replace else "")
-        # A replace's deletes are decided by the store inside the writing transaction: two overlapping
-        # replaces then leave exactly one manifest, never a mix of both.
-        try:
-            result = self.store.write(nodes, actor=self.actor, context=context, replace=replace,
-                                      approve=self._approve)
-        except DanglingReferences as error:
-            raise InvalidInput(
-                [Problem(f"refers to {label} {target!r}, which is not stored (deleted meanwhile?)",
-                         file=manifest.sources.file, section=LABEL_SECTIONS.get(owner_label), record_id=owner)
-                 for owner_label, owner, label, target in error.missing],
-                summary=f"invalid manifest {manifest.sources.file}") from None
-        self._cache.written(result)
-        return ImportResult.of(manifest.sources.file, result)
+        manifest.check(conflicts + reference_problems(fragment, known) + manifest.invalid_reference_problems(known))
+        return labels, operation
+
+    def preview_import(self, manifest: manifests.Manifest, *, replace: bool = False,
+                       as_of: date | None = None) -> ImportPlan:
+        """What importing the manifest would change, and the findings it would open and close; writes nothing.
+        Raises InvalidInput exactly as the import would."""
+        self._validate(manifest, replace=replace)
+        as_of = as_of or today()
+        return plan_import(self.registry(), manifest.fragment, replace=replace, as_of=as_of, before=self.check(as_of))
+
+    def import_with_plan(self, manifest: manifests.Manifest, *, replace: bool = False,
+                         as_of: date | None = None) -> tuple[ImportResult, ImportPlan]:
+        """Import, and say what changed and which findings opened and closed: judged after the write, so only
+        what the written records touch is judged again (registry.checks.incremental)."""
+        self._require(Permission.IMPORT, "change the registry")
+        as_of = as_of or today()
+        self._validate(manifest, replace=replace)
+        before = self.check(as_of)
+        plan = plan_import(self.registry(), manifest.fragment, replace=replace, as_of=as_of, judge=False)
+        result = self._write(manifest, replace=replace, imported=True)
+        return result, plan.judged(before, self.check(as_of))
 
     def _stored(self) -> tuple[dict[str, set[str]], dict[str, str], set[str]]:
         """What references may point at: stored ids by section, entity labels by id, countries of operation.
@@ -241,7 +277,8 @@ class Service:
 
     def register(self, fragment: RegistryFragment, *, source: str = "<register>") -> ImportResult:
         """Add or change records built in code (a processor with its safeguards and flows): all or nothing."""
-        return self.import_manifest(manifests.Manifest.of(fragment, source), context=source)
+        self._require(Permission.REGISTER, "change the registry")
+        return self._write(manifests.Manifest.of(fragment, source), context=source)
 
     def import_file(self, path: str | Path, *, replace: bool = False) -> ImportResult:
         return self.import_manifest(manifests.load(path), replace=replace)
@@ -252,6 +289,11 @@ class Service:
     def export_manifest(self, fmt: str = "yaml") -> str:
         self._require(Permission.EXPORT, "export the registry")
         return manifests.dump(self.registry(), fmt)
+
+    def export_registry(self) -> Registry:
+        """The whole registry for an export (the inventory workbook), under the manifest's permission."""
+        self._require(Permission.EXPORT, "export the registry")
+        return self.registry()
 
     def export_tables(self, as_of: date | None = None) -> exports.ExportTables:
         """The Art. 30 record, transfer register and findings as of the day (registry.exports renders them)."""

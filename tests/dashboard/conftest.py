@@ -22,6 +22,7 @@ PAGES = {
     "Graph explorer": "views/graph_explorer.py",
     "Entities": "views/entities.py",
     "Register processor": "views/register_processor.py",
+    "Import": "views/import_inventory.py",
     "Exports": "views/exports.py",
     "Change log": "views/change_log.py",
 }

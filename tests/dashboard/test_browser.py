@@ -121,6 +121,7 @@ def expected_texts(service: Service) -> dict[str, list[str]]:
         "graph-explorer": ["Centre on", "node(s)", "Hops"],
         "entities": ["Group companies", "Processors", "Safeguards", registry.group_companies[0].region],
         "register-processor": ["Country of establishment", "Processing countries", "Register"],
+        "import": ["Inventory file", "Nothing is written until you confirm"],
         "exports": ["Prepare files", "Manifest (backup of the whole registry)"],
         "change-log": [f"{len(service.log()):,} change(s)", "Record id"],
     }

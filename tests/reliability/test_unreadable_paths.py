@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,13 @@ def write(name: str, text: str) -> Callable[[Path], list[str]]:
         (tmp_path / name).write_text(text, encoding="utf-8")
         return ["import", str(tmp_path / name)]
     return arrange
+
+
+def csv_folder_with_a_fifo(tmp: Path) -> Path:
+    folder = tmp / "inventory"
+    folder.mkdir()
+    os.mkfifo(folder / "flows.csv")
+    return folder
 
 
 def existing_directory(tmp_path: Path) -> Path:
@@ -37,7 +45,10 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
                                                        f"  module: {'1' * 5000}\n"), "m.yaml:5: not valid YAML"),
     "JSON integer over 4,300 digits": (write("m.json", '{"version": 1, "safeguards": [{"id": "s", "kind": "scc_2021",'
                                                        f' "module": {"1" * 5000}}}]}}'), "not valid JSON"),
-    "import of a directory": (lambda tmp: ["import", str(existing_directory(tmp))], "not a regular file"),
+    # A directory is read as a folder of inventory CSV files; one holding anything else is refused, naming it.
+    "import of a directory": (lambda tmp: ["import", str(existing_directory(tmp))], "no CSV files; expected"),
+    "import of a FIFO in a CSV folder": (lambda tmp: ["import", str(csv_folder_with_a_fifo(tmp))],
+                                         "not part of a CSV inventory: 'flows.csv'"),
     "import from a missing directory": (lambda tmp: ["import", str(tmp / "missing" / "m.yaml")],
                                         "No such file or directory"),
     "import of /proc/version": (lambda tmp: ["import", "/proc/version"], "a manifest is a mapping"),

@@ -21,10 +21,10 @@ from graph.network import Arrival, Arrivals, EdgeIndex, KeyedEdge, chain, respre
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
 from registry.checks.sentences import party, tool_fix
-from registry.checks.transfers import RegimeVerdict, TransferAnalyser
 from registry.labels import regime_label
 from registry.model import Flow, Registry
 from registry.reference import Regime
+from registry.transfers import RegimeVerdict, TransferAnalyser
 
 # Flows shown before the unprotected hop: as far back as controller -> processor -> sub-processor.
 MAX_CHAIN = 4

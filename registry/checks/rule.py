@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from registry.checks.finding import Evidence, Finding, Severity, constructed, finding_id
 from registry.checks.references import load_references
-from registry.checks.transfers import FlowAnalysis, Gap, RegimeVerdict, TransferAnalyser, TransferGap
 from registry.model import Flow, Registry
 from registry.reference import Reference, Regime
+from registry.transfers import FlowAnalysis, Gap, RegimeVerdict, TransferAnalyser, TransferGap
 
 if TYPE_CHECKING:
     from registry.checks.onward_transfer_gap import OnwardSearch

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Literal
 
 from registry.checks.finding import Finding
-from registry.checks.transfers import analyse_flows
 from registry.exports.cells import neutralise
 from registry.exports.findings import findings_table
 from registry.exports.ropa import ropa_table
@@ -26,10 +25,11 @@ from registry.exports.table import Cell, Column, ExportTables, Kind, Row, Table
 from registry.exports.to_csv import render_csv
 from registry.exports.to_json import render_json
 from registry.exports.to_xlsx import render_xlsx
-from registry.exports.transfers import transfers_table
+from registry.exports.transfer_register import transfers_table
 from registry.files import make_directory, write_file
 from registry.model import Registry
 from registry.reference import Reference, load_reference
+from registry.transfers import analyse_flows
 
 Format = Literal["csv", "json", "xlsx"]
 Which = Literal["ropa", "transfers", "findings", "all"]

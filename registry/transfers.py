@@ -1,7 +1,7 @@
 """Which regimes judge a flow, whether it is a transfer for each, and what makes it lawful (or not) that day.
 
-Shared by the transfer rules, the onward-transfer search and the transfer register export, so that all of
-them agree on what a transfer is (DESIGN section 2).
+The domain's analysis, not a rule's: the transfer rules, the onward-transfer search, both export tables and
+the dashboard share it, so that all of them agree on what a transfer is (DESIGN section 2).
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ class CheckState:
         self.registry = registry
         context = CheckContext(registry, self.reference, self.as_of)
         found = evaluate_rules(context)
+        self.analyser = context.analyser  # the day's transfer analysis of `registry`: exports read it too
         self._states = context.states  # what the rules built on the way, refreshed by each update
         self._references = FlowReferences(registry.flows)
         self._acknowledged = current_acknowledgements(registry.acknowledgements, self.as_of)
@@ -124,6 +125,7 @@ class CheckState:
             records=frozenset(records), subjects=frozenset(subjects)))
         refresh_states(context)  # kept state follows the changes and may widen the scope
         assert context.scope is not None
+        self.analyser = context.analyser  # flows the re-check does not judge are analysed on first use
         self._acknowledged = current_acknowledgements(registry.acknowledgements, self.as_of)
         self._replace(context.scope.subjects, evaluate_rules(context))
         self._reacknowledge(changed.get("acknowledgements", ()))

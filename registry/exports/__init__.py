@@ -3,6 +3,7 @@
 The CLI (`flowreg export ropa|transfers|findings|all`) and the dashboard's Exports page both call:
 
     tables = build_tables(registry, findings, as_of)         # findings: Service.check(as_of)
+    tables = service.export_tables(as_of)                     # the same, from the service's check of the day
     files = render(tables, "xlsx", "all")                     # {file name: bytes}
     write(tables, "csv", "all", Path("out/"))                 # the CLI's --out
 
@@ -29,7 +30,7 @@ from registry.exports.transfer_register import transfers_table
 from registry.files import make_directory, write_file
 from registry.model import Registry
 from registry.reference import Reference, load_reference
-from registry.transfers import analyse_flows
+from registry.transfers import TransferAnalyser
 
 Format = Literal["csv", "json", "xlsx"]
 Which = Literal["ropa", "transfers", "findings", "all"]
@@ -41,10 +42,16 @@ __all__ = ["FORMATS", "TABLES", "Cell", "Column", "ExportTables", "Format", "Kin
 
 
 def build_tables(registry: Registry, findings: Sequence[Finding], as_of: date,
-                 reference: Reference | None = None) -> ExportTables:
-    """All three tables as of `as_of`; `findings` are that day's (acknowledgements applied: Service.check)."""
-    reference = reference or load_reference()
-    analyses = analyse_flows(registry, reference, as_of)
+                 reference: Reference | None = None, *, analyser: TransferAnalyser | None = None) -> ExportTables:
+    """All three tables as of `as_of`; `findings` are that day's (acknowledgements applied: Service.check).
+
+    `analyser` is the day's transfer analysis of `registry` when the caller has one (the service passes its
+    check's, CheckState.analyser, so an export judges no flow the check already judged); else one is made."""
+    if analyser is None:
+        analyser = TransferAnalyser(registry, reference or load_reference(), as_of)
+    assert analyser.registry is registry and analyser.as_of == as_of, "the analysis of another registry or day"
+    reference = reference or analyser.reference
+    analyses = analyser.analyse_all()
     return ExportTables(as_of, registry.organisation, {
         "ropa": ropa_table(registry, analyses, findings, reference),
         "transfers": transfers_table(analyses, findings, registry, as_of),

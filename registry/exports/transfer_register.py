@@ -120,7 +120,7 @@ def _row(analysis: FlowAnalysis, verdict: RegimeVerdict | None, registry: Regist
 
 def transfers_table(analyses: Sequence[FlowAnalysis], findings: Sequence[Finding], registry: Registry,
                     as_of: date) -> Table:
-    """`analyses` as registry.transfers.analyse_flows gives them for `as_of`; `findings` for the same day."""
+    """`analyses` as TransferAnalyser.analyse_all gives them for `as_of`; `findings` for the same day."""
     index = FindingsByFlow(findings)
     rows: list[Row] = []
     flags = []

@@ -24,7 +24,7 @@ from registry.exports.findings import findings_table
 from registry.exports.ropa import ropa_table
 from registry.exports.table import Cell, Column, ExportTables, Kind, Row, Table
 from registry.exports.to_csv import render_csv
-from registry.exports.to_json import render_json
+from registry.exports.to_json import tables_json
 from registry.exports.to_xlsx import render_xlsx
 from registry.exports.transfer_register import transfers_table
 from registry.files import make_directory, write_file
@@ -79,7 +79,7 @@ def render(tables: ExportTables, fmt: Format, which: Which = "all",
     if fmt == "csv":
         return {name: render_csv(table) for name, table in zip(names, chosen, strict=True)}
     if fmt == "json":
-        return {names[0]: render_json(tables, chosen)}
+        return {names[0]: tables_json(tables, chosen)}
     return {names[0]: render_xlsx(tables, chosen, generated_at or datetime.now(UTC))}
 
 

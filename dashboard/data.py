@@ -19,11 +19,11 @@ import pycountry
 from graph.network import neighbourhood, project
 from registry.checks.finding import Finding, Severity, worst, worst_open
 from registry.checks.problems import Problem, group_problems
-from registry.checks.transfers import Defect, cross_border_destinations, date_defect, lapsed_tools
 from registry.collector import collector_paused
 from registry.labels import regime_label
 from registry.model import AnyEntity, Flow, GroupCompany, Processor, Registry, Safeguard, country_label
 from registry.reference import load_reference
+from registry.transfers import Defect, cross_border_destinations, date_defect, lapsed_tools
 
 EXPIRY_WINDOW = timedelta(days=90)
 EXPIRED = "expired"

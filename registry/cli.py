@@ -27,7 +27,7 @@ from registry import exports, inventory
 from registry import manifest as manifests
 from registry.access import AccessPolicy, IdentitySource, Principal, os_user
 from registry.checks.finding import Severity
-from registry.checks.report import render_json, render_sarif, render_text
+from registry.checks.report import findings_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
 from registry.files import write_file, write_stdout
 from registry.model import Processor, RegistryFragment, check_date_range, validation_problems
@@ -498,7 +498,7 @@ def check(
     reference = load_reference()
     warning = reference.staleness(day)
     if format is ReportFormat.JSON:
-        report = json.loads(render_json(findings, day))
+        report = json.loads(findings_json(findings, day))
         report["reference_data"] = reference.status(day)
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     elif format is ReportFormat.SARIF:

@@ -52,7 +52,8 @@ from registry.preview import ImportPlan, plan_import
 from registry.reference import load_reference
 
 # Days whose findings stay cached: today and a couple of as-of dates a DPO compares. Each holds the
-# findings and the onward search of the whole registry (at 100,000 flows, several hundred MB).
+# findings, the onward search and the transfer analysis (which exports reuse) of the whole registry (at
+# 100,000 flows, several hundred MB).
 DAYS_KEPT = 3
 
 
@@ -299,7 +300,12 @@ class Service:
         """The Art. 30 record, transfer register and findings as of the day (registry.exports renders them)."""
         self._require(Permission.EXPORT, "export the legal records")
         as_of = as_of or today()
-        return exports.build_tables(self.registry(), self.check(as_of), as_of)
+        with self._cache.lock:
+            check = self._checked(as_of)
+            # The check's own analysis of the day: the export judges no flow again that the check judged.
+            registry, findings, reference, analyser = check.registry, list(check.findings), check.reference, \
+                check.analyser
+        return exports.build_tables(registry, findings, as_of, reference, analyser=analyser)
 
     def sync_to_allowed(self) -> None:
         """A sync reads everything here and overwrites records and acknowledgements there, deleting what this
@@ -334,6 +340,11 @@ class Service:
         """
         as_of = as_of or today()
         with self._cache.lock:  # dashboard sessions share one cache: one of them updates it at a time
+            return list(self._checked(as_of).findings)  # a copy: the state changes in place with the next write
+
+    def _checked(self, as_of: date) -> CheckState:
+        """The day's check, brought up to the store: read it under the cache's lock (the next write changes it)."""
+        with self._cache.lock:
             registry = self.registry()
             state = self._cache.checks.get(as_of)
             if state is None:
@@ -346,7 +357,7 @@ class Service:
                 if state.pending:
                     state.check.update(registry, state.pending)
                     state.pending = {}
-            return list(state.check.findings)  # a copy: the state changes in place with the next write
+            return state.check
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:

@@ -46,12 +46,12 @@ RULES: tuple[Rule, ...] = (
 )
 
 # Rules whose findings belong to no single regime: each cites the law of every regime whose data it judges.
-REGIME_LESS = frozenset({processor_without_dpa.RULE.id, excess_disclosure.RULE.id, retention_exceeded.RULE.id,
-                         unencrypted_transfer.RULE.id, undeclared_flow.RULE.id})
+REGIME_LESS = frozenset(rule.id for rule in RULES if rule.regime_less)
 load_references().require((rule.id for rule in RULES), REGIME_LESS)
+_BY_ID = {rule.id: rule for rule in RULES}
 
-__all__ = ["RULES", "Evidence", "Finding", "Rule", "Severity", "apply_acknowledgements",
-           "current_acknowledgements", "evaluate_rules", "marked", "run_checks"]
+__all__ = ["RULES", "Evidence", "Finding", "Rule", "Severity", "about", "apply_acknowledgements",
+           "current_acknowledgements", "evaluate_rules", "marked", "refresh_states", "run_checks"]
 
 
 def run_checks(registry: Registry, as_of: date, reference: Reference | None = None) -> list[Finding]:
@@ -68,6 +68,19 @@ def evaluate_rules(context: CheckContext) -> list[Finding]:
             for finding in rule.evaluate(context):
                 found.setdefault(finding.id, finding)
     return list(found.values())
+
+
+def about(finding: Finding) -> str:
+    """What `finding` is about, as its rule says (Rule.about): a re-check that judges that again replaces it."""
+    return _BY_ID[finding.rule].about(finding)
+
+
+def refresh_states(context: CheckContext) -> None:
+    """Bring every rule's kept state to the context's registry after the changes in its scope, letting each
+    widen the scope by what it says must be judged again."""
+    for rule in RULES:
+        if rule.keeps is not None:
+            context.scope = rule.keeps.refresh(context.state(rule.keeps), context)
 
 
 def apply_acknowledgements(findings: Iterable[Finding], acknowledgements: Iterable[Acknowledgement],

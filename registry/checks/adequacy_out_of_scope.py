@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
 from registry.checks.sentences import party
-from registry.checks.transfers import Gap
 from registry.labels import countries_label, regime_label
+from registry.transfers import Gap
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
 from registry.checks.sentences import party
-from registry.checks.transfers import Gap, bound_by_bcr
 from registry.labels import regime_label
+from registry.transfers import Gap, bound_by_bcr
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:

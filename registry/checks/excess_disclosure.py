@@ -34,4 +34,4 @@ RULE = Rule(
     id="excess-disclosure", severity=Severity.MEDIUM,
     title="a flow carries categories beyond its purpose's necessary_categories (minimum necessity)",
     fix="Stop sending the excess categories, or record why the purpose needs them in its necessary_categories.",
-    judge=evaluate)
+    judge=evaluate, regime_less=True)

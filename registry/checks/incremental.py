@@ -1,9 +1,11 @@
 """Findings kept up to date as records change: a change re-judges only the flows and chains it touches.
 
-A full check leaves behind its findings, indexed by what each one is about, and the onward-transfer search.
-After a write, `CheckState.update` works out which flows the changed records touch (their own, those of a
-changed party, safeguard, purpose or group of people), redoes the onward search downstream of them, drops
-the findings about what it judges again and adds the new ones. The result equals a full check of the new
+A full check leaves behind its findings, indexed by what each one is about (as its rule says: Rule.about),
+and the state rules keep from check to check (the onward-transfer search). After a write, `CheckState.update`
+works out which flows the changed records touch (their own, those of a changed party, safeguard, purpose or
+group of people), has each rule refresh its kept state for them (the onward search is redone downstream of
+them, which adds the later hops there to what is judged again), drops the findings about what it judges
+again and adds the new ones. It names no rule: a new rule needs nothing here. The result equals a full check of the new
 registry (tests/checks/test_incremental.py holds it to that); a change to the organisation or to the data
 categories, which every flow depends on, falls back to a full check.
 """
@@ -15,29 +17,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from registry.checks import current_acknowledgements, evaluate_rules, marked
-from registry.checks import onward_transfer_gap as onward_rule
-from registry.checks import processor_without_dpa as processor_rule
+from registry.checks import about, current_acknowledgements, evaluate_rules, marked, refresh_states
 from registry.checks.finding import Finding
-from registry.checks.rule import CheckContext, Scope
+from registry.checks.rule import CheckContext, Scope, Subject
 from registry.collector import collector_paused
 from registry.model import ENTITY_SECTIONS, Flow, Processor, Registry
 from registry.reference import Reference
 
 # Sections whose change can touch every flow: re-checked in full.
 _EVERYTHING = frozenset({"organisation", "data_categories"})
-
-
-def subject(finding: Finding) -> str:
-    """What a finding is about, as judged again by a re-check: a flow, a later hop, a processor or a record."""
-    evidence = finding.evidence
-    if finding.rule == processor_rule.RULE.id:
-        return f"processor:{evidence.entities[0]}"
-    if finding.rule == onward_rule.RULE.id:
-        return f"hop:{evidence.flows[-1]}"
-    if evidence.flows:
-        return f"flow:{evidence.flows[0]}"
-    return f"record:{(evidence.entities or evidence.purposes)[0]}"
 
 
 class FlowReferences:
@@ -84,14 +72,14 @@ class CheckState:
         self.registry = registry
         context = CheckContext(registry, self.reference, self.as_of)
         found = evaluate_rules(context)
-        assert context.onward is not None  # the onward rule builds the search
-        self._onward = context.onward
+        self.analyser = context.analyser  # the day's transfer analysis of `registry`: exports read it too
+        self._states = context.states  # what the rules built on the way, refreshed by each update
         self._references = FlowReferences(registry.flows)
         self._acknowledged = current_acknowledgements(registry.acknowledgements, self.as_of)
         self._by_id = {f.id: self._acknowledge(f) for f in found}
         self._by_subject: dict[str, set[str]] = defaultdict(set)
         for finding in found:
-            self._by_subject[subject(finding)].add(finding.id)
+            self._by_subject[about(finding)].add(finding.id)
         self.findings = sorted(self._by_id.values(), key=_sort_key)
 
     def _acknowledge(self, finding: Finding) -> Finding:
@@ -128,29 +116,29 @@ class CheckState:
             if after is not None:
                 references.add(after)
         self.registry = registry
-        context = CheckContext(registry, self.reference, self.as_of, onward=self._onward)
-        region = self._onward.update(registry, context.analyser, flow_ids)
-        hop_ids = flow_ids | {f for entity in region for f in references.by_sender.get(str(entity), ())}
         received = {f for p in processors if isinstance(registry.entities.get(p), Processor)
                     for f in references.by_receiver.get(p, ())}
-        context.scope = Scope(
-            flows=_flows(registry, flow_ids), hops=_flows(registry, hop_ids), received=_flows(registry, received),
-            records=frozenset(records))
-        subjects = ({f"flow:{f}" for f in flow_ids} | {f"hop:{f}" for f in hop_ids}
-                    | {f"processor:{p}" for p in processors} | {f"record:{r}" for r in context.scope.records})
+        subjects = ({Subject.FLOW.of(f) for f in flow_ids} | {Subject.PROCESSOR.of(p) for p in processors}
+                    | {Subject.RECORD.of(r) for r in records})
+        context = CheckContext(registry, self.reference, self.as_of, states=self._states, scope=Scope(
+            changed=frozenset(flow_ids), flows=_flows(registry, flow_ids), received=_flows(registry, received),
+            records=frozenset(records), subjects=frozenset(subjects)))
+        refresh_states(context)  # kept state follows the changes and may widen the scope
+        assert context.scope is not None
+        self.analyser = context.analyser  # flows the re-check does not judge are analysed on first use
         self._acknowledged = current_acknowledgements(registry.acknowledgements, self.as_of)
-        self._replace(subjects, evaluate_rules(context))
+        self._replace(context.scope.subjects, evaluate_rules(context))
         self._reacknowledge(changed.get("acknowledgements", ()))
 
-    def _replace(self, subjects: set[str], found: list[Finding]) -> None:
-        for about in subjects:
-            for finding_id in self._by_subject.pop(about, ()):
+    def _replace(self, subjects: Iterable[str], found: list[Finding]) -> None:
+        for subject in subjects:
+            for finding_id in self._by_subject.pop(subject, ()):
                 self._remove(self._by_id.pop(finding_id))
         for finding in found:
             if finding.id in self._by_id:
                 continue
             finding = self._by_id[finding.id] = self._acknowledge(finding)
-            self._by_subject[subject(finding)].add(finding.id)
+            self._by_subject[about(finding)].add(finding.id)
             bisect.insort(self.findings, finding, key=_sort_key)
 
     def _remove(self, finding: Finding) -> None:

@@ -16,15 +16,16 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import replace
 
 from graph.network import Arrival, Arrivals, EdgeIndex, KeyedEdge, chain, respread, spread
 from registry.checks.finding import Finding, Severity
-from registry.checks.rule import CheckContext, Rule
+from registry.checks.rule import CheckContext, KeptState, Rule, Scope, Subject
 from registry.checks.sentences import party, tool_fix
-from registry.checks.transfers import RegimeVerdict, TransferAnalyser
 from registry.labels import regime_label
 from registry.model import Flow, Registry
 from registry.reference import Regime
+from registry.transfers import RegimeVerdict, TransferAnalyser
 
 # Flows shown before the unprotected hop: as far back as controller -> processor -> sub-processor.
 MAX_CHAIN = 4
@@ -74,6 +75,21 @@ class OnwardSearch:
         return cls(index, {regime: spread(index, _seed_labels(registry, analyser, regime), label_keys)
                            for regime in Regime})
 
+    @classmethod
+    def of(cls, context: CheckContext) -> OnwardSearch:
+        return cls.build(context.registry, context.analyser)
+
+    def refresh(self, context: CheckContext) -> Scope:
+        """Follow the changes in the context's scope; every flow out of an entity whose arrivals were redone is
+        judged again as a later hop."""
+        scope = context.scope
+        assert scope is not None  # a full check builds the search instead
+        region = self.update(context.registry, context.analyser, scope.changed)
+        hop_ids = scope.changed | {str(edge.key) for entity in region for edge in self.index.out_edges(entity)}
+        flows = context.registry.flows_by_id
+        return replace(scope, hops=tuple(flows[f] for f in sorted(hop_ids) if f in flows),
+                       subjects=scope.subjects | {Subject.HOP.of(f) for f in hop_ids})
+
     def update(self, registry: Registry, analyser: TransferAnalyser, flow_ids: Iterable[str]) -> set[Hashable]:
         """Refile the flows `flow_ids` (changed, added, removed, or judged anew because a party changed) and
         redo the search downstream of them; returns the entities whose arrivals were redone."""
@@ -103,9 +119,7 @@ def _seed_labels(registry: Registry, analyser: TransferAnalyser,
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     registry, analyser = context.registry, context.analyser
-    if context.onward is None:
-        context.onward = OnwardSearch.build(registry, analyser)
-    search = context.onward
+    search = context.state(SEARCH)
     hops = context.scope.hops if context.scope is not None else registry.flows
     parent_keys = {p for category in registry.categories_by_id for p in _ancestors(category)}
     for regime in Regime:
@@ -167,9 +181,16 @@ def _finding(rule: Rule, context: CheckContext, regime: Regime, reached: dict[tu
         safeguards=hop.safeguards)
 
 
+def about(finding: Finding) -> str:
+    """The later hop: a change anywhere upstream of it reaches the finding through the search's region."""
+    return Subject.HOP.of(finding.evidence.flows[-1])
+
+
+SEARCH: KeptState[OnwardSearch] = KeptState(build=OnwardSearch.of, refresh=OnwardSearch.refresh)
+
 RULE = Rule(
     id="onward-transfer-gap", severity=Severity.HIGH,
     title="data reaches a country through a chain whose later hop has no valid tool; the path is the evidence",
     fix="Flow the safeguard down the chain: the sub-processor contract needs its own valid tool (SCC module 3, "
         "or an equivalent-system contract) for the later hop.",
-    judge=evaluate)
+    judge=evaluate, about=about, keeps=SEARCH)

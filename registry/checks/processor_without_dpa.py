@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
-from registry.checks.rule import CheckContext, Rule
+from registry.checks.rule import CheckContext, Rule, Subject
 from registry.labels import entity_label
 from registry.model import Processor
 from registry.reference import Regime
@@ -32,9 +32,14 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
             flows=sorted(flows), entities=[processor_id], countries=list(processor.where_processed))
 
 
+def about(finding: Finding) -> str:
+    """The processor: its finding counts every flow it receives, so a change to any of them judges it again."""
+    return Subject.PROCESSOR.of(finding.evidence.entities[0])
+
+
 RULE = Rule(
     id="processor-without-dpa", severity=Severity.HIGH,
     title="processor receives data with no Art. 28 contract",
     fix="Sign a data processing agreement with the terms the cited articles require and record its date in "
         "dpa_signed.",
-    judge=evaluate)
+    judge=evaluate, about=about, regime_less=True)

@@ -31,7 +31,7 @@ def finding_document(finding: Finding) -> dict[str, object]:
     return document
 
 
-def render_json(findings: Sequence[Finding], as_of: date) -> str:
+def findings_json(findings: Sequence[Finding], as_of: date) -> str:
     return json.dumps({"as_of": as_of.isoformat(), "findings": [finding_document(f) for f in findings]},
                       indent=2, ensure_ascii=False) + "\n"
 

@@ -30,4 +30,4 @@ RULE = Rule(
     id="retention-exceeded", severity=Severity.MEDIUM,
     title="retention longer than the declared period",
     fix="Shorten the recipient's retention to the declared period, or declare the longer period and its reason.",
-    judge=evaluate)
+    judge=evaluate, regime_less=True)

@@ -5,27 +5,63 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import Any, Generic, TypeVar
 
 from registry.checks.finding import Evidence, Finding, Severity, constructed, finding_id
 from registry.checks.references import load_references
-from registry.checks.transfers import FlowAnalysis, Gap, RegimeVerdict, TransferAnalyser, TransferGap
 from registry.model import Flow, Registry
 from registry.reference import Reference, Regime
+from registry.transfers import FlowAnalysis, Gap, RegimeVerdict, TransferAnalyser, TransferGap
 
-if TYPE_CHECKING:
-    from registry.checks.onward_transfer_gap import OnwardSearch
+
+class Subject(StrEnum):
+    """What a finding can be about: a re-check replaces the findings about what it judges again."""
+
+    FLOW = "flow"  # a flow, judged by the flow rules
+    HOP = "hop"  # a flow judged as the later hop of onward chains
+    PROCESSOR = "processor"  # a processor, judged with every flow it receives
+    RECORD = "record"  # a recipient or a purpose
+
+    def of(self, record_id: str) -> str:
+        return f"{self.value}:{record_id}"
+
+
+def about_evidence(finding: Finding) -> str:
+    """What a finding is about unless its rule says otherwise: the first flow of its evidence, else its
+    first entity or purpose."""
+    evidence = finding.evidence
+    if evidence.flows:
+        return Subject.FLOW.of(evidence.flows[0])
+    return Subject.RECORD.of((evidence.entities or evidence.purposes)[0])
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What a re-check after a change judges again (registry.checks.incremental works it out)."""
+    """What a re-check after a change judges again (registry.checks.incremental works it out; a rule's kept
+    state may widen it when it is refreshed)."""
 
+    changed: frozenset[str]  # ids of the flows judged again, removed ones included: what kept state refiles
     flows: tuple[Flow, ...]  # judged by the flow rules
-    hops: tuple[Flow, ...]  # judged as the later hop of onward chains
     received: tuple[Flow, ...]  # every flow into each processor whose DPA is judged again
     records: frozenset[str]  # recipients and purposes judged again
+    subjects: frozenset[str]  # what the findings judged again are about (Subject.of): the re-check replaces them
+    hops: tuple[Flow, ...] = ()  # judged as the later hop of onward chains (the onward search widens the scope)
+
+
+State = TypeVar("State")
+
+
+@dataclass(frozen=True, eq=False)
+class KeptState(Generic[State]):
+    """What a rule computes once over the whole registry and keeps from check to check (the onward search):
+    a full check builds it, a re-check after a change refreshes it instead of building it again."""
+
+    build: Callable[[CheckContext], State]
+    # Brings the state to the context's registry after the changes in its scope; returns the scope widened by
+    # whatever else the refreshed state says must be judged again.
+    refresh: Callable[[State, CheckContext], Scope]
 
 
 @dataclass
@@ -36,11 +72,18 @@ class CheckContext:
     reference: Reference
     as_of: date
     scope: Scope | None = None  # None: judge everything
-    onward: OnwardSearch | None = None  # where protected data gets to; built by the onward rule when None
+    # Each rule's kept state: built on first use, handed from a check to the re-checks that follow it.
+    states: dict[KeptState[Any], Any] = field(default_factory=dict)
     analyser: TransferAnalyser = field(init=False)
 
     def __post_init__(self) -> None:
         self.analyser = TransferAnalyser(self.registry, self.reference, self.as_of)
+
+    def state(self, kept: KeptState[State]) -> State:
+        """The rule's kept state, built over the whole registry if nobody has built it yet."""
+        if kept not in self.states:
+            self.states[kept] = kept.build(self)
+        return self.states[kept]
 
     @cached_property
     def analyses(self) -> list[FlowAnalysis]:
@@ -63,6 +106,12 @@ class Rule:
     severity: Severity
     judge: Callable[[Rule, CheckContext], Iterable[Finding]]  # the rule module's `evaluate`
     fix: str  # the usual remedy, shown with each finding unless it gives its own
+    # What a finding is about (Subject.of): a re-check that judges that again replaces the finding.
+    about: Callable[[Finding], str] = about_evidence
+    keeps: KeptState[Any] | None = None  # state the rule precomputes over the whole registry, if any
+    # Cites each regime whose data it judges rather than one regime of its own (references.csv has a row
+    # without a regime for when none does).
+    regime_less: bool = False
 
     @property
     def reference(self) -> str:

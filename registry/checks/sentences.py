@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from registry.checks.transfers import Defect, SafeguardStatus
 from registry.labels import entity_label, regime_label, safeguard_kind_label
 from registry.model import AnyEntity, Flow, GroupCompany, Processor, Registry, SafeguardKind
 from registry.reference import Regime
+from registry.transfers import Defect, SafeguardStatus
 
 
 def party(registry: Registry, entity_id: str) -> str:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
 from registry.checks.sentences import each_failing, party, tool_fix
-from registry.checks.transfers import Gap, TransferGap
 from registry.labels import countries_label, regime_label
 from registry.reference import AdequacyScope, Regime
+from registry.transfers import Gap, TransferGap
 
 # Whose listing a scoped US decision requires, per scope: the receiver can join it instead of signing a tool.
 _LISTS = {

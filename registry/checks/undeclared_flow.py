@@ -55,4 +55,4 @@ RULE = Rule(
     id="undeclared-flow", severity=Severity.LOW,
     title="a flow, recipient or purpose the privacy policy does not disclose",
     fix="Disclose it in the privacy policy and cite the section in the record's source, or stop the processing.",
-    judge=evaluate)
+    judge=evaluate, regime_less=True)

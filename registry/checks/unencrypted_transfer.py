@@ -31,4 +31,4 @@ RULE = Rule(
     id="unencrypted-transfer", severity=Severity.MEDIUM,
     title="a cross-border flow not encrypted in transit where the policy promises it",
     fix="Encrypt the channel (TLS 1.2+ or equivalent) and set encrypted_in_transit: true on the flow.",
-    judge=evaluate)
+    judge=evaluate, regime_less=True)

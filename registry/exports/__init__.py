@@ -3,6 +3,7 @@
 The CLI (`flowreg export ropa|transfers|findings|all`) and the dashboard's Exports page both call:
 
     tables = build_tables(registry, findings, as_of)         # findings: Service.check(as_of)
+    tables = service.export_tables(as_of)                     # the same, from the service's check of the day
     files = render(tables, "xlsx", "all")                     # {file name: bytes}
     write(tables, "csv", "all", Path("out/"))                 # the CLI's --out
 
@@ -18,18 +19,18 @@ from pathlib import Path
 from typing import Literal
 
 from registry.checks.finding import Finding
-from registry.checks.transfers import analyse_flows
 from registry.exports.cells import neutralise
 from registry.exports.findings import findings_table
 from registry.exports.ropa import ropa_table
 from registry.exports.table import Cell, Column, ExportTables, Kind, Row, Table
 from registry.exports.to_csv import render_csv
-from registry.exports.to_json import render_json
+from registry.exports.to_json import tables_json
 from registry.exports.to_xlsx import render_xlsx
-from registry.exports.transfers import transfers_table
+from registry.exports.transfer_register import transfers_table
 from registry.files import make_directory, write_file
 from registry.model import Registry
 from registry.reference import Reference, load_reference
+from registry.transfers import TransferAnalyser
 
 Format = Literal["csv", "json", "xlsx"]
 Which = Literal["ropa", "transfers", "findings", "all"]
@@ -41,10 +42,16 @@ __all__ = ["FORMATS", "TABLES", "Cell", "Column", "ExportTables", "Format", "Kin
 
 
 def build_tables(registry: Registry, findings: Sequence[Finding], as_of: date,
-                 reference: Reference | None = None) -> ExportTables:
-    """All three tables as of `as_of`; `findings` are that day's (acknowledgements applied: Service.check)."""
-    reference = reference or load_reference()
-    analyses = analyse_flows(registry, reference, as_of)
+                 reference: Reference | None = None, *, analyser: TransferAnalyser | None = None) -> ExportTables:
+    """All three tables as of `as_of`; `findings` are that day's (acknowledgements applied: Service.check).
+
+    `analyser` is the day's transfer analysis of `registry` when the caller has one (the service passes its
+    check's, CheckState.analyser, so an export judges no flow the check already judged); else one is made."""
+    if analyser is None:
+        analyser = TransferAnalyser(registry, reference or load_reference(), as_of)
+    assert analyser.registry is registry and analyser.as_of == as_of, "the analysis of another registry or day"
+    reference = reference or analyser.reference
+    analyses = analyser.analyse_all()
     return ExportTables(as_of, registry.organisation, {
         "ropa": ropa_table(registry, analyses, findings, reference),
         "transfers": transfers_table(analyses, findings, registry, as_of),
@@ -72,7 +79,7 @@ def render(tables: ExportTables, fmt: Format, which: Which = "all",
     if fmt == "csv":
         return {name: render_csv(table) for name, table in zip(names, chosen, strict=True)}
     if fmt == "json":
-        return {names[0]: render_json(tables, chosen)}
+        return {names[0]: tables_json(tables, chosen)}
     return {names[0]: render_xlsx(tables, chosen, generated_at or datetime.now(UTC))}
 
 

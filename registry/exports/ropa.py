@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from registry.checks.finding import Finding, worst_open
-from registry.checks.transfers import FlowAnalysis
 from registry.exports import wording
 from registry.exports.findings import FindingsByFlow, rule_ids
 from registry.exports.table import Column, Kind, Row, Table
@@ -35,6 +34,7 @@ from registry.model import (
     Sensitivity,
 )
 from registry.reference import Reference, regime_name
+from registry.transfers import FlowAnalysis
 
 CONTROLLER_RECORD = "Art. 30(1) controller"
 PROCESSOR_RECORD = "Art. 30(2) processor"

@@ -35,5 +35,5 @@ def json_document(tables: ExportTables, chosen: Sequence[Table]) -> dict[str, ob
     }
 
 
-def render_json(tables: ExportTables, chosen: Sequence[Table]) -> bytes:
+def tables_json(tables: ExportTables, chosen: Sequence[Table]) -> bytes:
     return (json.dumps(json_document(tables, chosen), indent=2, ensure_ascii=False) + "\n").encode("utf-8")

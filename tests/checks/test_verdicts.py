@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from registry.checks import REGIME_LESS, RULES, run_checks
 from registry.checks.references import load_references
 from registry.checks.rule import CheckContext
-from registry.checks.transfers import Gap
 from registry.model import Registry
 from registry.reference import Regime, load_reference
+from registry.transfers import Gap
 from tests.checks.builders import AS_OF, findings, processor, registry, scc
 from tests.checks.test_properties import registries as transfer_registries
 from tests.strategies import registries

@@ -11,12 +11,12 @@ import pytest
 from pydantic import ValidationError
 
 from graph.sqlite import SQLiteStore
-from registry.checks.transfers import TransferAnalyser
 from registry.exports import wording
 from registry.manifest import Manifest
 from registry.model import Recipient, Registry, Safeguard
 from registry.reference import DATA, REVIEW_HORIZON_DAYS, ReferenceDataError, Regime, load_reference, read_reference
 from registry.service import Service
+from registry.transfers import TransferAnalyser
 from tests.checks.builders import findings, processor, registry
 
 REF = load_reference()

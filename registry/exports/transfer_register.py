@@ -5,7 +5,7 @@ countries, adequacy decisions and transfer tools, so the safeguard relied on and
 same contract can be valid under the APPI and expired under the GDPR). A cross-border flow that no judging
 regime treats as a transfer (Japan to the EEA judged only by the GDPR, say) still gets one row, with no
 regime, so the register lists every cross-border flow. Which flows are cross-border and how each regime
-judges them comes from registry.checks.transfers, the same analysis the rules use.
+judges them comes from registry.transfers, the same analysis the rules use.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from datetime import date
 
 from registry.checks.finding import Finding, worst_open
-from registry.checks.transfers import Destination, FlowAnalysis, RegimeVerdict, SafeguardStatus
 from registry.exports.findings import FindingsByFlow, rule_ids
 from registry.exports.table import Column, Kind, Row, Table
 from registry.exports.wording import countries, retention, safeguard_kind
 from registry.model import Registry, SafeguardKind, country_label
 from registry.reference import regime_name
+from registry.transfers import Destination, FlowAnalysis, RegimeVerdict, SafeguardStatus
 
 COLUMNS = (
     Column("flow", "Flow", width=26),
@@ -120,7 +120,7 @@ def _row(analysis: FlowAnalysis, verdict: RegimeVerdict | None, registry: Regist
 
 def transfers_table(analyses: Sequence[FlowAnalysis], findings: Sequence[Finding], registry: Registry,
                     as_of: date) -> Table:
-    """`analyses` as registry.checks.transfers.analyse_flows gives them for `as_of`; `findings` for the same day."""
+    """`analyses` as TransferAnalyser.analyse_all gives them for `as_of`; `findings` for the same day."""
     index = FindingsByFlow(findings)
     rows: list[Row] = []
     flags = []

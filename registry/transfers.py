@@ -1,7 +1,7 @@
 """Which regimes judge a flow, whether it is a transfer for each, and what makes it lawful (or not) that day.
 
-Shared by the transfer rules, the onward-transfer search and the transfer register export, so that all of
-them agree on what a transfer is (DESIGN section 2).
+The domain's analysis, not a rule's: the transfer rules, the onward-transfer search, both export tables and
+the dashboard share it, so that all of them agree on what a transfer is (DESIGN section 2).
 """
 
 from __future__ import annotations
@@ -251,6 +251,10 @@ class TransferAnalyser:
             self._analyses[flow.id] = found
         return found
 
+    def analyse_all(self) -> list[FlowAnalysis]:
+        """Every flow of the registry, judged as of the day, in id order."""
+        return [self.analyse(flow) for flow in sorted(self.registry.flows, key=lambda f: f.id)]
+
     def verdict(self, flow: Flow, regime: Regime) -> RegimeVerdict:
         """How `regime` judges `flow`, whether or not the regime would judge it directly (onward chains)."""
         key = (regime, flow.sender, flow.receiver, tuple(flow.safeguards), flow.frequency.value)
@@ -332,10 +336,3 @@ class TransferAnalyser:
         if not fits_systematic and flow.frequency.value != "occasional":
             return status(Defect.SYSTEMATIC, "a derogation cannot carry a systematic flow")
         return status(None)
-
-
-
-def analyse_flows(registry: Registry, reference: Reference, as_of: date) -> list[FlowAnalysis]:
-    """Every flow of the registry, judged as of `as_of`, in id order."""
-    analyser = TransferAnalyser(registry, reference, as_of)
-    return [analyser.analyse(flow) for flow in sorted(registry.flows, key=lambda f: f.id)]

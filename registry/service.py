@@ -31,13 +31,13 @@ from registry.mapping import (
     LABEL_SECTIONS,
     LABELS,
     SECTION_LABELS,
+    apply_changes,
     broken_records,
     changed_records,
     entity_labels,
     from_nodes,
     properties,
     to_nodes,
-    with_changes,
 )
 from registry.model import (
     ENTITY_SECTIONS,
@@ -228,7 +228,8 @@ class Service:
                         f"id {key!r} is already a stored {label}; senders and receivers share one id space",
                         section=LABEL_SECTIONS[labels[key]], record_id=key, field="id"))
             operation |= stored_operation
-        manifest.check(conflicts + reference_problems(fragment, known) + manifest.invalid_reference_problems(known))
+        manifest.raise_problems(
+            conflicts + reference_problems(fragment, known) + manifest.invalid_reference_problems(known))
         return labels, operation
 
     def preview_import(self, manifest: manifests.Manifest, *, replace: bool = False,
@@ -406,7 +407,7 @@ class _Cache:
             if self.registry is None or result.changes[0].seq != self.revision + 1:
                 self.registry = None
                 return
-            self.registry = with_changes(self.registry, result.changes)
+            self.registry = apply_changes(self.registry, result.changes)
             self.revision = result.changes[-1].seq
             for section, ids in changed_records(result.changes).items():
                 for day in self.checks.values():

@@ -20,8 +20,9 @@ from dashboard.data import Snapshot
 from graph.store import GraphStore
 from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role, os_user
 from registry.errors import FlowregError
+from registry.paths import default_store_path
 from registry.reference import load_reference
-from registry.service import Service, default_store_path, today
+from registry.service import Service, today
 from registry.stores import open_store
 
 AS_OF_KEY = "as_of"

@@ -31,9 +31,10 @@ from registry.checks.report import render_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
 from registry.files import write_file, write_stdout
 from registry.model import Processor, RegistryFragment, check_date_range, validation_problems
+from registry.paths import default_store_path, error_log_path
 from registry.reference import Regime, load_reference
 from registry.reference import listing as reference_listing
-from registry.service import Service, default_store_path, today
+from registry.service import Service, today
 from registry.stores import open_store
 from registry.terminal import printable
 
@@ -141,14 +142,9 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def internal_error_log() -> Path:
-    """Where tracebacks of unexpected errors go: beside the default store, in the user's data directory."""
-    return Path(typer.get_app_dir("flowreg")) / "errors.log"
-
-
 def log_internal_error(error: Exception) -> str:
     """Append the traceback, the time and the command line to the error log; say where it went."""
-    path = internal_error_log()
+    path = error_log_path()
     entry = (f"--- {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} flowreg {' '.join(sys.argv[1:])}\n"
              + "".join(traceback.format_exception(error)))
     try:

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
-import typer
 from pydantic import ValidationError
 
 from graph.changelog import ChainReport
@@ -59,11 +58,6 @@ DAYS_KEPT = 3
 def default_actor() -> str:
     """Who is acting when nobody said: FLOWREG_ACTOR, else the OS user (of the process's real uid)."""
     return os.environ.get("FLOWREG_ACTOR") or os_user()
-
-
-def default_store_path() -> Path:
-    """Under the user's data directory: a command run in some folder never creates a store there by surprise."""
-    return Path(typer.get_app_dir("flowreg")) / "registry.sqlite"
 
 
 def today() -> date:

@@ -35,7 +35,6 @@ from registry.paths import default_store_path, error_log_path
 from registry.reference import Regime, load_reference
 from registry.reference import listing as reference_listing
 from registry.service import Service, today
-from registry.stores import open_store
 from registry.terminal import printable
 
 # The only commands that may create a store where --store points; every other one refuses a missing store.
@@ -105,8 +104,8 @@ class Session:
 
     def service(self) -> Service:
         if self._service is None:
-            store = open_store(self.store_spec, create=self.may_create)
-            self._service = Service(store, actor=self.actor, principal=cli_principal())
+            self._service = Service.open(self.store_spec, actor=self.actor, principal=cli_principal(),
+                                         create=self.may_create)
         return self._service
 
     @property
@@ -437,17 +436,16 @@ def neo4j_sync(
     when run again. User, password and database come from NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE."""
     if not is_neo4j(to):
         raise InvalidInput([Problem(f"{to!r} is not a Neo4j URI (neo4j://, bolt://, neo4j+s://...)", field="--to")])
-    current = session(ctx)
-    source = current.service()  # the source must exist and the user may write the target: both before connecting
+    source = session(ctx).service()  # it must exist and the user may write the target: both before connecting
     source.sync_to_allowed()
-    target = open_store(to, create=True)
+    target = Service.open(to, actor=source.actor, principal=source.principal, create=True)
     try:
-        result = current.service().sync_to(
-            target, progress=lambda r: typer.echo(f"  batch {r.batches}: {r.created} created, {r.updated} updated,"
-                                                  f" {r.unchanged} unchanged", err=True))
+        result = source.sync_to(
+            target.store, progress=lambda r: typer.echo(f"  batch {r.batches}: {r.created} created, "
+                                                        f"{r.updated} updated, {r.unchanged} unchanged", err=True))
     finally:
         target.close()
-    typer.echo(f"synced {current.store.location} -> {target.location}: {result.created} created, "
+    typer.echo(f"synced {source.store.location} -> {target.store.location}: {result.created} created, "
                f"{result.updated} updated, {result.deleted} deleted, {result.unchanged} unchanged")
 
 
@@ -594,7 +592,7 @@ def dashboard(ctx: typer.Context) -> None:
     app_path = Path(package.__file__).resolve().parent / "app.py"
     policy = AccessPolicy.load()  # a broken policy file is reported here, before Streamlit starts
     current = session(ctx)
-    current.service().store.close()  # a missing store is refused here, before Streamlit starts
+    current.service().close()  # a missing store is refused here, before Streamlit starts
     given = {arg.split("=", 1)[0] for arg in ctx.args if arg.startswith("--")}
     defaults = [f"{name}={value}" for name, value in DASHBOARD_DEFAULTS.items() if name not in given]
     if policy.identity_source is IdentitySource.LOCAL and "--server.address" not in given:

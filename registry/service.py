@@ -49,6 +49,7 @@ from registry.model import (
 )
 from registry.preview import ImportPlan, plan_import
 from registry.reference import load_reference
+from registry.stores import open_store
 
 # Days whose findings stay cached: today and a couple of as-of dates a DPO compares. Each holds the
 # findings and the onward search of the whole registry (at 100,000 flows, several hundred MB).
@@ -110,6 +111,18 @@ class Service:
         self.principal = principal
         self.actor = actor or (principal.user if principal else None) or default_actor()
         self._cache = _Cache()
+
+    @classmethod
+    def open(cls, spec: str | Path, *, actor: str | None = None, principal: Principal | None = None,
+             create: bool = False) -> Service:
+        """The service over the store `spec` names (a SQLite path or a Neo4j URI): how every entry point opens
+        a store. Raises StoreUnavailable (exit 3) when it cannot be opened; with `create` False (every
+        command but init, seed and import) a missing SQLite file is refused and nothing is created."""
+        return cls(open_store(spec, create=create), actor=actor, principal=principal)
+
+    def close(self) -> None:
+        """Close the store, for every service acting on it (acting_as shares it)."""
+        self.store.close()
 
     def acting_as(self, principal: Principal) -> Service:
         """The same store and caches, acting (and logged) as `principal`: one shared reader, one writer per user."""

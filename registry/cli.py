@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import re
@@ -582,14 +583,21 @@ DASHBOARD_DEFAULTS = {"--browser.gatherUsageStats": "false", "--server.headless"
                       "--server.enableStaticServing": "true", "--client.toolbarMode": "viewer"}
 
 
+def dashboard_app() -> Path:
+    """The dashboard's app.py, found without importing the dashboard (and Streamlit with it) into the CLI: the
+    package of this distribution in a wheel, the folder beside registry/ in a checkout."""
+    spec = importlib.util.find_spec("dashboard")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("the dashboard package is not installed beside registry")
+    return Path(spec.origin).resolve().parent / "app.py"
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 @user_errors
 def dashboard(ctx: typer.Context) -> None:
     """Open the dashboard on the store (--store) with `streamlit run`; Streamlit's own options pass through,
     e.g. `flowreg dashboard --server.port 8600`. Roles come from the access policy (FLOWREG_ACCESS)."""
-    import dashboard as package  # a package of this distribution; found beside registry/ in a checkout too
-
-    app_path = Path(package.__file__).resolve().parent / "app.py"
+    app_path = dashboard_app()
     policy = AccessPolicy.load()  # a broken policy file is reported here, before Streamlit starts
     current = session(ctx)
     current.service().close()  # a missing store is refused here, before Streamlit starts

@@ -72,40 +72,38 @@ def bare_ceiling(store: Neo4jStore, *, flows: int = 20_000, relationships: int =
         driver.execute_query("MATCH (n:CeilingProbe|CeilingTarget) DETACH DELETE n", database_=database)
 
 
-def measure_sync(source: GraphStore, uri: str, user: str, password: str, *, subset: int = 5_000) -> dict[str, Any]:
-    """Sync rates into the Neo4j at `uri` (emptied first: use a throw-away database)."""
-    target = Neo4jStore(uri, user, password, labels=LABELS)
-    try:
-        nodes = list(source.read())
-        flows = [n for n in nodes if n.label == FLOW]
-        prerequisites = [n for n in nodes if n.label not in (FLOW, "Acknowledgement")]
-        chosen = flows[:subset]
+def measure_sync(source: GraphStore, target: GraphStore, *, subset: int = 5_000) -> dict[str, Any]:
+    """Sync rates from `source` into the Neo4j store `target` (emptied first: use a throw-away database).
+    The caller opened both and closes them."""
+    if not isinstance(target, Neo4jStore):
+        raise TypeError(f"the sync is measured into a Neo4j store, not {target.location}")
+    nodes = list(source.read())
+    flows = [n for n in nodes if n.label == FLOW]
+    prerequisites = [n for n in nodes if n.label not in (FLOW, "Acknowledgement")]
+    chosen = flows[:subset]
 
-        def rate(action: Any) -> float:
-            target.drop_everything()
-            target.write(prerequisites, actor="bench", context="prerequisites")  # untimed
-            started = time.perf_counter()
-            action()
-            return len(chosen) / (time.perf_counter() - started)
-
-        def batched_write(flows: list[Node]) -> None:
-            for start in range(0, len(flows), DEFAULT_BATCH):
-                target.write(flows[start : start + DEFAULT_BATCH], actor="bench", context="bench")
-
-        # The JVM compiles its hot paths during the first thousands of rows: warm both up, untimed.
-        rate(lambda: (naive_write(target, chosen[:300], actor="bench", first_seq=10**9),
-                      target.drop_everything(), target.write(prerequisites, actor="bench"), batched_write(chosen)))
-        naive = rate(lambda: naive_write(target, chosen, actor="bench", first_seq=10**9))
-        batched = rate(lambda: batched_write(chosen))
+    def rate(action: Any) -> float:
         target.drop_everything()
+        target.write(prerequisites, actor="bench", context="prerequisites")  # untimed
         started = time.perf_counter()
-        copy_store(source, target, label_order=LABELS, actor="bench", context="bench")
-        whole = time.perf_counter() - started
-        ceiling = bare_ceiling(target)
-        return {"neo4j_sync_s": round(whole, 1), "neo4j_sync_flows_per_s": round(len(flows) / whole),
-                "neo4j_subset_flows": len(chosen), "neo4j_batched_subset_flows_per_s": round(batched),
-                "neo4j_naive_flows_per_s": round(naive), "neo4j_batched_vs_naive": round(batched / naive, 1),
-                "neo4j_bare_ceiling_flows_per_s": round(ceiling)}
-    finally:
-        target.close()
+        action()
+        return len(chosen) / (time.perf_counter() - started)
 
+    def batched_write(flows: list[Node]) -> None:
+        for start in range(0, len(flows), DEFAULT_BATCH):
+            target.write(flows[start : start + DEFAULT_BATCH], actor="bench", context="bench")
+
+    # The JVM compiles its hot paths during the first thousands of rows: warm both up, untimed.
+    rate(lambda: (naive_write(target, chosen[:300], actor="bench", first_seq=10**9),
+                  target.drop_everything(), target.write(prerequisites, actor="bench"), batched_write(chosen)))
+    naive = rate(lambda: naive_write(target, chosen, actor="bench", first_seq=10**9))
+    batched = rate(lambda: batched_write(chosen))
+    target.drop_everything()
+    started = time.perf_counter()
+    copy_store(source, target, label_order=LABELS, actor="bench", context="bench")
+    whole = time.perf_counter() - started
+    ceiling = bare_ceiling(target)
+    return {"neo4j_sync_s": round(whole, 1), "neo4j_sync_flows_per_s": round(len(flows) / whole),
+            "neo4j_subset_flows": len(chosen), "neo4j_batched_subset_flows_per_s": round(batched),
+            "neo4j_naive_flows_per_s": round(naive), "neo4j_batched_vs_naive": round(batched / naive, 1),
+            "neo4j_bare_ceiling_flows_per_s": round(ceiling)}

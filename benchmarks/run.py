@@ -36,7 +36,6 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # run as a script from a checkout
 
 from benchmarks.generate import SIZES, generate_registry  # noqa: E402
-from graph.sqlite import SQLiteStore  # noqa: E402
 from registry import exports, inventory  # noqa: E402
 from registry import manifest as manifests  # noqa: E402
 from registry.inventory import template  # noqa: E402
@@ -77,10 +76,12 @@ def peak_rss_mb() -> float:
 
 
 @contextmanager
-def neo4j_connection(start_dev_server: bool) -> Iterator[tuple[str, str, str] | None]:
-    """The Neo4j to sync into: NEO4J_URI from the environment, the project's dev server, or none."""
+def neo4j_uri(start_dev_server: bool) -> Iterator[str | None]:
+    """The Neo4j to sync into: NEO4J_URI from the environment, the project's dev server, or none. Its
+    credentials are where Service.open reads them, as for `flowreg neo4j sync`: NEO4J_USER, NEO4J_PASSWORD
+    and NEO4J_DATABASE in the environment."""
     if os.environ.get("NEO4J_URI"):
-        yield (os.environ["NEO4J_URI"], os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""))
+        yield os.environ["NEO4J_URI"]
         return
     if not start_dev_server:
         yield None
@@ -93,7 +94,9 @@ def neo4j_connection(start_dev_server: bool) -> Iterator[tuple[str, str, str] | 
     server = Neo4jDevServer(heap="2g", page_cache_mib=2048, collector="Parallel")
     server.start()
     try:
-        yield (server.uri, server.user, server.password)
+        os.environ.update(NEO4J_USER=server.user, NEO4J_PASSWORD=server.password)
+        os.environ.pop("NEO4J_DATABASE", None)  # the dev server holds its default database only
+        yield server.uri
     finally:
         server.stop()
 
@@ -109,15 +112,15 @@ def run(size: str, workdir: Path, skip: set[str], start_neo4j: bool) -> dict[str
         workbook_path.write_bytes(template.workbook_bytes(registry))
     del registry
     store_path = workdir / f"registry-{size}.sqlite"
-    timed(results, "import_s", lambda: Service(SQLiteStore(store_path), actor="bench").import_file(manifest_path))
+    timed(results, "import_s", lambda: Service.open(store_path, actor="bench", create=True).import_file(manifest_path))
     if "inventory" not in skip:
         # The same registry as the inventory workbook, into an empty store of its own (target: at most 2x import_s).
         xlsx_store = workdir / f"registry-{size}-xlsx.sqlite"
-        timed(results, "import_xlsx_s", lambda: Service(SQLiteStore(xlsx_store), actor="bench").import_manifest(
+        timed(results, "import_xlsx_s", lambda: Service.open(xlsx_store, actor="bench", create=True).import_manifest(
             inventory.load(workbook_path)))
         results["import_xlsx_ratio"] = round(results["import_xlsx_s"] / results["import_s"], 2)
 
-    service = Service(SQLiteStore(store_path), actor="bench")  # a fresh process's view: nothing cached
+    service = Service.open(store_path, actor="bench")  # a fresh process's view: nothing cached
     registry = timed(results, "load_s", service.registry)
     findings = timed(results, "check_s", lambda: service.check(AS_OF))
     results["findings"] = len(findings)
@@ -140,13 +143,17 @@ def run(size: str, workdir: Path, skip: set[str], start_neo4j: bool) -> dict[str
     results["peak_rss_mb"] = peak_rss_mb()
 
     if "neo4j" not in skip:
-        with neo4j_connection(start_neo4j) as connection:
-            if connection is None:
+        with neo4j_uri(start_neo4j) as uri:
+            if uri is None:
                 print("no Neo4j (set NEO4J_URI or pass --neo4j-dev): sync not measured", file=sys.stderr)
             else:
                 from benchmarks.neo4j_bench import measure_sync
 
-                results.update(measure_sync(service.store, *connection, subset=min(5_000, results["flows"])))
+                target = Service.open(uri, actor="bench", create=True)
+                try:
+                    results.update(measure_sync(service.store, target.store, subset=min(5_000, results["flows"])))
+                finally:
+                    target.close()
     return results
 
 

@@ -1,8 +1,8 @@
 """The dashboard's Streamlit glue: cached store and snapshots, the signed-in user, the shared as-of date.
 
-One store and one read-only Service per store spec live for the whole server (st.cache_resource); a Snapshot
-(registry, findings and everything derived) is cached per (store revision, as-of day), so a write, which
-bumps the revision, invalidates it and a widget change never recomputes the check. Writes go through a
+One read-only Service, with the store it opened, per store spec lives for the whole server (st.cache_resource);
+a Snapshot (registry, findings and everything derived) is cached per (store revision, as-of day), so a write,
+which bumps the revision, invalidates it and a widget change never recomputes the check. Writes go through a
 Service acting as the signed-in user, which enforces the user's role and names them in the change log.
 """
 
@@ -17,12 +17,11 @@ import streamlit as st
 
 from dashboard import client
 from dashboard.data import Snapshot
-from graph.store import GraphStore
 from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role, os_user
 from registry.errors import FlowregError
+from registry.paths import default_store_path
 from registry.reference import load_reference
-from registry.service import Service, default_store_path, today
-from registry.stores import open_store
+from registry.service import Service, today
 
 AS_OF_KEY = "as_of"
 # The shared reader can read everything and write nothing, whoever's page uses it.
@@ -34,13 +33,9 @@ def store_spec() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _store(spec: str) -> GraphStore:
-    return open_store(spec)  # a missing store is refused (StoreUnavailable), never created by viewing it
-
-
-@st.cache_resource(show_spinner=False)
 def _reader(spec: str) -> Service:
-    return Service(_store(spec), principal=READER)
+    # A missing store is refused (StoreUnavailable, shown by app.py), never created by viewing it.
+    return Service.open(spec, principal=READER)
 
 
 @st.cache_resource(show_spinner="Running the checks…", max_entries=8)

@@ -32,12 +32,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import typer
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from registry.errors import InvalidInput, PermissionDenied, Problem
 from registry.files import read_input
+from registry.paths import app_dir
 
 ACCESS_ENV = "FLOWREG_ACCESS"
 POLICY_MAX_BYTES = 1024 * 1024  # a policy of a few thousand users is a few hundred KiB
@@ -182,7 +182,7 @@ class AccessPolicy:
         """FLOWREG_ACCESS, else the first policy file present in the user's config directory."""
         if os.environ.get(ACCESS_ENV):
             return Path(os.environ[ACCESS_ENV])
-        folder = Path(typer.get_app_dir("flowreg"))
+        folder = app_dir()
         return next((folder / name for name in DEFAULT_FILES if (folder / name).is_file()), None)
 
     @classmethod

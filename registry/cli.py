@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import re
@@ -31,10 +32,10 @@ from registry.checks.report import findings_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
 from registry.files import write_file, write_stdout
 from registry.model import Processor, RegistryFragment, check_date_range, validation_problems
+from registry.paths import default_store_path, error_log_path
 from registry.reference import Regime, load_reference
 from registry.reference import listing as reference_listing
-from registry.service import Service, default_store_path, today
-from registry.stores import open_store
+from registry.service import Service, today
 from registry.terminal import printable
 
 # The only commands that may create a store where --store points; every other one refuses a missing store.
@@ -104,8 +105,8 @@ class Session:
 
     def service(self) -> Service:
         if self._service is None:
-            store = open_store(self.store_spec, create=self.may_create)
-            self._service = Service(store, actor=self.actor, principal=cli_principal())
+            self._service = Service.open(self.store_spec, actor=self.actor, principal=cli_principal(),
+                                         create=self.may_create)
         return self._service
 
     @property
@@ -141,14 +142,9 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def internal_error_log() -> Path:
-    """Where tracebacks of unexpected errors go: beside the default store, in the user's data directory."""
-    return Path(typer.get_app_dir("flowreg")) / "errors.log"
-
-
 def log_internal_error(error: Exception) -> str:
     """Append the traceback, the time and the command line to the error log; say where it went."""
-    path = internal_error_log()
+    path = error_log_path()
     entry = (f"--- {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} flowreg {' '.join(sys.argv[1:])}\n"
              + "".join(traceback.format_exception(error)))
     try:
@@ -441,17 +437,16 @@ def neo4j_sync(
     when run again. User, password and database come from NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE."""
     if not is_neo4j(to):
         raise InvalidInput([Problem(f"{to!r} is not a Neo4j URI (neo4j://, bolt://, neo4j+s://...)", field="--to")])
-    current = session(ctx)
-    source = current.service()  # the source must exist and the user may write the target: both before connecting
+    source = session(ctx).service()  # it must exist and the user may write the target: both before connecting
     source.sync_to_allowed()
-    target = open_store(to, create=True)
+    target = Service.open(to, actor=source.actor, principal=source.principal, create=True)
     try:
-        result = current.service().sync_to(
-            target, progress=lambda r: typer.echo(f"  batch {r.batches}: {r.created} created, {r.updated} updated,"
-                                                  f" {r.unchanged} unchanged", err=True))
+        result = source.sync_to(
+            target.store, progress=lambda r: typer.echo(f"  batch {r.batches}: {r.created} created, "
+                                                        f"{r.updated} updated, {r.unchanged} unchanged", err=True))
     finally:
         target.close()
-    typer.echo(f"synced {current.store.location} -> {target.location}: {result.created} created, "
+    typer.echo(f"synced {source.store.location} -> {target.store.location}: {result.created} created, "
                f"{result.updated} updated, {result.deleted} deleted, {result.unchanged} unchanged")
 
 
@@ -588,17 +583,24 @@ DASHBOARD_DEFAULTS = {"--browser.gatherUsageStats": "false", "--server.headless"
                       "--server.enableStaticServing": "true", "--client.toolbarMode": "viewer"}
 
 
+def dashboard_app() -> Path:
+    """The dashboard's app.py, found without importing the dashboard (and Streamlit with it) into the CLI: the
+    package of this distribution in a wheel, the folder beside registry/ in a checkout."""
+    spec = importlib.util.find_spec("dashboard")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("the dashboard package is not installed beside registry")
+    return Path(spec.origin).resolve().parent / "app.py"
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 @user_errors
 def dashboard(ctx: typer.Context) -> None:
     """Open the dashboard on the store (--store) with `streamlit run`; Streamlit's own options pass through,
     e.g. `flowreg dashboard --server.port 8600`. Roles come from the access policy (FLOWREG_ACCESS)."""
-    import dashboard as package  # a package of this distribution; found beside registry/ in a checkout too
-
-    app_path = Path(package.__file__).resolve().parent / "app.py"
+    app_path = dashboard_app()
     policy = AccessPolicy.load()  # a broken policy file is reported here, before Streamlit starts
     current = session(ctx)
-    current.service().store.close()  # a missing store is refused here, before Streamlit starts
+    current.service().close()  # a missing store is refused here, before Streamlit starts
     given = {arg.split("=", 1)[0] for arg in ctx.args if arg.startswith("--")}
     defaults = [f"{name}={value}" for name, value in DASHBOARD_DEFAULTS.items() if name not in given]
     if policy.identity_source is IdentitySource.LOCAL and "--server.address" not in given:

@@ -85,7 +85,7 @@ class Manifest:
                 sources.index_of.setdefault((section, record.id), index)  # type: ignore[attr-defined]
         return cls(fragment, sources, duplicate_problems(fragment), kind="input")
 
-    def check(self, more: list[Problem] = ()) -> None:  # type: ignore[assignment]
+    def raise_problems(self, more: list[Problem] = ()) -> None:  # type: ignore[assignment]
         """Raise InvalidInput with every problem (these and `more`), in file order."""
         # `more` was found on the registry merged with the store, whose positions mean nothing here.
         problems = self.problems + [self.sources.locate(replace(p, index=None)) for p in more]

@@ -197,7 +197,7 @@ def changed_records(changes: Iterable[Change]) -> dict[str, set[str]]:
     return found
 
 
-def with_changes(registry: Registry, changes: Iterable[Change]) -> Registry:
+def apply_changes(registry: Registry, changes: Iterable[Change]) -> Registry:
     """`registry` after a write whose change-log entries are `changes` (what `from_nodes` would read back)."""
     upserts: dict[str, list[Strict]] = {}
     deletes: dict[str, list[str]] = {}

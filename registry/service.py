@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
-import typer
 from pydantic import ValidationError
 
 from graph.changelog import ChainReport
@@ -31,13 +30,13 @@ from registry.mapping import (
     LABEL_SECTIONS,
     LABELS,
     SECTION_LABELS,
+    apply_changes,
     broken_records,
     changed_records,
     entity_labels,
     from_nodes,
     properties,
     to_nodes,
-    with_changes,
 )
 from registry.model import (
     ENTITY_SECTIONS,
@@ -50,6 +49,7 @@ from registry.model import (
 )
 from registry.preview import ImportPlan, plan_import
 from registry.reference import load_reference
+from registry.stores import open_store
 
 # Days whose findings stay cached: today and a couple of as-of dates a DPO compares. Each holds the
 # findings, the onward search and the transfer analysis (which exports reuse) of the whole registry (at
@@ -60,11 +60,6 @@ DAYS_KEPT = 3
 def default_actor() -> str:
     """Who is acting when nobody said: FLOWREG_ACTOR, else the OS user (of the process's real uid)."""
     return os.environ.get("FLOWREG_ACTOR") or os_user()
-
-
-def default_store_path() -> Path:
-    """Under the user's data directory: a command run in some folder never creates a store there by surprise."""
-    return Path(typer.get_app_dir("flowreg")) / "registry.sqlite"
 
 
 def today() -> date:
@@ -117,6 +112,18 @@ class Service:
         self.principal = principal
         self.actor = actor or (principal.user if principal else None) or default_actor()
         self._cache = _Cache()
+
+    @classmethod
+    def open(cls, spec: str | Path, *, actor: str | None = None, principal: Principal | None = None,
+             create: bool = False) -> Service:
+        """The service over the store `spec` names (a SQLite path or a Neo4j URI): how every entry point opens
+        a store. Raises StoreUnavailable (exit 3) when it cannot be opened; with `create` False (every
+        command but init, seed and import) a missing SQLite file is refused and nothing is created."""
+        return cls(open_store(spec, create=create), actor=actor, principal=principal)
+
+    def close(self) -> None:
+        """Close the store, for every service acting on it (acting_as shares it)."""
+        self.store.close()
 
     def acting_as(self, principal: Principal) -> Service:
         """The same store and caches, acting (and logged) as `principal`: one shared reader, one writer per user."""
@@ -229,7 +236,8 @@ class Service:
                         f"id {key!r} is already a stored {label}; senders and receivers share one id space",
                         section=LABEL_SECTIONS[labels[key]], record_id=key, field="id"))
             operation |= stored_operation
-        manifest.check(conflicts + reference_problems(fragment, known) + manifest.invalid_reference_problems(known))
+        manifest.raise_problems(
+            conflicts + reference_problems(fragment, known) + manifest.invalid_reference_problems(known))
         return labels, operation
 
     def preview_import(self, manifest: manifests.Manifest, *, replace: bool = False,
@@ -417,7 +425,7 @@ class _Cache:
             if self.registry is None or result.changes[0].seq != self.revision + 1:
                 self.registry = None
                 return
-            self.registry = with_changes(self.registry, result.changes)
+            self.registry = apply_changes(self.registry, result.changes)
             self.revision = result.changes[-1].seq
             for section, ids in changed_records(result.changes).items():
                 for day in self.checks.values():

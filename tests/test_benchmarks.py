@@ -37,11 +37,11 @@ def test_run_prints_one_json_object_last_with_the_agreed_keys(tmp_path: Path) ->
 def test_naive_and_batched_syncs_write_the_same_graph(neo4j_server: Neo4jConnection, tmp_path: Path) -> None:
     source = SQLiteStore(tmp_path / "xs.sqlite")
     Service(source, actor="bench").register(generate_registry("XS"), source="generated")
-    results = measure_sync(source, neo4j_server.uri, neo4j_server.user, neo4j_server.password, subset=40)
-    assert results["neo4j_subset_flows"] == 40 and results["neo4j_batched_vs_naive"] > 0
-    assert results["neo4j_bare_ceiling_flows_per_s"] > 0
     target = Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password, labels=LABELS)
     try:
+        results = measure_sync(source, target, subset=40)
+        assert results["neo4j_subset_flows"] == 40 and results["neo4j_batched_vs_naive"] > 0
+        assert results["neo4j_bare_ceiling_flows_per_s"] > 0
         assert target.counts() == source.counts()  # the last step synced the whole registry
         assert target._query("MATCH (n:CeilingProbe|CeilingTarget) RETURN count(n) AS n")[0]["n"] == 0
         relationships = "MATCH ()-[r]->() WHERE r._owner IS NOT NULL RETURN count(r) AS n"

@@ -9,7 +9,8 @@ import yaml
 from typer.testing import CliRunner
 
 from graph.sqlite import SQLiteStore
-from registry.cli import app, default_store_path
+from registry.cli import app
+from registry.paths import default_store_path
 
 runner = CliRunner()
 

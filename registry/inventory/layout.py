@@ -345,7 +345,7 @@ class CellMap(SourceMap):
 
 
 def _order(sheet: str | None, row: int | None) -> int | None:
-    """What Manifest.check sorts problems by (a manifest's line): sheet in layout order, then row."""
+    """What Manifest.raise_problems sorts problems by (a manifest's line): sheet in layout order, then row."""
     if sheet is None:
         return None
     return (SHEETS.index(sheet) + 1 if sheet in SHEETS else 0) * 10_000_000 + (row or 0)

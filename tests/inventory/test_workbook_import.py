@@ -17,7 +17,8 @@ from registry.cli import app
 from registry.errors import InvalidInput
 from registry.inventory import layout, template
 from registry.inventory.layout import join_list, split_list
-from registry.service import Service, default_store_path
+from registry.paths import default_store_path
+from registry.service import Service
 
 runner = CliRunner()
 

@@ -377,9 +377,11 @@ class Service:
             check = self._checked(as_of)
             return Snapshot(check.registry, list(check.findings), as_of, check.reference)
 
-    def reference_warning(self, as_of: date | None = None) -> str | None:
+    @staticmethod
+    def reference_warning(as_of: date | None = None) -> str | None:
         """The warning due when judging `as_of` long after the reference data was last reviewed (decisions made
-        since are not known to it); None within the review horizon."""
+        since are not known to it); None within the review horizon. Needs no store: a page can say it before
+        the store is opened."""
         return load_reference().staleness(as_of or today())
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,

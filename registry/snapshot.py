@@ -38,7 +38,7 @@ class Snapshot:
         self.registry, self.findings, self.as_of = registry, findings, as_of
         self._reference = reference or load_reference()
 
-    @property
+    @cached_property
     def headline(self) -> str:
         """What `flowreg check` says first: "6 problems (12 findings: 8 high, 4 medium)"."""
         return headline(self.findings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,11 +12,14 @@ from dashboard.models.entities import EntitiesModel, search_rows
 from dashboard.models.findings import FindingFilter, FindingsModel
 from dashboard.models.graph_explorer import GraphExplorerModel
 from dashboard.models.overview import OverviewModel
+from dashboard.models.rows import EXPIRED, EXPIRING
 from dashboard.models.transfers_map import TransfersMapModel
 from dashboard.registration import FormValues, build_fragment, introduced_findings, problems_by_widget
 from registry.checks import run_checks
 from registry.errors import InvalidInput
 from registry.snapshot import Snapshot
+from tests.checks.builders import AS_OF as DAY
+from tests.checks.builders import registry, scc
 
 AS_OF = date(2026, 5, 1)
 
@@ -108,3 +111,17 @@ def test_overview_counts_problems_as_the_records_at_fault(snapshot: Snapshot) ->
     problems = FindingsModel(snapshot).problems()
     assert [p.severity.rank for p in problems] == sorted((p.severity.rank for p in problems), reverse=True)
     assert all(" -> " in p.label for p in problems if p.id in snapshot.registry.flows_by_id)
+
+
+def test_safeguard_status_reads_its_own_dates_then_each_regimes_window() -> None:
+    small = registry(flows=[], safeguards=[
+        scc("s-future", effective="2027-01-01"), scc("s-past", expires="2025-01-01"),
+        {"id": "s-legacy", "kind": "scc_legacy", "effective": "2019-01-01"},
+        scc("s-soon", expires=str(DAY + timedelta(days=52))), scc("s-fine")])
+    rows = {row["safeguard"]: row["status"] for row in EntitiesModel(Snapshot(small, [], DAY)).safeguards}
+    assert rows["s-future"] == "not yet effective"
+    assert rows["s-past"] == EXPIRED
+    assert str(rows["s-legacy"]).startswith(f"{EXPIRED} under EU/EEA GDPR: ")
+    assert "UK GDPR: " in str(rows["s-legacy"]) and "Swiss FADP: " in str(rows["s-legacy"])
+    assert rows["s-soon"] == EXPIRING
+    assert rows["s-fine"] == "in force"

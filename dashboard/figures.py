@@ -11,16 +11,21 @@ from pathlib import Path
 
 import networkx as nx
 import plotly.graph_objects as go
+import pycountry
 
-from dashboard.data import KIND_LABELS, CountryPair, Neighbourhood, alpha3
+from dashboard.models.transfers_map import CountryPair
 from registry.checks.finding import Severity
+from registry.projection import COUNTRY, DATA_CATEGORY, FLOW, GROUP_COMPANY, PROCESSOR, RECIPIENT, Neighbourhood
 
 # The world map comes from dashboard/static/ (served by `flowreg dashboard`), not from plotly's CDN.
 MAP_CONFIG = {"topojsonURL": "app/static/"}
 STATIC = Path(__file__).resolve().parent / "static"
 SEVERITY_COLOURS = {"high": "#d62728", "medium": "#ff9f1c", "low": "#1f77b4", "": "#2ca02c"}
-KIND_COLOURS = {"group_company": "#1f77b4", "processor": "#9467bd", "recipient": "#8c564b", "flow": "#7f7f7f",
-                "data_category": "#17becf", "country": "#bcbd22"}
+# The explorer's node kinds (registry.projection), in the order the legend lists them.
+KIND_LABELS = {GROUP_COMPANY: "Group company", PROCESSOR: "Processor", RECIPIENT: "Recipient", FLOW: "Flow",
+               DATA_CATEGORY: "Data category", COUNTRY: "Country"}
+KIND_COLOURS = {GROUP_COMPANY: "#1f77b4", PROCESSOR: "#9467bd", RECIPIENT: "#8c564b", FLOW: "#7f7f7f",
+                DATA_CATEGORY: "#17becf", COUNTRY: "#bcbd22"}
 
 
 def bar(counts: dict[str, int], title: str, colours: dict[str, str] | None = None) -> go.Figure:
@@ -31,6 +36,11 @@ def bar(counts: dict[str, int], title: str, colours: dict[str, str] | None = Non
     figure.update_layout(title=title, height=max(220, 40 + 28 * len(labels)), margin={"l": 10, "r": 10, "t": 40,
                          "b": 10}, yaxis={"autorange": "reversed"})
     return figure
+
+
+def alpha3(code: str) -> str | None:
+    country = pycountry.countries.get(alpha_2=code)
+    return country.alpha_3 if country else None
 
 
 @functools.cache
@@ -102,16 +112,16 @@ def network(view: Neighbourhood, centre: str) -> go.Figure:
         nodes = [n for n, data in graph.nodes(data=True) if data.get("kind") == kind]
         if not nodes:
             continue
-        colours = [SEVERITY_COLOURS[graph.nodes[n].get("flagged", "")] if kind == "flow" else KIND_COLOURS[kind]
+        colours = [SEVERITY_COLOURS[graph.nodes[n].get("flagged", "")] if kind == FLOW else KIND_COLOURS[kind]
                    for n in nodes]
         figure.add_trace(go.Scatter(
             x=[positions[n][0] for n in nodes], y=[positions[n][1] for n in nodes], mode="markers+text",
             name=label, text=[str(graph.nodes[n].get("id", n)) for n in nodes], textposition="top center",
             textfont={"size": 9},
             hovertext=[_hover(graph, n) for n in nodes], hoverinfo="text",
-            marker={"size": [22 if n == centre else 10 if kind == "flow" else 14 for n in nodes],
-                    "color": colours, "symbol": "diamond" if kind == "flow" else "circle",
-                    "line": {"width": 2 if kind != "flow" else 0, "color": KIND_COLOURS[kind]}}))
+            marker={"size": [22 if n == centre else 10 if kind == FLOW else 14 for n in nodes],
+                    "color": colours, "symbol": "diamond" if kind == FLOW else "circle",
+                    "line": {"width": 2 if kind != FLOW else 0, "color": KIND_COLOURS[kind]}}))
     figure.update_layout(height=640, margin={"l": 0, "r": 0, "t": 10, "b": 0}, xaxis={"visible": False},
                          yaxis={"visible": False}, legend_title_text="Kind (flows: worst open finding)")
     return figure

@@ -11,7 +11,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from dashboard.data import introduced_findings
 from registry.checks.finding import Finding
 from registry.errors import InvalidInput, Problem
 from registry.model import RegistryFragment, validation_problems
@@ -76,6 +75,12 @@ def build_fragment(values: FormValues) -> RegistryFragment:
         return RegistryFragment.model_validate(document)
     except ValidationError as error:
         raise InvalidInput(validation_problems(error), summary="invalid processor") from None
+
+
+def introduced_findings(before: Iterable[Finding], after: Iterable[Finding]) -> list[Finding]:
+    """Findings present after a change and not before it (ids are stable across runs)."""
+    known = {f.id for f in before}
+    return [f for f in after if f.id not in known]
 
 
 def register(service: Service, values: FormValues, as_of: date) -> Registration:

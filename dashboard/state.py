@@ -1,27 +1,30 @@
-"""The dashboard's Streamlit glue: cached store and snapshots, the signed-in user, the shared as-of date.
+"""The dashboard's Streamlit glue: cached store and page models, the signed-in user, the shared as-of date.
 
 One read-only Service, with the store it opened, per store spec lives for the whole server (st.cache_resource);
-a Snapshot (registry, findings and everything derived) is cached per (store revision, as-of day), so a write,
-which bumps the revision, invalidates it and a widget change never recomputes the check. Writes go through a
-Service acting as the signed-in user, which enforces the user's role and names them in the change log.
+its Snapshot of the registry and findings, and each page's model of that snapshot (dashboard.models), are
+cached per (store revision, as-of day), so a write, which bumps the revision, invalidates them and a widget
+change never recomputes the check. Writes go through a Service acting as the signed-in user, which enforces
+the user's role and names them in the change log.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 
 from dashboard import client
-from dashboard.data import Snapshot
+from dashboard.models.base import PageModel
 from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role, os_user
 from registry.errors import FlowregError
 from registry.paths import default_store_path
-from registry.reference import load_reference
 from registry.service import Service, today
+from registry.snapshot import Snapshot
 
 AS_OF_KEY = "as_of"
 # The shared reader can read everything and write nothing, whoever's page uses it.
@@ -38,11 +41,30 @@ def _reader(spec: str) -> Service:
     return Service.open(spec, principal=READER)
 
 
+Model = TypeVar("Model", bound=PageModel)
+
+
+class _Day:
+    """One (store revision, as-of day): the reader's snapshot and each page's model of it, built on first use
+    and dropped together."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._models: dict[type[PageModel], PageModel] = {}
+        self._lock = threading.Lock()  # sessions run in threads of their own
+
+    def model(self, kind: type[Model]) -> Model:
+        with self._lock:
+            found = self._models.get(kind)
+            if found is None:
+                found = self._models[kind] = kind(self.snapshot)
+            return found  # type: ignore[return-value]
+
+
 @st.cache_resource(show_spinner="Running the checks…", max_entries=8)
-def _snapshot(spec: str, revision: int, as_of: date) -> Snapshot:
-    reader = _reader(spec)
+def _day(spec: str, revision: int, as_of: date) -> _Day:
     # The reader's own caches are per revision too; the arguments key this cache.
-    return Snapshot(reader.registry(), reader.check(as_of), as_of)
+    return _Day(_reader(spec).snapshot(as_of))
 
 
 def _policy_file_stamp(path: Path | None) -> float | None:
@@ -116,16 +138,24 @@ def principal(access: AccessPolicy) -> Principal | None:
 
 @dataclass
 class Context:
-    """What every page gets: the signed-in user, the as-of day, the snapshot and a service acting as the user."""
+    """What every page gets: the signed-in user, the as-of day, its page's model and a service acting as the user."""
 
     spec: str
     user: Principal
     as_of: date
     service: Service
 
+    def _day(self) -> _Day:
+        return _day(self.spec, self.service.store.revision(), self.as_of)
+
     @property
     def snapshot(self) -> Snapshot:
-        return _snapshot(self.spec, self.service.store.revision(), self.as_of)
+        """The registry and its findings as of the day (Service.snapshot)."""
+        return self._day().snapshot
+
+    def model(self, kind: type[Model]) -> Model:
+        """The page's model of the day's snapshot, built once per (store revision, as-of day)."""
+        return self._day().model(kind)
 
     def can(self, permission: Permission) -> bool:
         return self.user.can(permission)
@@ -141,7 +171,7 @@ def sidebar() -> Context | None:
     st.sidebar.date_input("As of", value=today(), min_value=date(2000, 1, 1),
                           max_value=date(2100, 12, 31), key=AS_OF_KEY,
                           help="Every page judges the registry as of this day.")
-    stale = load_reference().staleness(current_as_of())
+    stale = Service.reference_warning(current_as_of())
     if stale:
         st.sidebar.warning(stale[0].upper() + stale[1:], icon="⚠️")
     roles = ", ".join(sorted(user.roles)) or "no role"

@@ -1,7 +1,7 @@
 """Projection of keyed edges into networkx graphs, and bounded, cycle-safe path searches over them.
 
 Domain-agnostic: nodes are ids, edges are (source, target, key, attributes). The rules use it to follow data
-along chains of flows; the dashboard uses it for neighbourhoods.
+along chains of flows; registry.projection uses it for the graph the dashboard explores and its neighbourhoods.
 """
 
 from __future__ import annotations

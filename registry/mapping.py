@@ -64,10 +64,18 @@ LABEL_SECTIONS: dict[str, str] = {label: section for section, label in SECTION_L
     ORGANISATION: "organisation"}
 # Targets before the nodes that point at them: the order a batched copy writes in.
 LABELS = (ORGANISATION, COUNTRY, *SECTION_LABELS.values())
-RELATIONSHIP_TYPES = (
-    "LOCATED_IN", "PROCESSES_IN", "SUBPROCESSOR_OF", "SENDS", "TO",
-    "CARRIES", "ABOUT", "FOR", "COVERED_BY", "BINDS",
-)
+# The relationships mirror the references; registry.projection draws its exploring graph with the same names.
+LOCATED_IN = "LOCATED_IN"  # entity -> its country
+PROCESSES_IN = "PROCESSES_IN"  # entity -> a country it processes data in
+SUBPROCESSOR_OF = "SUBPROCESSOR_OF"  # processor -> the processor above it
+SENDS = "SENDS"  # sender -> flow
+TO = "TO"  # flow -> receiver
+CARRIES = "CARRIES"  # flow -> data category
+ABOUT = "ABOUT"  # flow -> data subject group
+FOR = "FOR"  # flow -> purpose
+COVERED_BY = "COVERED_BY"  # flow -> safeguard
+BINDS = "BINDS"  # safeguard -> party
+RELATIONSHIP_TYPES = (LOCATED_IN, PROCESSES_IN, SUBPROCESSOR_OF, SENDS, TO, CARRIES, ABOUT, FOR, COVERED_BY, BINDS)
 
 
 def properties(record: Strict) -> dict[str, object]:
@@ -77,10 +85,10 @@ def properties(record: Strict) -> dict[str, object]:
 
 def _entity_edges(entity: Entity) -> list[Edge]:
     # An international organisation is in no country (its key is no Country node).
-    edges = [Edge("LOCATED_IN", COUNTRY, entity.country)] if entity.country is not None else []
-    edges += [Edge("PROCESSES_IN", COUNTRY, code) for code in entity.processing_countries]
+    edges = [Edge(LOCATED_IN, COUNTRY, entity.country)] if entity.country is not None else []
+    edges += [Edge(PROCESSES_IN, COUNTRY, code) for code in entity.processing_countries]
     if isinstance(entity, Processor) and entity.parent is not None:
-        edges.append(Edge("SUBPROCESSOR_OF", "Processor", entity.parent))
+        edges.append(Edge(SUBPROCESSOR_OF, "Processor", entity.parent))
     return edges
 
 
@@ -94,15 +102,15 @@ def _edges(record: Strict, entity_labels: Mapping[str, str]) -> list[Edge]:
             return _entity_edges(record)
         case Flow():
             return [
-                Edge("SENDS", label_of(record.sender), record.sender, outgoing=False),
-                Edge("TO", label_of(record.receiver), record.receiver),
-                *(Edge("CARRIES", "DataCategory", c) for c in record.categories),
-                *(Edge("ABOUT", "DataSubjectGroup", s) for s in record.subjects),
-                Edge("FOR", "Purpose", record.purpose),
-                *(Edge("COVERED_BY", "Safeguard", s) for s in record.safeguards),
+                Edge(SENDS, label_of(record.sender), record.sender, outgoing=False),
+                Edge(TO, label_of(record.receiver), record.receiver),
+                *(Edge(CARRIES, "DataCategory", c) for c in record.categories),
+                *(Edge(ABOUT, "DataSubjectGroup", s) for s in record.subjects),
+                Edge(FOR, "Purpose", record.purpose),
+                *(Edge(COVERED_BY, "Safeguard", s) for s in record.safeguards),
             ]
         case Safeguard():
-            return [Edge("BINDS", label_of(p), p) for p in record.parties]
+            return [Edge(BINDS, label_of(p), p) for p in record.parties]
         case _:
             return []
 

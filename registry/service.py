@@ -49,6 +49,7 @@ from registry.model import (
 )
 from registry.preview import ImportPlan, plan_import
 from registry.reference import load_reference
+from registry.snapshot import Snapshot
 from registry.stores import open_store
 
 # Days whose findings stay cached: today and a couple of as-of dates a DPO compares. Each holds the
@@ -366,6 +367,22 @@ class Service:
                     state.check.update(registry, state.pending)
                     state.pending = {}
             return state.check
+
+    def snapshot(self, as_of: date | None = None) -> Snapshot:
+        """The registry and its findings as of `as_of` (default: today, UTC), with what the domain says about
+        them besides (cross-border flows, safeguards on the calendar, the graph to explore): the day's check,
+        taken whole, so that every answer describes the same registry."""
+        as_of = as_of or today()
+        with self._cache.lock:
+            check = self._checked(as_of)
+            return Snapshot(check.registry, list(check.findings), as_of, check.reference)
+
+    @staticmethod
+    def reference_warning(as_of: date | None = None) -> str | None:
+        """The warning due when judging `as_of` long after the reference data was last reviewed (decisions made
+        since are not known to it); None within the review horizon. Needs no store: a page can say it before
+        the store is opened."""
+        return load_reference().staleness(as_of or today())
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:

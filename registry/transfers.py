@@ -206,6 +206,28 @@ def lapsed_tools(safeguard: Safeguard, reference: Reference, on: date) -> dict[R
     return found
 
 
+@dataclass(frozen=True)
+class SafeguardValidity:
+    """What the calendar says of one safeguard on one day, whatever flow relies on it: its own dates first,
+    then each regime's validity window for its kind of tool (a 2019 SCC without an end date is no longer
+    valid anywhere after the legacy clauses ended)."""
+
+    not_yet_effective: bool  # its own effective date is still to come
+    expired: bool  # its own expiry date has passed
+    lapsed: dict[Regime, str]  # regime -> why its window for this kind of tool leaves the safeguard out
+
+    @property
+    def in_force(self) -> bool:
+        return not (self.not_yet_effective or self.expired or self.lapsed)
+
+
+def safeguard_validity(safeguard: Safeguard, reference: Reference, on: date) -> SafeguardValidity:
+    own = date_defect(safeguard, None, on)
+    return SafeguardValidity(not_yet_effective=own is not None and own[0] is Defect.NOT_YET,
+                             expired=own is not None and own[0] is Defect.EXPIRED,
+                             lapsed=lapsed_tools(safeguard, reference, on))
+
+
 def bound_by_bcr(entity: AnyEntity) -> bool:
     return isinstance(entity, GroupCompany) and entity.bcr_bound
 

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.data import EXPIRED, EXPIRING, search_rows
+from dashboard.models.entities import EntitiesModel, search_rows
+from dashboard.models.rows import EXPIRED, EXPIRING
 
 HIGHLIGHT = {EXPIRING: "background-color: #fff3bf", EXPIRED: "background-color: #ffd6d6"}
 
@@ -18,25 +19,25 @@ def highlight(status: str) -> str:
 
 
 context = state.context()
-snapshot = context.snapshot
+model = context.model(EntitiesModel)
 
 st.title("Entities")
 query = st.text_input("Search every table", key="e_search", placeholder="id, name, country, kind…")
 
 groups, processors, recipients, safeguards = st.tabs(["Group companies", "Processors", "Recipients", "Safeguards"])
 with groups:
-    rows = search_rows(snapshot.group_companies(), query)
+    rows = search_rows(model.group_companies, query)
     for region in dict.fromkeys(str(row["region"]) for row in rows):
         st.markdown(f"**{region}**")
         st.dataframe([row for row in rows if row["region"] == region], hide_index=True)
     if not rows:
         st.caption("No group company matches.")
 with processors:
-    st.dataframe(search_rows(snapshot.processors(), query), hide_index=True)
+    st.dataframe(search_rows(model.processors, query), hide_index=True)
 with recipients:
-    st.dataframe(search_rows(snapshot.recipients(), query), hide_index=True)
+    st.dataframe(search_rows(model.recipients, query), hide_index=True)
 with safeguards:
-    rows = search_rows(snapshot.safeguards(), query)
+    rows = search_rows(model.safeguards, query)
     expiring = sum(row["status"] == EXPIRING for row in rows)
     st.caption(f"As of {context.as_of:%Y-%m-%d}: {expiring} safeguard(s) expire within 90 days (yellow); "
                "expired ones (by their own end date, or because the instrument itself ended) are red.")

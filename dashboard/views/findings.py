@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.data import FindingFilter, regime_name
+from dashboard.models.findings import FindingFilter, FindingsModel
+from dashboard.models.rows import regime_name
 from registry.access import Permission
 from registry.checks.finding import Finding
-from registry.checks.report import headline
 from registry.errors import FlowregError
 from registry.model import country_label
 
@@ -18,11 +18,11 @@ PAGE_SIZE = 20
 ACK_STATES = {"Any": None, "Open": False, "Acknowledged": True}
 
 context = state.context()
-snapshot = context.snapshot
-options = snapshot.filter_options()
+model = context.model(FindingsModel)
+options = model.filter_options
 
 st.title("Findings")
-st.caption(f"As of {context.as_of:%Y-%m-%d}: {headline(snapshot.findings)}")
+st.caption(f"As of {context.as_of:%Y-%m-%d}: {model.headline}")
 
 with st.container(border=True):
     row1 = st.columns(4)
@@ -37,8 +37,8 @@ with st.container(border=True):
 
 chosen = FindingFilter(frozenset(severities), frozenset(rules), frozenset(regimes), frozenset(countries),
                        frozenset(entities), frozenset(categories), ACK_STATES[acknowledged])
-shown = snapshot.filter_findings(chosen)
-problems = snapshot.problems(shown)
+shown = model.filter_findings(chosen)
+problems = model.problems(shown)
 st.markdown(f"**{len(shown):,}** finding(s) match, in **{len(problems):,}** problem(s).")
 if len(shown) > TABLE_LIMIT:
     st.info(f"The table lists the first {TABLE_LIMIT:,}; narrow the filters to see the rest.")
@@ -63,12 +63,12 @@ def show_finding(finding: Finding) -> None:
     st.markdown(f"**Suggested fix.** {finding.fix}")
     st.caption(f"Finding id `{finding.id}`")
     if finding.evidence.path:
-        st.markdown(f"**Onward path.** {snapshot.path_text(finding)}")
-    flows = snapshot.evidence_flows(finding)
+        st.markdown(f"**Onward path.** {model.path_text(finding)}")
+    flows = model.evidence_flows(finding)
     if flows:
         st.markdown("**Flows**")
         st.dataframe(flows, hide_index=True)
-    safeguards = snapshot.evidence_safeguards(finding)
+    safeguards = model.evidence_safeguards(finding)
     if safeguards:
         st.markdown("**Safeguards and their dates**")
         st.dataframe(safeguards, hide_index=True)

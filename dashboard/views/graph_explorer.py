@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import figures, state
-from dashboard.data import GRAPH_NODE_LIMIT
+from dashboard.models.graph_explorer import GRAPH_NODE_LIMIT, GraphExplorerModel
 
 context = state.context()
-snapshot = context.snapshot
-centres = snapshot.centres()
+model = context.model(GraphExplorerModel)
+centres = model.centres
 
 st.title("Graph explorer")
 left, middle, right = st.columns([1, 3, 1])
@@ -20,12 +20,12 @@ if not choices:
     st.stop()
 labels = dict(choices)
 nodes = list(labels)
-busiest = snapshot.busiest_entity()
+busiest = model.busiest_entity
 centre = middle.selectbox(kind, nodes, index=nodes.index(busiest) if busiest in labels else 0,
                           format_func=labels.__getitem__, key=f"g_centre_{kind}")
 hops = right.slider("Hops", 1, 3, 2, key="g_hops")
 
-view = snapshot.neighbourhood(centre, hops, GRAPH_NODE_LIMIT)
+view = model.neighbourhood(centre, hops, GRAPH_NODE_LIMIT)
 flagged = sum(1 for _, data in view.graph.nodes(data=True) if data.get("flagged"))
 st.caption(f"{view.graph.number_of_nodes()} node(s), {view.graph.number_of_edges()} edge(s); "
            f"{flagged} flow(s) with an open finding are drawn in its severity colour.")

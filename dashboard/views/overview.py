@@ -5,13 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import figures, state
+from dashboard.models.overview import OverviewModel
 from registry.model import country_label
 
 context = state.context()
-overview = context.snapshot.overview()
+model = context.model(OverviewModel)
+overview = model.overview
 
 st.title("Overview")
-st.caption(f"{context.snapshot.registry.organisation.name if context.snapshot.registry.organisation else ''}"
+st.caption(f"{model.registry.organisation.name if model.registry.organisation else ''}"
            f" — as of {context.as_of:%Y-%m-%d}")
 for column, (label, count) in zip(st.columns(len(overview.counts)), overview.counts.items(), strict=True):
     column.metric(label, f"{count:,}")

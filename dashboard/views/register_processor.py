@@ -10,7 +10,7 @@ import pycountry
 import streamlit as st
 
 from dashboard import state
-from dashboard.data import regime_name
+from dashboard.models.rows import regime_name
 from dashboard.registration import GENERAL, FormValues, WidgetKey, problems_by_widget, register
 from registry.access import Permission
 from registry.errors import InvalidInput, PermissionDenied

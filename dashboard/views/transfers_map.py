@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import figures, state
+from dashboard.models.transfers_map import TransfersMapModel
 
 context = state.context()
-snapshot = context.snapshot
-pairs = snapshot.country_pairs
+model = context.model(TransfersMapModel)
+pairs = model.country_pairs
 
 st.title("Transfers map")
 st.caption(f"As of {context.as_of:%Y-%m-%d}: {len(pairs)} country pair(s) joined by cross-border flows; "
@@ -24,4 +25,4 @@ if pairs:
     chosen = st.selectbox("Show the flows of", range(len(pairs)), format_func=lambda i: pairs[i].label,
                           key="map_pair")
     st.subheader(pairs[chosen].label)
-    st.dataframe(snapshot.pair_flows(pairs[chosen]), hide_index=True)
+    st.dataframe(model.pair_flows(pairs[chosen]), hide_index=True)

@@ -1,17 +1,25 @@
-"""The dashboard's data functions on a synthetic registry: bounded neighbourhoods, pairs, filters, the form."""
+"""The pages' view models on a synthetic registry: bounded neighbourhoods, pairs, filters, the form."""
 
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from benchmarks.generate import generate_registry
-from dashboard.data import FindingFilter, Snapshot, introduced_findings, search_rows
-from dashboard.registration import FormValues, build_fragment, problems_by_widget
+from dashboard.models.entities import EntitiesModel, search_rows
+from dashboard.models.findings import FindingFilter, FindingsModel
+from dashboard.models.graph_explorer import GraphExplorerModel
+from dashboard.models.overview import OverviewModel
+from dashboard.models.rows import EXPIRED, EXPIRING
+from dashboard.models.transfers_map import TransfersMapModel
+from dashboard.registration import FormValues, build_fragment, introduced_findings, problems_by_widget
 from registry.checks import run_checks
 from registry.errors import InvalidInput
+from registry.snapshot import Snapshot
+from tests.checks.builders import AS_OF as DAY
+from tests.checks.builders import registry, scc
 
 AS_OF = date(2026, 5, 1)
 
@@ -23,16 +31,18 @@ def snapshot() -> Snapshot:
 
 
 def test_neighbourhoods_are_capped_and_say_so(snapshot: Snapshot) -> None:
-    category = "data_category:" + max(snapshot.registry.categories_by_id,
-                                       key=lambda c: sum(c in f.categories for f in snapshot.registry.flows))
+    explorer = GraphExplorerModel(snapshot)
+    category = "DataCategory:" + max(snapshot.registry.categories_by_id,
+                                      key=lambda c: sum(c in f.categories for f in snapshot.registry.flows))
+    assert category in dict(explorer.centres["Data category"])
     started = time.perf_counter()
-    wide = snapshot.neighbourhood(category, 3, limit=300)
+    wide = explorer.neighbourhood(category, 3, limit=300)
     assert time.perf_counter() - started < 2
     assert wide.truncated and wide.graph.number_of_nodes() == 300 and category in wide.graph
-    small = snapshot.neighbourhood(category, 1, limit=10_000)
+    small = explorer.neighbourhood(category, 1, limit=10_000)
     assert not small.truncated
     carrying = {f.id for f in snapshot.registry.flows if category.split(":", 1)[1] in f.categories}
-    assert {n.split(":", 1)[1] for n in small.graph if n.startswith("flow:")} == carrying
+    assert {n.split(":", 1)[1] for n in small.graph if n.startswith("Flow:")} == carrying
 
 
 def test_flagged_flows_carry_their_worst_open_finding(snapshot: Snapshot) -> None:
@@ -43,16 +53,17 @@ def test_flagged_flows_carry_their_worst_open_finding(snapshot: Snapshot) -> Non
         for flow_id in [finding.problem] if finding.evidence.path else finding.evidence.flows:
             if not finding.acknowledged:
                 assert snapshot.flagged_flows[flow_id].rank >= finding.severity.rank
-                assert snapshot.graph.nodes[f"flow:{flow_id}"]["flagged"] == snapshot.flagged_flows[flow_id].value
+                assert snapshot.graph.nodes[f"Flow:{flow_id}"]["flagged"] == snapshot.flagged_flows[flow_id].value
 
 
 def test_country_pairs_cover_every_cross_border_flow(snapshot: Snapshot) -> None:
     registry = snapshot.registry
     crossing = {f.id for f in registry.flows if set(registry.entities[f.receiver].where_processed)
                 - set(registry.entities[f.sender].where_processed)}
-    paired = {flow for pair in snapshot.country_pairs for flow in pair.flows}
-    assert paired == crossing and snapshot.overview().counts["Cross-border transfers"] == len(crossing)
-    for pair in snapshot.country_pairs[:50]:
+    pairs = TransfersMapModel(snapshot).country_pairs
+    paired = {flow for pair in pairs for flow in pair.flows}
+    assert paired == crossing and OverviewModel(snapshot).overview.counts["Cross-border transfers"] == len(crossing)
+    for pair in pairs[:50]:
         for flow_id in pair.flows:
             flow = registry.flows_by_id[flow_id]
             assert pair.sender in registry.entities[flow.sender].where_processed
@@ -60,17 +71,18 @@ def test_country_pairs_cover_every_cross_border_flow(snapshot: Snapshot) -> None
 
 
 def test_filters_combine(snapshot: Snapshot) -> None:
-    high = snapshot.filter_findings(FindingFilter(severities=frozenset({"high"})))
+    model = FindingsModel(snapshot)
+    high = model.filter_findings(FindingFilter(severities=frozenset({"high"})))
     rule = high[0].rule
-    both = snapshot.filter_findings(FindingFilter(severities=frozenset({"high"}), rules=frozenset({rule})))
+    both = model.filter_findings(FindingFilter(severities=frozenset({"high"}), rules=frozenset({rule})))
     assert both and all(f.severity.value == "high" and f.rule == rule for f in both)
     assert len(both) == sum(f.severity.value == "high" and f.rule == rule for f in snapshot.findings)
-    open_ones = snapshot.filter_findings(FindingFilter(acknowledged=False))
+    open_ones = model.filter_findings(FindingFilter(acknowledged=False))
     assert open_ones == [f for f in snapshot.findings if not f.acknowledged]
 
 
 def test_search_rows_and_introduced_findings(snapshot: Snapshot) -> None:
-    rows = snapshot.processors()
+    rows = EntitiesModel(snapshot).processors
     needle = rows[3]["name"]
     assert rows[3] in search_rows(rows, str(needle).upper())
     assert introduced_findings(snapshot.findings[:5], snapshot.findings[:8]) == snapshot.findings[5:8]
@@ -91,11 +103,25 @@ def test_form_problems_land_on_their_widgets() -> None:
 
 
 def test_overview_counts_problems_as_the_records_at_fault(snapshot: Snapshot) -> None:
-    overview = snapshot.overview()
+    overview = OverviewModel(snapshot).overview
     open_findings = [f for f in snapshot.findings if not f.acknowledged]
     records = {f.problem for f in open_findings}
     assert overview.open_problems == len(records) == sum(overview.problems_by_severity.values())
     assert overview.open_problems < len(open_findings)  # a gap judged by several regimes counts once
-    problems = snapshot.problems()
+    problems = FindingsModel(snapshot).problems()
     assert [p.severity.rank for p in problems] == sorted((p.severity.rank for p in problems), reverse=True)
     assert all(" -> " in p.label for p in problems if p.id in snapshot.registry.flows_by_id)
+
+
+def test_safeguard_status_reads_its_own_dates_then_each_regimes_window() -> None:
+    small = registry(flows=[], safeguards=[
+        scc("s-future", effective="2027-01-01"), scc("s-past", expires="2025-01-01"),
+        {"id": "s-legacy", "kind": "scc_legacy", "effective": "2019-01-01"},
+        scc("s-soon", expires=str(DAY + timedelta(days=52))), scc("s-fine")])
+    rows = {row["safeguard"]: row["status"] for row in EntitiesModel(Snapshot(small, [], DAY)).safeguards}
+    assert rows["s-future"] == "not yet effective"
+    assert rows["s-past"] == EXPIRED
+    assert str(rows["s-legacy"]).startswith(f"{EXPIRED} under EU/EEA GDPR: ")
+    assert "UK GDPR: " in str(rows["s-legacy"]) and "Swiss FADP: " in str(rows["s-legacy"])
+    assert rows["s-soon"] == EXPIRING
+    assert rows["s-fine"] == "in force"

@@ -1,0 +1,57 @@
+"""What several pages show of one record: a regime's name, a flow's row, a safeguard's row with its status."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from registry.labels import regime_label
+from registry.model import Flow, Safeguard
+from registry.snapshot import Snapshot
+
+EXPIRY_WINDOW = timedelta(days=90)
+EXPIRED = "expired"
+EXPIRING = "expires within 90 days"
+
+
+def regime_name(regime: str | None) -> str:
+    """The regime's name, "-" for a finding no regime judges."""
+    return regime_label(regime) or "-"
+
+
+def flow_row(snapshot: Snapshot, flow: Flow) -> dict[str, object]:
+    entities = snapshot.registry.entities
+    flagged = snapshot.flagged_flows.get(flow.id)
+    return {
+        "flow": flow.id, "from": flow.sender, "to": flow.receiver,
+        "sender countries": ", ".join(entities[flow.sender].where_processed),
+        "receiver countries": ", ".join(entities[flow.receiver].where_processed),
+        "categories": ", ".join(flow.categories), "purpose": flow.purpose,
+        "safeguards": ", ".join(flow.safeguards), "frequency": flow.frequency.value,
+        "encrypted in transit": "-" if flow.encrypted_in_transit is None else str(flow.encrypted_in_transit),
+        "tia": flow.tia or "", "worst open finding": flagged.value if flagged else "",
+    }
+
+
+def safeguard_row(snapshot: Snapshot, safeguard: Safeguard) -> dict[str, object]:
+    detail = (f" module {safeguard.module}" if safeguard.module else
+              f" letter {safeguard.letter}" if safeguard.letter else "")
+    return {
+        "safeguard": safeguard.id, "kind": safeguard.kind.value + detail,
+        "effective": safeguard.effective, "expires": safeguard.expires,
+        "status": safeguard_status(snapshot, safeguard), "reference": safeguard.reference or "",
+        "parties": ", ".join(safeguard.parties),
+    }
+
+
+def safeguard_status(snapshot: Snapshot, safeguard: Safeguard) -> str:
+    """The safeguard's own dates, then its tool's validity window under each regime (the rules' calendar)."""
+    validity = snapshot.safeguard_validity(safeguard)
+    if validity.not_yet_effective:
+        return "not yet effective"
+    if validity.expired:
+        return EXPIRED
+    if validity.lapsed:
+        return f"{EXPIRED} under " + "; ".join(f"{regime_name(r)}: {why}" for r, why in validity.lapsed.items())
+    if safeguard.expires and safeguard.expires <= snapshot.as_of + EXPIRY_WINDOW:
+        return EXPIRING
+    return "in force"

@@ -362,7 +362,7 @@ class Neo4jStore:
         self._driver.close()
 
     def drop_everything(self) -> None:
-        """Empty the database (tests and `flowreg neo4j sync --replace` only): data and log alike."""
+        """Empty the database, data and change log alike: for tests and benchmarks, never the CLI."""
         # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
         with self._driver.session(database=self._database) as session:
             session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()

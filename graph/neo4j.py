@@ -167,7 +167,7 @@ class Neo4jStore:
         # A replace writes every node it keeps, so no node outside the write can point at one it deletes.
         detached = [] if replace or not deleted else Neo4jStore._detached(tx, set(deleted), written)
         targets = Neo4jStore._require_targets(tx, [n for n, _ in bodies] + [n for _, n, _ in detached], written,
-                                              set(deleted))
+                                              written - existing.keys(), set(deleted))
         entries: list[dict[str, Any]] = []
         changes: list[Change] = []
         unchanged: dict[str, int] = {}
@@ -296,14 +296,15 @@ class Neo4jStore:
 
     @staticmethod
     def _require_targets(tx: ManagedTransaction, nodes: list[Node], written: set[tuple[str, str]],
-                         deleted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+                         created: set[tuple[str, str]], deleted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Every relationship of `nodes` must point at a node stored after this write: the element ids of the
-        targets not written by it, or DanglingReferences naming every relationship that would point at nothing."""
+        targets stored before it (a node the write creates gets its id when created), or DanglingReferences
+        naming every relationship that would point at nothing."""
         wanted: dict[str, set[str]] = defaultdict(set)
         for node in nodes:
             for edge in node.edges:
                 target = (edge.target_label, edge.target_key)
-                if target not in written and target not in deleted:
+                if target not in created and target not in deleted:
                     wanted[edge.target_label].add(edge.target_key)
         found: dict[tuple[str, str], str] = {}
         for target_label, keys in wanted.items():

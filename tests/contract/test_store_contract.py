@@ -182,3 +182,6 @@ def test_a_relationship_to_a_node_written_in_the_same_write_is_kept(store: Graph
     edges = (Edge("TO", "Entity", "later"), Edge("SUBFLOW_OF", "Flow", "f1"))
     store.write([flow("f1", *edges), node("Entity", "later")], actor="alice")
     assert store.get("Flow", "f1") == flow("f1", *edges)
+    # A changed node may point at one written unchanged beside it.
+    store.write([node("Entity", "later"), flow("f1", Edge("FROM", "Entity", "later"))], actor="bob")
+    assert store.get("Flow", "f1") == flow("f1", Edge("FROM", "Entity", "later"))

@@ -86,7 +86,7 @@ def neo4j_uri(start_dev_server: bool) -> Iterator[str | None]:
     if not start_dev_server:
         yield None
         return
-    from graph.neo4j_server import Neo4jDevServer
+    from tests.neo4j_server import Neo4jDevServer
 
     # Sized like a production server for the registry (the test suite's default is tiny): the store fits
     # in the page cache, the biggest transaction (5,000 flows with their relationships) in the heap, and its

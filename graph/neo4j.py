@@ -163,6 +163,11 @@ class Neo4jStore:
             deletes = sorted(set(deletes) | (Neo4jStore._keys(tx) - written))
         deletes = [d for d in dict.fromkeys(deletes) if d not in written]
         existing = Neo4jStore._bodies(tx, [(n.label, n.key) for n, _ in bodies] + deletes)
+        deleted = [d for d in deletes if d in existing]
+        # A replace writes every node it keeps, so no node outside the write can point at one it deletes.
+        detached = [] if replace or not deleted else Neo4jStore._detached(tx, set(deleted), written)
+        targets = Neo4jStore._require_targets(tx, [n for n, _ in bodies] + [n for _, n, _ in detached], written,
+                                              written - existing.keys(), set(deleted))
         entries: list[dict[str, Any]] = []
         changes: list[Change] = []
         unchanged: dict[str, int] = {}
@@ -188,10 +193,11 @@ class Neo4jStore:
             changed.append((node, body, before is not None))
             existing[(node.label, node.key)] = body
             log("create" if before is None else "update", node.label, node.key, before, node, body)
-        for label, key in deletes:
-            before = existing.pop((label, key), None)
-            if before is not None:
-                log("delete", label, key, before, None)
+        for before, node, body in detached:
+            changed.append((node, body, True))
+            log("update", node.label, node.key, before, node, body)
+        for label, key in deleted:
+            log("delete", label, key, existing[(label, key)], None)
         if approve is not None:
             approve([PlannedChange(c.operation, c.label, c.key) for c in changes])
 
@@ -222,13 +228,11 @@ class Neo4jStore:
                     "CALL (n, row) { MATCH (n)-[r]-() WHERE r._owner = row.key AND r._owner_label = $label DELETE r }",
                     rows=[{"id": element_id, "key": key} for (_, key), element_id in ids.items()], label=label,
                 ).consume()
-        deleted = {(e["label"], e["key"]) for e in entries if e["operation"] == "delete"}
-        Neo4jStore._create_edges(tx, [node for node, _, _ in changed], element_ids, deleted)
+        Neo4jStore._create_edges(tx, [node for node, _, _ in changed], {**targets, **element_ids})
 
         delete_groups: dict[str, list[str]] = defaultdict(list)
-        for entry in entries:
-            if entry["operation"] == "delete":
-                delete_groups[entry["label"]].append(entry["key"])
+        for label, key in deleted:
+            delete_groups[label].append(key)
         for label, keys in delete_groups.items():
             for chunk in _chunks(keys):
                 tx.run(f"UNWIND $keys AS key MATCH (n:{_identifier(label)} {{_key: key}}) DETACH DELETE n",
@@ -265,31 +269,64 @@ class Neo4jStore:
         return found
 
     @staticmethod
-    def _create_edges(tx: ManagedTransaction, nodes: list[Node], element_ids: dict[tuple[str, str], str],
-                      deleted: set[tuple[str, str]] = frozenset()) -> None:  # type: ignore[assignment]
-        """Each node's relationships, owner and target found by element id (the owners were all written in this
-        transaction; targets not written here are looked up once each)."""
+    def _detached(tx: ManagedTransaction, deleted: set[tuple[str, str]],
+                  written: set[tuple[str, str]]) -> list[tuple[str, Node, str]]:
+        """Each stored node outside the write that has relationships to a deleted node: its body as it was,
+        the node without those relationships and its new body, ordered by label and key."""
+        by_label: dict[str, list[str]] = defaultdict(list)
+        for label, key in sorted(deleted):
+            by_label[label].append(key)
+        owners: set[tuple[str, str]] = set()
+        for label, keys in by_label.items():
+            for chunk in _chunks(keys):
+                # Every relationship carries its owner's address, whichever way it points.
+                result = tx.run(f"UNWIND $keys AS key MATCH (:{_identifier(label)} {{_key: key}})-[r]-() "
+                                "WHERE r._owner IS NOT NULL "
+                                "RETURN DISTINCT r._owner_label AS label, r._owner AS key", keys=chunk)
+                owners.update((row["label"], row["key"]) for row in result)
+        owners -= deleted | written
+        detached: list[tuple[str, Node, str]] = []
+        for (label, key), before in sorted(Neo4jStore._bodies(tx, sorted(owners)).items()):
+            node = Node.from_body(label, key, json.loads(before))
+            kept = Node(label, key, node.properties,
+                        tuple(e for e in node.edges if (e.target_label, e.target_key) not in deleted))
+            if kept.edges != node.edges:
+                detached.append((before, kept, kept.canonical()))
+        return detached
+
+    @staticmethod
+    def _require_targets(tx: ManagedTransaction, nodes: list[Node], written: set[tuple[str, str]],
+                         created: set[tuple[str, str]], deleted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Every relationship of `nodes` must point at a node stored after this write: the element ids of the
+        targets stored before it (a node the write creates gets its id when created), or DanglingReferences
+        naming every relationship that would point at nothing."""
         wanted: dict[str, set[str]] = defaultdict(set)
         for node in nodes:
             for edge in node.edges:
-                if (edge.target_label, edge.target_key) not in element_ids:
+                target = (edge.target_label, edge.target_key)
+                if target not in created and target not in deleted:
                     wanted[edge.target_label].add(edge.target_key)
-        targets = dict(element_ids)
+        found: dict[tuple[str, str], str] = {}
         for target_label, keys in wanted.items():
             for chunk in _chunks(sorted(keys)):
                 result = tx.run(f"UNWIND $keys AS key MATCH (t:{_identifier(target_label)} {{_key: key}}) "
                                 "RETURN t._key AS key, elementId(t) AS id", keys=chunk)
-                targets.update({(target_label, row["key"]): row["id"] for row in result})
-        for gone in deleted:
-            targets.pop(gone, None)
-        missing = [(node.label, node.key, edge.target_label, edge.target_key)
-                   for node in nodes for edge in node.edges if (edge.target_label, edge.target_key) not in targets]
+                found.update({(target_label, row["key"]): row["id"] for row in result})
+        missing = [(node.label, node.key, edge.target_label, edge.target_key) for node in nodes for edge in node.edges
+                   if (edge.target_label, edge.target_key) not in written
+                   and (edge.target_label, edge.target_key) not in found]
         if missing:
             # A relationship to a node that is not there would otherwise vanish without a word.
             raise DanglingReferences(missing)
+        return found
+
+    @staticmethod
+    def _create_edges(tx: ManagedTransaction, nodes: list[Node], targets: dict[tuple[str, str], str]) -> None:
+        """Each node's relationships, owner and target found by element id (the owners were all written in this
+        transaction, `targets` holds every other end)."""
         groups: dict[tuple[str, str, bool], list[dict[str, Any]]] = defaultdict(list)
         for node in nodes:
-            owner = element_ids[(node.label, node.key)]
+            owner = targets[(node.label, node.key)]
             for position, edge in enumerate(node.edges):
                 groups[(node.label, edge.type, edge.outgoing)].append({
                     "o": owner, "t": targets[(edge.target_label, edge.target_key)], "owner": node.key,
@@ -362,7 +399,7 @@ class Neo4jStore:
         self._driver.close()
 
     def drop_everything(self) -> None:
-        """Empty the database (tests and `flowreg neo4j sync --replace` only): data and log alike."""
+        """Empty the database, data and change log alike: for tests and benchmarks, never the CLI."""
         # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
         with self._driver.session(database=self._database) as session:
             session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()

@@ -6,7 +6,7 @@ along chains of flows; registry.projection uses it for the graph the dashboard e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -221,12 +221,6 @@ def _advance(index: EdgeIndex, arrivals: Arrivals, pending: dict[int, dict[State
                         _offer(following, state, Arrival(edge, label, (node, label), depth + 1))
         if following:
             pending[depth + 1] = following
-
-
-def edges_of(graph: nx.MultiDiGraph) -> Iterator[KeyedEdge]:
-    """Every edge, in the graph's order (the order they were added)."""
-    for source, target, key, attributes in graph.edges(keys=True, data=True):
-        yield KeyedEdge(source, target, key, attributes)
 
 
 def chain(reached: Mapping[tuple[Hashable, Hashable], Arrival], state: tuple[Hashable, Hashable], *,

@@ -58,6 +58,15 @@ WHEN EXISTS (SELECT 1 FROM changes WHERE seq = NEW.seq)
 BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
 """
 
+# Nodes with a relationship to any of the (label, key) pairs given as one JSON array. A body's edges are
+# [type, target label, target key, outgoing]. This reads every body; only a delete outside a replace asks.
+DETACHED_OWNERS = """
+SELECT DISTINCT n.label, n.key, n.body FROM nodes AS n, json_each(n.body, '$.edges') AS e
+WHERE (json_extract(e.value, '$[1]'), json_extract(e.value, '$[2]'))
+      IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+ORDER BY n.label, n.key
+"""
+
 BUSY_TIMEOUT_S = 30.0
 # Past the busy timeout a writer retries with jittered back-off before "database is locked" reaches a user.
 LOCK_RETRIES = 8
@@ -154,15 +163,18 @@ class SQLiteStore:
                     continue
                 planned.append(("create" if row is None else "update", node.label, node.key,
                                 row[0] if row else None, body))
-            deleted: set[tuple[str, str]] = set()
+            deleted: dict[tuple[str, str], str] = {}  # address -> body, in the order asked
             for label, key in deletes:
                 if (label, key) in written or (label, key) in deleted:
                     continue
                 row = conn.execute("SELECT body FROM nodes WHERE label = ? AND key = ?", (label, key)).fetchone()
                 if row is not None:
-                    deleted.add((label, key))
-                    planned.append(("delete", label, key, row[0], None))
-            self._require_targets(conn, upserts, written, deleted)
+                    deleted[(label, key)] = row[0]
+            # A replace writes every node it keeps, so no node outside the write can point at one it deletes.
+            detached = [] if replace or not deleted else self._detached(conn, set(deleted), written)
+            planned += [("update", node.label, node.key, before, node.canonical()) for before, node in detached]
+            planned += [("delete", label, key, before, None) for (label, key), before in deleted.items()]
+            self._require_targets(conn, [*upserts, *(node for _, node in detached)], written, set(deleted))
             if approve is not None:
                 approve([PlannedChange(op, label, key) for op, label, key, _, _ in planned])
 
@@ -191,6 +203,21 @@ class SQLiteStore:
                                       json.loads(before) if before else None, json.loads(after) if after else None,
                                       context))
             return WriteResult(changes, unchanged)
+
+    @staticmethod
+    def _detached(conn: sqlite3.Connection, deleted: set[tuple[str, str]],
+                  written: set[tuple[str, str]]) -> list[tuple[str, Node]]:
+        """Each stored node outside the write that has relationships to a deleted node, as it was and as it is
+        without them, ordered by label and key."""
+        rows = conn.execute(DETACHED_OWNERS, (json.dumps(sorted(deleted)),)).fetchall()
+        detached: list[tuple[str, Node]] = []
+        for label, key, body in rows:
+            if (label, key) in written or (label, key) in deleted:
+                continue
+            node = Node.from_body(label, key, json.loads(body))
+            kept = tuple(e for e in node.edges if (e.target_label, e.target_key) not in deleted)
+            detached.append((body, Node(label, key, node.properties, kept)))
+        return detached
 
     @staticmethod
     def _require_targets(conn: sqlite3.Connection, upserts: list[Node], written: set[tuple[str, str]],

@@ -18,9 +18,10 @@ class StoreUnavailable(Exception):
 
 
 class DanglingReferences(ValueError):
-    """A write would leave relationships pointing at nodes that are not stored (another writer deleted them
-    meanwhile, or they never were): nothing was written. `missing` holds (owner label, owner key, target
-    label, target key)."""
+    """A write would leave relationships pointing at nodes that are not stored (they never were, another
+    writer deleted them meanwhile, or the same write deletes them): nothing was written. `missing` holds one
+    (owner label, owner key, target label, target key) per such relationship, the target being its other end
+    whichever way it points."""
 
     def __init__(self, missing: list[tuple[str, str, str, str]]) -> None:
         self.missing = missing
@@ -114,11 +115,20 @@ class GraphStore(Protocol):
     Contract (tests/contract holds every store to it):
     - `write` is one transaction: all of it lands with its change-log entries, or none of it does; with
       `replace` it deletes every stored node it does not upsert, decided inside that transaction; `approve`
-      sees every planned change inside the transaction and may abort it; a relationship to a node that is
-      not stored after the write raises DanglingReferences;
+      sees every planned change inside the transaction and may abort it;
     - every change-log entry holds the hash of the one before (graph.changelog), so an edit shows;
     - a node written with the content it already has is not rewritten and not logged;
-    - deleting a node deletes the relationships it owns and those pointing at it;
+    - after a write, both ends of every relationship are stored nodes. Hence two rules:
+      - refused: if a relationship of a node the write upserts (created, changed or written unchanged) has an
+        other end (its target; the source when `outgoing` is False) that is neither upserted by the same write
+        nor stored and kept by it, the write raises DanglingReferences naming every such relationship, before
+        `approve` is asked, and writes nothing. Order within the write does not matter; a node may point at itself;
+      - cascaded: deleting a node deletes the relationships it owns and, in the same transaction, every
+        relationship to it (either way round) owned by a node the write does not upsert. Each such owner is
+        rewritten without them (its properties untouched: a store does not know what they mean) and logged as
+        an `update` of the same write, which `approve` sees. A replace never cascades: it upserts every node it keeps;
+    - a write logs its creates and updates in the order given, then the owners a delete rewrote (by label,
+      then key), then its deletes in the order asked (`replace`: by label, then key);
     - the change log is append-only; nothing in the API edits or removes an entry;
     - `read` returns nodes ordered by label, then key.
     """

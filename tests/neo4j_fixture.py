@@ -19,7 +19,7 @@ from typing import NoReturn
 
 import pytest
 
-from graph.neo4j_server import Neo4jDevServer, Neo4jUnavailable
+from tests.neo4j_server import Neo4jDevServer, Neo4jUnavailable
 
 
 @dataclass(frozen=True)

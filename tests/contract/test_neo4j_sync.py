@@ -87,3 +87,26 @@ def test_created_and_updated_nodes_carry_exactly_their_relationships(neo4j_serve
     finally:
         store.drop_everything()
         store.close()
+
+
+def test_a_node_that_loses_relationships_to_a_deleted_node_carries_exactly_the_rest(
+        neo4j_server: Neo4jConnection) -> None:
+    """The graph Cypher walks agrees with the bodies read back: the owner's remaining relationships, renumbered."""
+    store = Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password)
+    store.drop_everything()
+    try:
+        store.write([Node("Country", code, {"code": code}) for code in ("DE", "JP", "US")], actor="t")
+        edges = (Edge("LOCATED_IN", "Country", "DE"), Edge("PROCESSES_IN", "Country", "JP", outgoing=False),
+                 Edge("PROCESSES_IN", "Country", "US"))
+        store.write([Node("Processor", "p1", {"name": "P"}, edges)], actor="t")
+        result = store.write([], [("Country", "JP"), ("Country", "DE")], actor="t")
+        assert [(c.operation, c.key) for c in result.changes] == [("update", "p1"), ("delete", "JP"), ("delete", "DE")]
+        assert store.get("Processor", "p1") == Node("Processor", "p1", {"name": "P"},
+                                                    (Edge("PROCESSES_IN", "Country", "US"),))
+        assert relationships(store, "p1") == [("PROCESSES_IN", "US", "out")]
+        positions = store._query("MATCH ()-[r]-() WHERE r._owner = 'p1' RETURN DISTINCT r._position AS p")
+        assert positions == [{"p": 0}]
+        assert store._query("MATCH (n) WHERE n._key IN ['DE', 'JP'] RETURN n") == []
+    finally:
+        store.drop_everything()
+        store.close()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph.store import Edge, GraphStore, Node
+from graph.store import DanglingReferences, Edge, GraphStore, Node, PlannedChange
 
 ODD_KEY = "k'\"`; MATCH (n) DETACH DELETE n; DROP TABLE nodes; --ü\u202e"
 
@@ -101,3 +101,87 @@ def test_two_clients_of_one_store_see_each_others_writes(make_store: Callable[[]
     second.write([node("P", "b")], actor="bob")
     assert first.node_keys() == second.node_keys() == {("P", "a"), ("P", "b")}
     assert first.revision() == second.revision() == 2
+
+
+def flow(key: str, *edges: Edge) -> Node:
+    return Node("Flow", key, {"id": key}, edges)
+
+
+def test_deleting_a_node_deletes_the_relationships_to_and_from_it_in_the_same_write(store: GraphStore) -> None:
+    sends, to, carries = Edge("SENDS", "Entity", "hq", outgoing=False), Edge("TO", "Entity", "mailer"), \
+        Edge("CARRIES", "Category", "email")
+    store.write([node("Entity", "hq"), node("Entity", "mailer"), node("Category", "email"),
+                 flow("f1", sends, to, carries), flow("f2", to, carries)], actor="alice")
+
+    # Both directions go: the flow's edge *from* hq (SENDS) and its edge *to* mailer (TO).
+    result = store.write([], [("Entity", "hq"), ("Entity", "mailer")], actor="bob", context="retire")
+    assert store.get("Flow", "f1") == flow("f1", carries)
+    assert store.get("Flow", "f2") == flow("f2", carries)
+    # The owners' loss is logged in the deleting write, as updates by its actor, before the deletes.
+    assert [(c.operation, c.key, c.actor, c.context) for c in result.changes] == [
+        ("update", "f1", "bob", "retire"), ("update", "f2", "bob", "retire"),
+        ("delete", "hq", "bob", "retire"), ("delete", "mailer", "bob", "retire")]
+    update = result.changes[0]
+    assert update.before == flow("f1", sends, to, carries).body() and update.after == flow("f1", carries).body()
+    assert store.changes()[-4:] == result.changes
+
+    # Deleting the owner takes its own relationships with it: its targets then go without touching anything.
+    store.write([], [("Flow", "f1"), ("Flow", "f2")], actor="bob")
+    result = store.write([], [("Category", "email")], actor="bob")
+    assert [(c.operation, c.key) for c in result.changes] == [("delete", "email")]
+    assert store.node_keys() == set()
+
+
+def test_the_relationships_a_delete_takes_are_approved_and_rolled_back_with_it(store: GraphStore) -> None:
+    store.write([node("Category", "email"), flow("f1", Edge("CARRIES", "Category", "email"))], actor="alice")
+    revision = store.revision()
+    planned: list[PlannedChange] = []
+
+    def refuse(changes: list[PlannedChange]) -> None:
+        planned.extend(changes)
+        raise PermissionError("not today")
+
+    with pytest.raises(PermissionError):
+        store.write([], [("Category", "email")], actor="bob", approve=refuse)
+    assert planned == [PlannedChange("update", "Flow", "f1"), PlannedChange("delete", "Category", "email")]
+    assert store.get("Flow", "f1") == flow("f1", Edge("CARRIES", "Category", "email"))
+    assert store.node_keys() == {("Category", "email"), ("Flow", "f1")}
+    assert store.revision() == revision
+
+
+@pytest.mark.parametrize("edge", [Edge("TO", "Entity", "ghost"), Edge("SENDS", "Entity", "ghost", outgoing=False)],
+                         ids=["target", "source"])
+def test_a_relationship_to_a_node_that_is_never_stored_is_refused(store: GraphStore, edge: Edge) -> None:
+    store.write([node("Entity", "hq")], actor="alice")
+    revision = store.revision()
+    with pytest.raises(DanglingReferences, match="not stored") as refused:
+        store.write([node("Entity", "new"), flow("f1", Edge("CARRIES", "Entity", "hq"), edge)], actor="bob")
+    assert refused.value.missing == [("Flow", "f1", "Entity", "ghost")]
+    assert store.node_keys() == {("Entity", "hq")} and store.revision() == revision
+
+
+def test_a_relationship_to_a_node_the_same_write_deletes_is_refused(store: GraphStore) -> None:
+    store.write([node("Entity", "hq"), node("Entity", "mailer"), flow("f1", Edge("TO", "Entity", "mailer"))],
+                actor="alice")
+    revision = store.revision()
+    # Whether the owner is new, changed or written exactly as stored: after the write it would point at nothing.
+    for owner in (flow("f2", Edge("TO", "Entity", "mailer")), flow("f1", Edge("TO", "Entity", "mailer"))):
+        with pytest.raises(DanglingReferences) as refused:
+            store.write([node("Entity", "new"), owner], [("Entity", "mailer")], actor="bob")
+        assert refused.value.missing == [("Flow", owner.key, "Entity", "mailer")]
+    with pytest.raises(DanglingReferences) as refused:  # a replace deletes what it does not write
+        store.write([node("Entity", "hq"), flow("f1", Edge("TO", "Entity", "mailer"))], actor="bob", replace=True)
+    assert refused.value.missing == [("Flow", "f1", "Entity", "mailer")]
+    assert store.node_keys() == {("Entity", "hq"), ("Entity", "mailer"), ("Flow", "f1")}
+    assert store.get("Flow", "f1") == flow("f1", Edge("TO", "Entity", "mailer"))
+    assert store.revision() == revision
+
+
+def test_a_relationship_to_a_node_written_in_the_same_write_is_kept(store: GraphStore) -> None:
+    # Order within the write does not matter, and a node may point at itself.
+    edges = (Edge("TO", "Entity", "later"), Edge("SUBFLOW_OF", "Flow", "f1"))
+    store.write([flow("f1", *edges), node("Entity", "later")], actor="alice")
+    assert store.get("Flow", "f1") == flow("f1", *edges)
+    # A changed node may point at one written unchanged beside it.
+    store.write([node("Entity", "later"), flow("f1", Edge("FROM", "Entity", "later"))], actor="bob")
+    assert store.get("Flow", "f1") == flow("f1", Edge("FROM", "Entity", "later"))

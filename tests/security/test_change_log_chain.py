@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from graph.changelog import verify
-from graph.neo4j_server import dev_password
 from graph.sqlite import SQLiteStore
 from registry.cli import app
 from registry.service import Service
 from tests.neo4j_fixture import Neo4jConnection
+from tests.neo4j_server import dev_password
 
 
 def flowreg(store: Path, *args: str):  # type: ignore[no-untyped-def]

@@ -7,7 +7,8 @@ embedded DBMS with only Bolt, on 127.0.0.1, auth enabled for user neo4j.
     with Neo4jDevServer() as server:
         driver = neo4j.GraphDatabase.driver(server.uri, auth=(server.user, server.password))
 
-`python -m graph.neo4j_server` (or scripts/neo4j-dev-server) runs one in the foreground.
+`python -m tests.neo4j_server` (or scripts/neo4j-dev-server) runs one in the foreground. It lives with the
+tests, not in the shipped `graph` package: flowreg itself only connects to a Neo4j, it never starts one.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def test_sarif_is_2_1_0_and_points_at_the_manifest_lines(tmp_path: Path) -> None
     assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-schema-2.1.0.json")
     [run] = sarif["runs"]
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
-    assert len(rule_ids) == 12
+    assert len(rule_ids) == 13
     lines = SEED.read_text(encoding="utf-8").splitlines()
     for result_ in run["results"]:
         assert rule_ids[result_["ruleIndex"]] == result_["ruleId"]

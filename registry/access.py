@@ -64,7 +64,7 @@ class Role(StrEnum):
 
 class Permission(StrEnum):
     VIEW = "view"
-    REGISTER = "register"  # add or change records: register a processor, import a manifest, seed
+    REGISTER = "register"  # add or change records one at a time: the register command and form
     ACKNOWLEDGE = "acknowledge"  # accept a finding
     EXPORT = "export"  # the legal records and the whole-registry manifest
     IMPORT = "import"  # import a manifest, inventory workbook or CSV files (a DPO's inventory comes this way)

@@ -1,7 +1,7 @@
 """Models <-> property-graph nodes: the one place that knows both the registry and the graph schema.
 
 A node's properties hold its whole record, so reading back needs no relationship; the relationships
-mirror every reference (DESIGN section 2) so that Cypher and networkx can walk the graph.
+mirror every reference (docs/design.md §2) so that Cypher and networkx can walk the graph.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The registry's language: pydantic models of every node and relationship kind (DESIGN section 2)."""
+"""The registry's language: pydantic models of every record and reference (docs/design.md §2 and §3)."""
 
 from __future__ import annotations
 

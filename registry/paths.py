@@ -17,13 +17,14 @@ APP_NAME = "flowreg"
 
 def app_dir() -> Path:
     """The user's flowreg directory, from the environment as it is now (tests point HOME and XDG_CONFIG_HOME
-    elsewhere). Exactly click's rules, quirks included: an empty XDG_CONFIG_HOME or APPDATA is taken as is."""
+    elsewhere). click's rules, except that an empty XDG_CONFIG_HOME counts as unset, as the XDG spec says: click
+    took it as is, which put the default store at a relative path in whatever folder a command ran in."""
     if sys.platform.startswith("win"):
         folder = os.environ.get("APPDATA")
         return Path(os.path.join(os.path.expanduser("~") if folder is None else folder, APP_NAME))
     if sys.platform == "darwin":
         return Path(os.path.join(os.path.expanduser("~/Library/Application Support"), APP_NAME))
-    return Path(os.path.join(os.environ.get("XDG_CONFIG_HOME", os.path.expanduser("~/.config")), APP_NAME))
+    return Path(os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), APP_NAME))
 
 
 def default_store_path() -> Path:

@@ -1,7 +1,7 @@
 """Which regimes judge a flow, whether it is a transfer for each, and what makes it lawful (or not) that day.
 
 The domain's analysis, not a rule's: the transfer rules, the onward-transfer search, both export tables and
-the dashboard share it, so that all of them agree on what a transfer is (DESIGN section 2).
+the dashboard share it, so that all of them agree on what a transfer is (docs/design.md §2).
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ class FlowAnalysis:
 
 
 def cross_border_destinations(sender: AnyEntity, receiver: AnyEntity) -> tuple[str, ...]:
-    """Where the receiver processes data that the sender does not (DESIGN section 2: a flow is a transfer
+    """Where the receiver processes data that the sender does not (docs/design.md §2: a flow is a transfer
     when the two sides' processing countries differ); empty for a flow that stays in the sender's countries."""
     sender_countries = sender.where_processed
     return tuple(c for c in receiver.where_processed if c not in sender_countries)

@@ -11,7 +11,7 @@ from registry import paths
 from registry.access import AccessPolicy
 
 
-@pytest.mark.parametrize("xdg", [None, "config", ""], ids=["no XDG_CONFIG_HOME", "XDG_CONFIG_HOME", "empty"])
+@pytest.mark.parametrize("xdg", [None, "config"], ids=["no XDG_CONFIG_HOME", "XDG_CONFIG_HOME"])
 def test_the_app_dir_is_typers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xdg: str | None) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     if xdg is None:
@@ -32,3 +32,10 @@ def test_the_store_the_policy_and_the_error_log_share_the_app_dir(tmp_path: Path
     folder.mkdir(parents=True)
     (folder / "access.yaml").write_text("users: {}\n", encoding="utf-8")
     assert AccessPolicy.default_path() == folder / "access.yaml"
+
+
+def test_an_empty_xdg_config_home_is_unset_not_the_current_folder(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", "")
+    assert paths.default_store_path() == tmp_path / "home" / ".config" / "flowreg" / "registry.sqlite"

@@ -1,4 +1,4 @@
-"""The rules catalogue (DESIGN section 4): one module per rule, run together as of a date.
+"""The rules catalogue (docs/design.md §5): one module per rule, run together as of a date.
 
 Rules are pure functions of the registry, the reference data and the day. Findings come out sorted, with
 stable ids, so a DPO can acknowledge one and find it again tomorrow.

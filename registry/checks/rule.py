@@ -1,4 +1,4 @@
-"""A rule of the catalogue (DESIGN section 4) and what every rule is evaluated against."""
+"""A rule of the catalogue (docs/design.md §5) and what every rule is evaluated against."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     for analysis in context.analyses:
         flow = analysis.flow
         if flow.tia or flow.supplementary_measures:
-            continue  # either records that the risks at the destination were assessed (DESIGN section 4)
+            continue  # either records that the risks at the destination were assessed (docs/design.md §5)
         for verdict in analysis.transfer_verdicts:
             exposed = sorted(d.country for d in verdict.destinations if not d.adequate)
             relied = sorted(s.safeguard.id for s in verdict.valid_tools if s.tool and s.tool.needs_tia)

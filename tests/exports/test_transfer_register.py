@@ -16,7 +16,7 @@ from tests.exports.conftest import AS_OF, ROOT
 
 
 def cross_border(registry: Registry) -> set[str]:
-    """Flows whose receiver processes data in a country the sender does not process in (DESIGN section 2)."""
+    """Flows whose receiver processes data in a country the sender does not process in (docs/design.md §2)."""
     flows = set()
     for flow in registry.flows:
         sender, receiver = registry.entities[flow.sender], registry.entities[flow.receiver]

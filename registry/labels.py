@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from registry.model import Entity, country_name
+from registry.model import UNION_LAW, Entity, country_name
 
 # Keyed by the regime's machine key; registry.reference.Regime is a StrEnum of the same keys.
 REGIME_LABELS: dict[str, str] = {
@@ -25,6 +25,7 @@ RULE_SUMMARIES: dict[str, str] = {
     "adequacy-out-of-scope": "the adequacy decision relied on does not cover the receiver",
     "bcr-outside-group": "BCRs relied on for a party they do not bind",
     "derogation-misused": "a derogation relied on for a systematic transfer",
+    "foreign-authority-disclosure": "a disclosure to a foreign authority on its request alone",
     "onward-transfer-gap": "onward transfer without a valid tool",
     "tia-missing": "no transfer impact assessment",
     "processor-without-dpa": "no data processing agreement",
@@ -55,6 +56,11 @@ def countries_label(codes: Iterable[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
 
 
+def law_label(origin: str) -> str:
+    """Whose law a safeguard's `law_of` names, before "law": "United States", "EU"."""
+    return "EU" if origin == UNION_LAW else country_name(origin)
+
+
 def entity_label(entity: Entity) -> str:
     """The entity's name and where it processes data: "Follow-the-sun operations centre (example), India"."""
     return f"{entity.name}, {countries_label(entity.where_processed)}"
@@ -70,6 +76,7 @@ SAFEGUARD_KIND_LABELS: dict[str, str] = {
     "appi_consent": "APPI consent",
     "appi_equivalent_system": "APPI equivalent-system contract",
     "appi_cbpr": "APEC CBPR certification (APPI)",
+    "appi_exception": "APPI Art. 27(1) exception",
     "derogation_49": "Art. 49 derogation",
     "code_of_conduct": "code of conduct",
     "certification": "certification",

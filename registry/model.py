@@ -74,6 +74,19 @@ def _check_region(region: str) -> str:
         raise ValueError(f"{error} (or 'EEA' for the European Economic Area)") from None
 
 
+# What a safeguard's `law_of` names for the law of the European Union rather than of one country.
+UNION_LAW = "EU"
+
+
+def _check_law_origin(origin: str) -> str:
+    if origin == UNION_LAW:
+        return origin
+    try:
+        return _check_country(origin)
+    except ValueError as error:
+        raise ValueError(f"{error} (or 'EU' for Union law)") from None
+
+
 def is_international_organisation(place: str) -> bool:
     """Is this place an international organisation's key (lower case) rather than an ISO country code?"""
     return place != place.upper()
@@ -98,6 +111,7 @@ def country_label(code: str) -> str:
 
 CountryCode = Annotated[str, AfterValidator(_check_country)]
 Region = Annotated[str, AfterValidator(_check_region)]
+LawOrigin = Annotated[str, AfterValidator(_check_law_origin)]
 # Characters a terminal, an editor or a spreadsheet interprets rather than shows: C0/C1 controls (ESC starts a
 # terminal escape, CR overwrites a line), bidi embeddings, overrides and isolates (they reorder what a reader
 # sees), and the Unicode line and paragraph separators. Free text may keep tab and newline; nothing else may.
@@ -244,10 +258,15 @@ class Sector(StrEnum):
 class RecipientKind(StrEnum):
     LAW_ENFORCEMENT = "law_enforcement"
     REGULATOR = "regulator"
+    AUTHORITY = "authority"  # a court or another public authority (tax, customs, a ministry)
     ACQUIRER = "acquirer"
     AUDITOR = "auditor"
     FRAUD_PREVENTION = "fraud_prevention"
     OTHER = "other"
+
+
+# Public authorities: what one of them asks for abroad is no transfer basis by itself (GDPR Art. 48).
+AUTHORITY_KINDS = frozenset({RecipientKind.LAW_ENFORCEMENT, RecipientKind.REGULATOR, RecipientKind.AUTHORITY})
 
 
 class Sensitivity(StrEnum):
@@ -277,6 +296,7 @@ class SafeguardKind(StrEnum):
     APPI_CONSENT = "appi_consent"
     APPI_EQUIVALENT_SYSTEM = "appi_equivalent_system"
     APPI_CBPR = "appi_cbpr"  # recipient certified under an international framework (APEC CBPR)
+    APPI_EXCEPTION = "appi_exception"  # a case of APPI Art. 27(1), which Art. 28(1) also exempts
     DEROGATION_49 = "derogation_49"
     CODE_OF_CONDUCT = "code_of_conduct"
     CERTIFICATION = "certification"
@@ -290,6 +310,9 @@ class Frequency(StrEnum):
 SccModule = Literal[1, 2, 3, 4]
 # Art. 49(1) points (a)-(g), and its second subparagraph: a transfer on compelling legitimate interests.
 DerogationLetter = Literal["a", "b", "c", "d", "e", "f", "g", "compelling_interests"]
+# APPI Art. 27(1) items (i)-(iv): laws and regulations; life, body or property; public health or children;
+# cooperation with a state organ. The later items concern academic research and carry no disclosure abroad here.
+AppiItem = Literal["i", "ii", "iii", "iv"]
 
 
 class Strict(BaseModel):
@@ -373,6 +396,10 @@ class Recipient(Entity):
     def location(self) -> str:
         return self.international_organisation or self.country  # type: ignore[return-value]
 
+    @property
+    def is_authority(self) -> bool:
+        return self.kind in AUTHORITY_KINDS
+
 
 class DataSubjectGroup(Record):
     name: Name
@@ -401,6 +428,10 @@ class Safeguard(Record):
     kind: SafeguardKind
     module: SccModule | None = None
     letter: DerogationLetter | None = None
+    item: AppiItem | None = None
+    # Whose law the exception rests on: the law recognising an Art. 49(1)(d) public interest (Art. 49(4)), or
+    # the "laws and regulations" of an APPI Art. 27(1)(i) case; a country code, or EU for Union law.
+    law_of: LawOrigin | None = None
     reference: Text | None = None
     effective: Day | None = None
     expires: Day | None = None
@@ -417,6 +448,16 @@ class Safeguard(Record):
                                       "compelling_interests for its second subparagraph)")
         if self.kind is not SafeguardKind.DEROGATION_49 and self.letter is not None:
             raise FieldError("letter", f"'letter' applies only to derogation_49, not to {self.kind.value}")
+        if self.kind is SafeguardKind.APPI_EXCEPTION and self.item is None:
+            raise FieldError("item", "an APPI exception needs 'item' (i-iv of APPI Art. 27(1): i laws and "
+                                     "regulations, ii life, body or property, iii public health or children, "
+                                     "iv cooperation with a state organ)")
+        if self.kind is not SafeguardKind.APPI_EXCEPTION and self.item is not None:
+            raise FieldError("item", f"'item' applies only to appi_exception, not to {self.kind.value}")
+        if self.law_of is not None and (self.letter, self.item) not in (("d", None), (None, "i")):
+            raise FieldError("law_of", "'law_of' applies only to an Art. 49(1)(d) derogation (the law recognising "
+                                       "the public interest) or an APPI Art. 27(1)(i) exception (the law the "
+                                       "disclosure is based on)")
         if self.effective and self.expires and self.expires < self.effective:
             raise FieldError("expires", f"'expires' ({self.expires}) is before 'effective' ({self.effective})")
         return self
@@ -436,15 +477,26 @@ class Flow(Record):
     supplementary_measures: list[Text] = []
     start: Day | None = None
     end: Day | None = None
+    # A flow that happens only on an event (a sale of the business): no live transfer before `effective`, the
+    # day the event takes effect; while no day is recorded, never.
+    contingent: bool = False
+    effective: Day | None = None
     retention: Retention | None = None
 
     @model_validator(mode="after")
     def _dates_and_ends(self) -> Self:
         if self.start and self.end and self.end < self.start:
             raise FieldError("end", f"'end' ({self.end}) is before 'start' ({self.start})")
+        if self.effective is not None and not self.contingent:
+            raise FieldError("effective", "'effective' is the day a contingent flow goes live: set 'contingent: "
+                                          "true' as well, or leave it out ('start' is the day a flow began)")
         if self.sender == self.receiver:
             raise FieldError("to", f"'from' and 'to' are both {self.sender!r}: a flow joins two parties")
         return self
+
+    def live_on(self, day: date) -> bool:
+        """Does the flow happen on `day`? A contingent one only from its effective day."""
+        return not self.contingent or (self.effective is not None and day >= self.effective)
 
 
 class Acknowledgement(Strict):

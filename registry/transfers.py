@@ -11,8 +11,8 @@ from datetime import date
 from enum import StrEnum
 from functools import cached_property
 
-from registry.model import AnyEntity, Flow, GroupCompany, Registry, Safeguard, SafeguardKind
-from registry.reference import Adequacy, Lapse, Reference, Regime, Tool
+from registry.model import AnyEntity, Flow, GroupCompany, Recipient, Registry, Safeguard, SafeguardKind
+from registry.reference import Adequacy, Derogation, Domestic, Lapse, Reference, Regime, Tool
 
 
 class Defect(StrEnum):
@@ -26,6 +26,8 @@ class Defect(StrEnum):
     OUTSIDE_GROUP = "outside_group"  # BCRs with a party they do not bind
     SYSTEMATIC = "systematic"  # a derogation carrying a systematic flow
     NO_COUNTERPART = "no_counterpart"  # a derogation letter the regime does not have
+    FOREIGN_LAW = "foreign_law"  # an exception resting on a law not the regime's own, or on none recorded
+    FOREIGN_ORGAN = "foreign_organ"  # cooperation with the regime's own state organs, relied on for a foreign one
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class SafeguardStatus:
     tool: Tool | None  # None: this kind of safeguard is no transfer tool for the regime
     defect: Defect | None
     problem: str | None  # why it does not count, in plain words
+    exception: Derogation | None = None  # the letter or item relied on, for a derogation or an APPI exception
 
     @property
     def valid(self) -> bool:
@@ -62,6 +65,9 @@ class Gap(StrEnum):
     The order is the precedence (issue 13): the most specific explanation wins, so one gap is one finding.
     """
 
+    # To a public authority outside the regime: its request alone is no basis (GDPR Art. 48), and whatever else
+    # is relied on (an exception that does not fit, a systematic derogation) is named in the same finding.
+    FOREIGN_AUTHORITY = "foreign-authority-disclosure"
     DEROGATION_MISUSED = "derogation-misused"  # an Art. 49 derogation carrying a systematic flow
     BCR_OUTSIDE_GROUP = "bcr-outside-group"  # BCRs relied on for a party they do not bind
     ADEQUACY_OUT_OF_SCOPE = "adequacy-out-of-scope"  # adequacy listed, but its decision leaves the receiver out
@@ -94,6 +100,7 @@ class RegimeVerdict:
     regime: Regime
     destinations: tuple[Destination, ...]  # receiver countries outside the regime's territory
     safeguards: tuple[SafeguardStatus, ...]
+    to_foreign_authority: bool = False  # the receiver is a public authority outside the regime's territory
 
     @property
     def is_transfer(self) -> bool:
@@ -127,6 +134,8 @@ class RegimeVerdict:
         unprotected = self.unprotected
         if not unprotected:
             return None
+        if self.to_foreign_authority:
+            return TransferGap(Gap.FOREIGN_AUTHORITY, unprotected, self.safeguards)
         for defect, rule in ((Defect.SYSTEMATIC, Gap.DEROGATION_MISUSED),
                              (Defect.OUTSIDE_GROUP, Gap.BCR_OUTSIDE_GROUP)):
             failing = tuple(s for s in self.safeguards if s.defect is defect)
@@ -157,6 +166,7 @@ class FlowAnalysis:
     judging: frozenset[Regime]  # the sender's regime(s) and those of the data subjects' regions
     verdicts: dict[Regime, RegimeVerdict]  # for every judging regime
     adequacy_claims: tuple[str, ...]  # the flow's safeguards of kind adequacy: it says it relies on adequacy
+    live: bool = True  # False: a contingent flow before its effective day, which moves no data yet
 
     @property
     def is_cross_border(self) -> bool:
@@ -167,8 +177,14 @@ class FlowAnalysis:
         return cross_border_destinations(self.sender, self.receiver)
 
     @cached_property
-    def transfer_verdicts(self) -> list[RegimeVerdict]:
+    def transfers_when_live(self) -> list[RegimeVerdict]:
+        """The regimes for which the flow is a transfer, judged as of the day, whether or not it is live yet."""
         return [v for v in self.verdicts.values() if v.is_transfer]
+
+    @property
+    def transfer_verdicts(self) -> list[RegimeVerdict]:
+        """The transfers the rules judge: none for a contingent flow before its effective day."""
+        return self.transfers_when_live if self.live else []
 
 
 def cross_border_destinations(sender: AnyEntity, receiver: AnyEntity) -> tuple[str, ...]:
@@ -232,6 +248,10 @@ def bound_by_bcr(entity: AnyEntity) -> bool:
     return isinstance(entity, GroupCompany) and entity.bcr_bound
 
 
+def is_authority(entity: AnyEntity) -> bool:
+    return isinstance(entity, Recipient) and entity.is_authority
+
+
 class TransferAnalyser:
     """Judges flows against the reference data as of one day; results are cached per (flow, regime)."""
 
@@ -269,9 +289,14 @@ class TransferAnalyser:
                 flow=flow, sender=sender, receiver=receiver, sender_countries=tuple(sender.where_processed),
                 receiver_countries=tuple(receiver.where_processed), judging=judging,
                 verdicts={regime: self.verdict(flow, regime) for regime in sorted(judging)},
-                adequacy_claims=tuple(s.id for s in self._safeguards(flow) if s.kind is SafeguardKind.ADEQUACY))
+                adequacy_claims=tuple(s.id for s in self._safeguards(flow) if s.kind is SafeguardKind.ADEQUACY),
+                live=self.live(flow))
             self._analyses[flow.id] = found
         return found
+
+    def live(self, flow: Flow) -> bool:
+        """Does the flow move data on the day? A contingent one only from its effective day."""
+        return flow.live_on(self.as_of)
 
     def analyse_all(self) -> list[FlowAnalysis]:
         """Every flow of the registry, judged as of the day, in id order."""
@@ -290,7 +315,11 @@ class TransferAnalyser:
         sender_countries = sender.where_processed
         destinations = tuple(d for d in self._outside(regime, receiver) if d.country not in sender_countries)
         statuses = tuple(self._status(flow, regime, s, sender, receiver) for s in self._safeguards(flow))
-        return RegimeVerdict(regime=regime, destinations=destinations, safeguards=statuses)
+        return RegimeVerdict(regime=regime, destinations=destinations, safeguards=statuses,
+                             to_foreign_authority=self._foreign_authority(regime, receiver))
+
+    def _foreign_authority(self, regime: Regime, receiver: AnyEntity) -> bool:
+        return is_authority(receiver) and receiver.location not in self.reference.territory(regime)
 
     def _outside(self, regime: Regime, receiver: AnyEntity) -> tuple[Destination, ...]:
         """The receiver's processing countries outside the regime's territory, each with its adequacy on the day;
@@ -348,13 +377,23 @@ class TransferAnalyser:
         if tool.intra_group_only and not (bound_by_bcr(sender) and bound_by_bcr(receiver)):
             outsider = receiver if not bound_by_bcr(receiver) else sender
             return status(Defect.OUTSIDE_GROUP, f"{outsider.id} is not a group company bound by the BCRs")
-        is_derogation = safeguard.kind is SafeguardKind.DEROGATION_49 and safeguard.letter
-        derogation = self.reference.derogation(regime, safeguard.letter) if is_derogation else None
-        if is_derogation and derogation is None:
-            return status(Defect.NO_COUNTERPART,
-                          f"Art. 49(1)({safeguard.letter}) has no counterpart under {regime.value}")
+        # A derogation's letter, or an APPI exception's item: its row in the reference data.
+        key = safeguard.letter or safeguard.item
+        derogation = self.reference.derogation(regime, key) if key else None
+        if key and derogation is None:
+            return status(Defect.NO_COUNTERPART, f"Art. 49(1)({key}) has no counterpart under {regime.value}")
+
+        def excepted(defect: Defect | None, problem: str | None = None) -> SafeguardStatus:
+            return SafeguardStatus(safeguard, tool, defect, problem, derogation)
+
         # The letter's own rule, where the reference data has one, refines the tool's.
         fits_systematic = derogation.fits_systematic if derogation else not tool.occasional_only
         if not fits_systematic and flow.frequency.value != "occasional":
-            return status(Defect.SYSTEMATIC, "a derogation cannot carry a systematic flow")
-        return status(None)
+            return excepted(Defect.SYSTEMATIC, "a derogation cannot carry a systematic flow")
+        if derogation and derogation.domestic is Domestic.LAW and \
+                not self.reference.is_domestic_law(regime, safeguard.law_of):
+            return excepted(Defect.FOREIGN_LAW, f"rests on {safeguard.law_of or 'no recorded'} law, not "
+                                                f"{regime.value}'s own")
+        if derogation and derogation.domestic is Domestic.AUTHORITY and self._foreign_authority(regime, receiver):
+            return excepted(Defect.FOREIGN_ORGAN, f"covers the regime's own authorities, not {receiver.id}")
+        return excepted(None)

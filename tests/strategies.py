@@ -80,10 +80,15 @@ def registries(draw: st.DrawFn, max_records: int = 6) -> Registry:
         kind = draw(st.sampled_from(list(SafeguardKind)))
         effective = draw(optional_dates)
         expires = draw(st.dates(min_value=effective, max_value=date(2040, 1, 1))) if effective else None
+        letter = draw(st.sampled_from("abcdefg")) if kind is SafeguardKind.DEROGATION_49 else None
+        item = draw(st.sampled_from(["i", "ii", "iii", "iv"])) if kind is SafeguardKind.APPI_EXCEPTION else None
         safeguards.append({
             "id": safeguard_id, "kind": kind.value, "effective": effective,
             **({"module": draw(st.integers(1, 4))} if kind is SafeguardKind.SCC_2021 else {}),
-            **({"letter": draw(st.sampled_from("abcdefg"))} if kind is SafeguardKind.DEROGATION_49 else {}),
+            **({"letter": letter} if letter else {}), **({"item": item} if item else {}),
+            # Whose law a public interest or a Japanese "laws and regulations" case rests on, when recorded.
+            **({"law_of": draw(st.sampled_from(["EU", *COUNTRIES]))}
+               if (letter == "d" or item == "i") and draw(st.booleans()) else {}),
             **({"expires": expires} if expires and draw(st.booleans()) else {}),
             "reference": draw(st.none() | names),
         })
@@ -102,6 +107,8 @@ def registries(draw: st.DrawFn, max_records: int = 6) -> Registry:
                 "frequency": draw(st.sampled_from(list(Frequency))).value,
                 "encrypted_in_transit": draw(st.none() | st.booleans()),
                 "tia": draw(st.none() | names), "retention": draw(st.none() | st.just("P1Y")),
+                # Some happen only on an event (a sale of the business), from a day or, with none, never yet.
+                **({"contingent": True, "effective": draw(optional_dates)} if draw(st.integers(0, 4)) == 0 else {}),
             })
     return Registry.model_validate({
         "organisation": {"id": draw(identifiers.filter(lambda i: i not in used)), "name": draw(names),

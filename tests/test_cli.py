@@ -81,6 +81,20 @@ def test_bad_manifest_exits_2_names_every_bad_record_and_changes_nothing(
     handle.close()
 
 
+def test_a_misplaced_exception_field_exits_2_naming_record_and_field(tmp_path: Path, example_manifest: Path) -> None:
+    store = tmp_path / "s.sqlite"
+    flowreg(store, "import", str(example_manifest))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("safeguards:\n"
+                   "  - {id: claims, kind: derogation_49, letter: e, law_of: US}\n"
+                   "  - {id: appi-case, kind: appi_exception}\n", encoding="utf-8")
+    result = flowreg(store, "import", str(bad))
+    assert result.exit_code == 2
+    assert "claims" in result.stderr and "'law_of'" in result.stderr
+    assert "appi-case" in result.stderr and "'item'" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_the_change_log_records_the_actor_of_every_write(tmp_path: Path, example_manifest: Path) -> None:
     store = tmp_path / "s.sqlite"
     flowreg(store, "import", str(example_manifest), actor="alice")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -73,6 +74,40 @@ def test_derogation_needs_a_letter_a_to_g() -> None:
     assert problems_of(Safeguard, {"id": "s", "kind": "derogation_49"})[0][0] == "letter"
     assert problems_of(Safeguard, {"id": "s", "kind": "derogation_49", "letter": "h"})[0][0] == "letter"
     assert Safeguard(id="s", kind="derogation_49", letter="e").letter == "e"
+
+
+def test_an_appi_exception_needs_an_item_i_to_iv_and_no_other_kind_takes_one() -> None:
+    [(field, message)] = problems_of(Safeguard, {"id": "s", "kind": "appi_exception"})
+    assert field == "item" and "i-iv of APPI Art. 27(1)" in message
+    assert problems_of(Safeguard, {"id": "s", "kind": "appi_exception", "item": "v"})[0][0] == "item"
+    [(field, message)] = problems_of(Safeguard, {"id": "s", "kind": "derogation_49", "letter": "d", "item": "i"})
+    assert field == "item" and "only to appi_exception" in message
+    assert Safeguard(id="s", kind="appi_exception", item="ii").item == "ii"
+
+
+@pytest.mark.parametrize("data", [
+    {"kind": "derogation_49", "letter": "e"}, {"kind": "appi_exception", "item": "ii"},
+    {"kind": "scc_2021", "module": 1},
+])
+def test_law_of_belongs_to_a_public_interest_derogation_or_appi_item_i_only(data: dict[str, Any]) -> None:
+    [(field, message)] = problems_of(Safeguard, {"id": "s", "law_of": "JP", **data})
+    assert field == "law_of" and "Art. 49(1)(d)" in message and "Art. 27(1)(i)" in message
+
+
+def test_law_of_is_a_country_code_or_eu() -> None:
+    assert Safeguard(id="s", kind="derogation_49", letter="d", law_of="EU").law_of == "EU"
+    assert Safeguard(id="s", kind="appi_exception", item="i", law_of="JP").law_of == "JP"
+    [(field, message)] = problems_of(Safeguard, {"id": "s", "kind": "derogation_49", "letter": "d", "law_of": "UK"})
+    assert field == "law_of" and "'GB'" in message and "'EU' for Union law" in message
+
+
+def test_effective_belongs_to_a_contingent_flow_which_is_live_from_that_day() -> None:
+    [(field, message)] = problems_of(Flow, {**FLOW, "effective": "2027-01-01"})
+    assert field == "effective" and "contingent" in message
+    flow = Flow.model_validate({**FLOW, "contingent": True, "effective": "2027-01-01"})
+    assert not flow.live_on(date(2026, 12, 31)) and flow.live_on(date(2027, 1, 1))
+    assert not Flow.model_validate({**FLOW, "contingent": True}).live_on(date(2999, 1, 1))  # no day: never
+    assert Flow.model_validate(FLOW).live_on(date(2000, 1, 1))
 
 
 def test_safeguard_expiring_before_it_starts_is_refused() -> None:

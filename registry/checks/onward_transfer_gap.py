@@ -71,7 +71,8 @@ class OnwardSearch:
 
     @classmethod
     def build(cls, registry: Registry, analyser: TransferAnalyser) -> OnwardSearch:
-        index = EdgeIndex(edge_keys, (_edge(flow) for flow in registry.flows))
+        # A contingent flow before its day carries nothing anywhere: no chain passes through it.
+        index = EdgeIndex(edge_keys, (_edge(flow) for flow in registry.flows if analyser.live(flow)))
         return cls(index, {regime: spread(index, _seed_labels(registry, analyser, regime), label_keys)
                            for regime in Regime})
 
@@ -99,7 +100,7 @@ class OnwardSearch:
             if old is not None:
                 targets.add(old.target)
             flow = registry.flows_by_id.get(flow_id)
-            if flow is not None:
+            if flow is not None and analyser.live(flow):
                 self.index.add(_edge(flow))
                 targets.add(flow.receiver)
         region = self.index.downstream(targets)
@@ -128,8 +129,9 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
             held = arrivals.labels.get(flow.sender)
             if not held:
                 continue  # no data this regime protects gets to the sender
-            if regime in analyser.judging_regimes(flow):
-                continue  # the regime judges the hop itself: its transfer finding reports this same gap
+            if regime in analyser.judging_regimes(flow) or not analyser.live(flow):
+                continue  # the regime judges the hop itself (its transfer finding reports this same gap), or no
+                # data moves on it yet
             verdict = analyser.verdict(flow, regime)
             if verdict.ok:
                 continue

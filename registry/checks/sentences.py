@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from registry.labels import entity_label, regime_label, safeguard_kind_label
+from registry.labels import entity_label, law_label, regime_label, safeguard_kind_label
 from registry.model import AnyEntity, Flow, GroupCompany, Processor, Registry, SafeguardKind
 from registry.reference import Regime
 from registry.transfers import Defect, SafeguardStatus
@@ -23,7 +23,17 @@ def flow_parties(registry: Registry, flow: Flow) -> str:
 
 
 def tool_name(status: SafeguardStatus) -> str:
+    """The tool as a reason names it; a derogation or exception by where it sits ("Art. 27(1)(i) exception")."""
+    if status.exception is not None:
+        return f"{status.exception.article} {'derogation' if status.exception.regime is Regime.GDPR else 'exception'}"
     return status.tool.name if status.tool is not None else safeguard_kind_label(status.safeguard.kind.value)
+
+
+# Whose law an exception that must rest on the regime's own law may rest on (GDPR and UK GDPR Art. 49(4), APPI
+# Art. 27(1)(i)), and whose authorities one for cooperating with the state may serve (APPI Art. 27(1)(iv)).
+_OWN_LAW = {Regime.GDPR: "Union or Member State law", Regime.UK_GDPR: "UK law", Regime.CH_FADP: "Swiss law",
+            Regime.JP_APPI: "Japanese law"}
+_OWN_ORGANS = {Regime.JP_APPI: "a Japanese state organ or local government"}
 
 
 def why_fails(status: SafeguardStatus, on: date, regime: Regime) -> str:
@@ -53,6 +63,12 @@ def why_fails(status: SafeguardStatus, on: date, regime: Regime) -> str:
         return "can bind only group companies bound by them"
     if defect is Defect.SYSTEMATIC:
         return "can cover occasional transfers only, and this flow is systematic"
+    if defect is Defect.FOREIGN_LAW and safeguard.law_of is None:
+        return f"records no law it rests on, and only {_OWN_LAW[regime]} counts"
+    if defect is Defect.FOREIGN_LAW and safeguard.law_of is not None:
+        return f"rests on {law_label(safeguard.law_of)} law, where only {_OWN_LAW[regime]} counts"
+    if defect is Defect.FOREIGN_ORGAN:
+        return f"covers cooperation with {_OWN_ORGANS.get(regime, 'its own state organs')}, not a foreign authority"
     return status.problem or "cannot count"
 
 

@@ -16,7 +16,7 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
         return
     for analysis in context.analyses:
         flow = analysis.flow
-        if analysis.is_cross_border and flow.encrypted_in_transit is not True:
+        if analysis.live and analysis.is_cross_border and flow.encrypted_in_transit is not True:
             state = "is not encrypted" if flow.encrypted_in_transit is False else "does not record encryption"
             yield rule.finding(
                 context, f"The flow from {party(context.registry, flow.sender)} to "

@@ -54,7 +54,7 @@ def build_tables(registry: Registry, findings: Sequence[Finding], as_of: date,
     analyses = analyser.analyse_all()
     return ExportTables(as_of, registry.organisation, {
         "ropa": ropa_table(registry, analyses, findings, reference),
-        "transfers": transfers_table(analyses, findings, registry, as_of),
+        "transfers": transfers_table(analyses, findings, registry, as_of, reference),
         "findings": findings_table(findings),
     }, reference_reviewed=reference.reviewed, reference_warning=reference.staleness(as_of))
 

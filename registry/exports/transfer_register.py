@@ -5,7 +5,9 @@ countries, adequacy decisions and transfer tools, so the safeguard relied on and
 same contract can be valid under the APPI and expired under the GDPR). A cross-border flow that no judging
 regime treats as a transfer (Japan to the EEA judged only by the GDPR, say) still gets one row, with no
 regime, so the register lists every cross-border flow. Which flows are cross-border and how each regime
-judges them comes from registry.transfers, the same analysis the rules use.
+judges them comes from registry.transfers, the same analysis the rules use. A contingent flow (a handover to a
+buyer of the business) is listed before its effective day too, as the transfer it would be, with what must be in
+place by then.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from registry.checks.finding import Finding, worst_open
 from registry.exports.findings import FindingsByFlow, rule_ids
 from registry.exports.table import Column, Kind, Row, Table
 from registry.exports.wording import countries, retention, safeguard_kind
-from registry.model import Registry, SafeguardKind, country_label
-from registry.reference import regime_name
+from registry.model import Recipient, RecipientKind, Registry, SafeguardKind, country_label
+from registry.reference import DisclosureRecipient, Reference, regime_name
 from registry.transfers import Destination, FlowAnalysis, RegimeVerdict, SafeguardStatus
 
 COLUMNS = (
@@ -47,6 +49,7 @@ COLUMNS = (
     Column("encrypted_at_rest", "Encrypted at rest", Kind.BOOL, width=11),
     Column("retention", "Retention", width=20),
     Column("status", "Status", width=28),
+    Column("to_put_in_place", "To put in place", Kind.LIST, width=40),
     Column("acknowledged", "Acknowledged", Kind.LIST, width=20),
     Column("source", "Source", width=14),
 )
@@ -75,8 +78,32 @@ def _validity(status: SafeguardStatus) -> str:
     return f"{status.safeguard.id}: {'valid' if status.valid else status.problem}"
 
 
+def _contingency(analysis: FlowAnalysis) -> list[str]:
+    """What the status says of a contingent flow that is not live on the day."""
+    if analysis.live:
+        return []
+    effective = analysis.flow.effective
+    return [f"contingent: not live until {effective}" if effective else "contingent: no effective day recorded"]
+
+
+def to_put_in_place(analysis: FlowAnalysis, verdict: RegimeVerdict | None, statuses: list[SafeguardStatus],
+                    reference: Reference) -> list[str]:
+    """What the sender must have in place under this regime: for a buyer of the business abroad, what the
+    regime asks before the handover (while it is not live, or lacks a basis); for an exception relied on, the
+    duty it brings (FADP Art. 17(2): tell the FDPIC on request)."""
+    needed: list[str] = []
+    receiver = analysis.receiver
+    buyer = isinstance(receiver, Recipient) and receiver.kind is RecipientKind.ACQUIRER
+    if verdict is not None and analysis.flow.contingent and buyer and (not analysis.live or verdict.gap):
+        rule = reference.disclosure(verdict.regime, DisclosureRecipient.ACQUIRER)
+        if rule is not None:
+            needed.append(rule.text)
+    needed += [s.exception.duty for s in statuses if s.valid and s.exception is not None and s.exception.duty]
+    return list(dict.fromkeys(needed))
+
+
 def _row(analysis: FlowAnalysis, verdict: RegimeVerdict | None, registry: Registry,
-         related: list[Finding]) -> Row:
+         related: list[Finding], reference: Reference) -> Row:
     flow = analysis.flow
     statuses = relied_on(verdict) if verdict else []
     safeguards = [s.safeguard for s in statuses]
@@ -112,14 +139,15 @@ def _row(analysis: FlowAnalysis, verdict: RegimeVerdict | None, registry: Regist
         "encrypted_in_transit": flow.encrypted_in_transit,
         "encrypted_at_rest": flow.encrypted_at_rest,
         "retention": retention(flow.retention or purpose.retention),
-        "status": "; ".join(rule_ids(related)) or "ok",
+        "status": "; ".join([*_contingency(analysis), *rule_ids(related)]) or "ok",
+        "to_put_in_place": to_put_in_place(analysis, verdict, statuses, reference),
         "acknowledged": acknowledged,
         "source": flow.source,
     }
 
 
 def transfers_table(analyses: Sequence[FlowAnalysis], findings: Sequence[Finding], registry: Registry,
-                    as_of: date) -> Table:
+                    as_of: date, reference: Reference) -> Table:
     """`analyses` as TransferAnalyser.analyse_all gives them for `as_of`; `findings` for the same day."""
     index = FindingsByFlow(findings)
     rows: list[Row] = []
@@ -127,9 +155,9 @@ def transfers_table(analyses: Sequence[FlowAnalysis], findings: Sequence[Finding
     for analysis in analyses:
         if not analysis.is_cross_border:
             continue
-        verdicts: list[RegimeVerdict | None] = list(analysis.transfer_verdicts) or [None]
+        verdicts: list[RegimeVerdict | None] = list(analysis.transfers_when_live) or [None]
         for verdict in verdicts:
             related = index.of([analysis.flow.id], verdict.regime.value if verdict else None)
-            rows.append(_row(analysis, verdict, registry, related))
+            rows.append(_row(analysis, verdict, registry, related, reference))
             flags.append(worst_open(related))
     return Table("transfers", f"Transfer register as of {as_of.isoformat()}", COLUMNS, tuple(rows), tuple(flags))

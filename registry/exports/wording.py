@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from registry.labels import law_label
 from registry.model import (
     AnyEntity,
     GroupCompany,
@@ -37,6 +38,7 @@ SAFEGUARD_KINDS: dict[SafeguardKind, str] = {
     SafeguardKind.APPI_CONSENT: "APPI Art. 28 consent",
     SafeguardKind.APPI_EQUIVALENT_SYSTEM: "APPI Art. 28 equivalent system",
     SafeguardKind.APPI_CBPR: "APPI Art. 28 international framework certification (APEC CBPR)",
+    SafeguardKind.APPI_EXCEPTION: "APPI Art. 27(1) exception",
     SafeguardKind.DEROGATION_49: "Art. 49 derogation",
     SafeguardKind.CODE_OF_CONDUCT: "code of conduct",
     SafeguardKind.CERTIFICATION: "certification",
@@ -83,6 +85,10 @@ def safeguard(item: Safeguard) -> str:
         kind += f" module {item.module} ({SCC_MODULES[item.module]})"
     if item.letter is not None:
         kind = f"{derogation_point(item.letter)} derogation"
+    if item.item is not None:
+        kind = f"APPI Art. 27(1)({item.item}) exception"
+    if item.law_of is not None:
+        kind += f" on {law_label(item.law_of)} law"
     details = [item.reference or "no document recorded"]
     if item.effective:
         details.append(f"from {item.effective.isoformat()}")
@@ -94,8 +100,8 @@ def safeguard(item: Safeguard) -> str:
 def safeguard_kind(item: Safeguard) -> str:
     if item.module is not None:
         return f"{item.kind.value} module {item.module}"
-    if item.letter is not None:
-        return f"{item.kind.value} ({item.letter})"
+    if item.letter is not None or item.item is not None:
+        return f"{item.kind.value} ({item.letter or item.item})"
     return item.kind.value
 
 

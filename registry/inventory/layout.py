@@ -77,8 +77,11 @@ HELP: dict[str, str] = {
     "module": "For scc_2021 only: 1 controller-controller, 2 controller-processor, 3 processor-processor, "
               "4 processor-controller",
     "letter": "For derogation_49 only: the letter a-g of GDPR Art. 49(1)",
+    "item": "For appi_exception only: the item i-iv of APPI Art. 27(1)",
+    "law_of": "For an Art. 49(1)(d) derogation or APPI item i: whose law it rests on (country code, or EU)",
+    "contingent": "TRUE if the flow happens only on an event (a sale of the business)",
     "reference": "The contract or decision it refers to",
-    "effective": "Date it took effect (YYYY-MM-DD)",
+    "effective": "Date it took effect (YYYY-MM-DD); for a flow, the day a contingent one goes live",
     "expires": "Date it ends (YYYY-MM-DD), blank if open-ended",
     "parties": "Ids of the organisation and entities bound by it, separated by ;",
     "from": "Id of the sender (a group company, processor or recipient)",

@@ -1,4 +1,5 @@
-"""Transfer regimes as data: territories, adequacy decisions, transfer tools and derogations, with dates.
+"""Transfer regimes as data: territories, adequacy decisions, transfer tools, derogations and exceptions, and what
+each regime asks of a disclosure to a foreign authority or to a buyer of the business, with dates.
 
 The facts live in CSV files under `data/`, one row per fact, each with its legal source; this module only
 loads and validates them and answers questions about them. Nothing here decides a case: the rules do.
@@ -20,7 +21,7 @@ from typing import Protocol, TypeVar
 import pycountry
 
 from registry.labels import REGIME_LABELS, regime_label
-from registry.model import SafeguardKind
+from registry.model import UNION_LAW, SafeguardKind
 
 DATA = Path(__file__).with_name("data")
 EEA_REGION = "EEA"
@@ -173,13 +174,21 @@ class Invalidated:
     confidence: str = "high"
 
 
+class Domestic(StrEnum):
+    """What an exception needs to be the regime's own."""
+
+    LAW = "law"  # the law it rests on (GDPR and UK GDPR Art. 49(4); APPI Art. 27(1)(i))
+    AUTHORITY = "authority"  # the authority it cooperates with (APPI Art. 27(1)(iv): a Japanese state organ)
+
+
 @dataclass(frozen=True)
 class Derogation:
-    """One Art. 49(1) letter, or its UK or Swiss counterpart.
+    """One Art. 49(1) letter, its UK or Swiss counterpart, or an APPI Art. 27(1) item (which Art. 28(1) also
+    exempts); `letter` is the key a safeguard's `letter` or `item` names.
 
     `occasional_only` is what the guidance says of the letter itself (EDPB 2/2018: (b), (c), (e));
-    `fits_systematic` is what the rules act on: no derogation carries a systematic flow. The loader refuses
-    a letter that is occasional-only yet fits systematic flows.
+    `fits_systematic` is what the rules act on: no Art. 49 derogation carries a systematic flow. The loader
+    refuses a letter that is occasional-only yet fits systematic flows.
     """
 
     regime: Regime
@@ -189,6 +198,28 @@ class Derogation:
     source: str
     fits_systematic: bool = False
     confidence: str = "high"
+    article: str = ""  # where it sits, as a finding names it: "Art. 49(1)(d)", "Art. 17(1)(c)(1)"
+    domestic: Domestic | None = None  # what must be the regime's own for it to apply
+    duty: str = ""  # what relying on it obliges the sender to do (FADP Art. 17(2): tell the FDPIC on request)
+
+
+class DisclosureRecipient(StrEnum):
+    """Recipients outside a processor chain whose disclosure a regime treats in its own way."""
+
+    AUTHORITY = "authority"  # a foreign public authority asking for data
+    ACQUIRER = "acquirer"  # a buyer of the business
+
+
+@dataclass(frozen=True)
+class DisclosureRule:
+    """What a regime says of a disclosure to a foreign authority, or of a transfer to a buyer abroad: what
+    carries it and what must be in place first."""
+
+    regime: Regime
+    recipient: DisclosureRecipient
+    text: str
+    confidence: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -201,6 +232,7 @@ class Reference:
     eu: frozenset[str] = frozenset()
     reviewed: date | None = None  # the day every row was last checked against its source
     reviewed_source: str = ""
+    disclosures: tuple[DisclosureRule, ...] = ()
     _adequacy_index: dict[tuple[Regime, str], list[Adequacy]] = field(init=False, repr=False, compare=False)
     _tool_index: dict[tuple[Regime, str], Tool] = field(init=False, repr=False, compare=False)
 
@@ -253,6 +285,16 @@ class Reference:
 
     def derogation(self, regime: Regime, letter: str) -> Derogation | None:
         return next((d for d in self.derogations if d.regime is regime and d.letter == letter), None)
+
+    def disclosure(self, regime: Regime, recipient: DisclosureRecipient) -> DisclosureRule | None:
+        return next((d for d in self.disclosures if d.regime is regime and d.recipient is recipient), None)
+
+    def is_domestic_law(self, regime: Regime, origin: str | None) -> bool:
+        """Is `origin` (a country code, or EU for Union law) the regime's own law? Under the GDPR, Union law
+        and the law of an EEA state are."""
+        if origin is None:
+            return False
+        return (regime is Regime.GDPR and origin == UNION_LAW) or origin in self.territory(regime)
 
     def staleness(self, on: date) -> str | None:
         """The warning due when judging `on` more than REVIEW_HORIZON_DAYS after the data was reviewed."""
@@ -399,20 +441,32 @@ def _invalidated(row: _Reader) -> Invalidated:
 
 
 def _derogation(row: _Reader) -> Derogation:
+    regime = Regime(row.choice("regime", Regime))
     letter = row.text("letter")
-    if letter not in DEROGATION_LETTERS:
+    if regime is Regime.JP_APPI and letter not in APPI_ITEMS:
+        raise row.fail("letter", f"{letter!r} is not an item i-iv of APPI Art. 27(1)")
+    if regime is not Regime.JP_APPI and letter not in DEROGATION_LETTERS:
         raise row.fail("letter", f"{letter!r} is not a letter a-g of Art. 49(1) nor compelling_interests "
                                  "(its second subparagraph)")
     occasional_only, fits_systematic = row.flag("occasional_only"), row.flag("fits_systematic")
     if occasional_only and fits_systematic:
         # The rules read only fits_systematic; a letter the guidance limits to occasional transfers cannot fit.
         raise row.fail("fits_systematic", "is true for a letter marked occasional_only")
-    return Derogation(regime=Regime(row.choice("regime", Regime)), letter=letter, text=row.text("text"),
+    domestic = row.choice("domestic", Domestic) if row.text("domestic", required=False) else None
+    return Derogation(regime=regime, letter=letter, text=row.text("text"),
                       occasional_only=occasional_only, source=row.text("source"),
-                      fits_systematic=fits_systematic, confidence=row.confidence())
+                      fits_systematic=fits_systematic, confidence=row.confidence(), article=row.text("article"),
+                      domestic=Domestic(domestic) if domestic else None, duty=row.text("duty", required=False))
 
 
 DEROGATION_LETTERS = (*"abcdefg", "compelling_interests")
+APPI_ITEMS = ("i", "ii", "iii", "iv")
+
+
+def _disclosure(row: _Reader) -> DisclosureRule:
+    return DisclosureRule(regime=Regime(row.choice("regime", Regime)),
+                          recipient=DisclosureRecipient(row.choice("recipient", DisclosureRecipient)),
+                          text=row.text("text"), confidence=row.confidence(), source=row.text("source"))
 
 
 def _reviewed(row: _Reader) -> tuple[date, str]:
@@ -453,9 +507,12 @@ def read_reference(directory: Path) -> Reference:
         invalidations=_rows(directory / "invalidated.csv", ("instrument", "regime", "valid_from", "invalid_from",
                                                              "confidence", "source"), _invalidated,
                             key=lambda i: (i.regime.value, i.instrument)),
-        derogations=_rows(directory / "derogations.csv", ("regime", "letter", "text", "occasional_only",
-                                                           "fits_systematic", "confidence", "source"), _derogation,
+        derogations=_rows(directory / "derogations.csv", ("regime", "letter", "article", "text", "occasional_only",
+                                                           "fits_systematic", "domestic", "duty", "confidence",
+                                                           "source"), _derogation,
                           key=lambda d: (d.regime.value, d.letter)),
+        disclosures=_rows(directory / "disclosures.csv", ("regime", "recipient", "text", "confidence", "source"),
+                          _disclosure, key=lambda d: (d.regime.value, d.recipient.value)),
     )
 
 

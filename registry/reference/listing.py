@@ -1,4 +1,5 @@
-"""What the engine knows on a day: the adequacy decisions, transfer tools and derogations in force, per regime.
+"""What the engine knows on a day: the adequacy decisions, transfer tools, derogations and exceptions in force, and
+what each regime asks of a disclosure to a foreign authority or a buyer, per regime.
 
 `flowreg reference` prints this, so a DPO can see which facts a `check` of that day is judged with, and where
 each comes from.
@@ -9,7 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from registry.reference import Adequacy, Derogation, Reference, Regime, Tool, regime_name
+from registry.reference import (
+    Adequacy,
+    Derogation,
+    DisclosureRecipient,
+    DisclosureRule,
+    Reference,
+    Regime,
+    Tool,
+    regime_name,
+)
 
 
 @dataclass(frozen=True)
@@ -18,7 +28,8 @@ class RegimeListing:
     decisions: tuple[Adequacy, ...]  # in force on the day, for the destination asked about (or all)
     ended: tuple[Adequacy, ...]  # decisions for the destination asked about that no longer apply
     tools: tuple[Tool, ...]  # in force on the day
-    derogations: tuple[Derogation, ...]
+    derogations: tuple[Derogation, ...]  # and the APPI Art. 27(1) items
+    disclosures: tuple[DisclosureRule, ...]
 
 
 @dataclass(frozen=True)
@@ -43,8 +54,13 @@ def listing(reference: Reference, on: date, regime: Regime | None = None, destin
             ended = tuple(a for a in reference.adequacy_history(each, destination) if a.ends and a.ends <= on)
         tools = tuple(t for t in reference.tools if t.regime is each and t.lapse(on, None) is None)
         derogations = tuple(d for d in reference.derogations if d.regime is each)
-        found.append(RegimeListing(each, decisions, ended, tools, derogations))
+        disclosures = tuple(d for d in reference.disclosures if d.regime is each)
+        found.append(RegimeListing(each, decisions, ended, tools, derogations, disclosures))
     return Listing(on, destination, tuple(found), reference.reviewed, reference.staleness(on))
+
+
+_RECIPIENTS = {DisclosureRecipient.AUTHORITY: "a foreign authority",
+               DisclosureRecipient.ACQUIRER: "a buyer of the business"}
 
 
 def _dates(start: date | None, end: date | None) -> str:
@@ -76,11 +92,18 @@ def render_text(found: Listing) -> str:
             lines.append(f"    {tool.kind}: {tool.name}; {_dates(tool.in_force, tool.valid_until)}{closed}; "
                          f"confidence {tool.confidence}")
             lines.append(f"      source: {tool.source}")
-        lines.append("  derogations:")
+        lines.append("  derogations and exceptions:")
         for derogation in each.derogations:
             occasional = "; occasional transfers only" if derogation.occasional_only else ""
-            lines.append(f"    ({derogation.letter}) {derogation.text}{occasional}; confidence {derogation.confidence}")
+            domestic = f"; the {derogation.domestic.value} must be the regime's own" if derogation.domestic else ""
+            lines.append(f"    ({derogation.letter}) {derogation.article}: {derogation.text}{occasional}{domestic}; "
+                         f"confidence {derogation.confidence}")
+            if derogation.duty:
+                lines.append(f"      duty: {derogation.duty}")
             lines.append(f"      source: {derogation.source}")
+        for rule in each.disclosures:
+            lines.append(f"  disclosure to {_RECIPIENTS[rule.recipient]}: {rule.text}; confidence {rule.confidence}")
+            lines.append(f"    source: {rule.source}")
     return "\n".join(lines) + "\n"
 
 
@@ -109,8 +132,12 @@ def document(found: Listing) -> dict[str, object]:
                        "requires": t.requires, "intra_group_only": t.intra_group_only,
                        "occasional_only": t.occasional_only, "confidence": t.confidence, "source": t.source}
                       for t in each.tools],
-            "derogations": [{"letter": d.letter, "text": d.text, "occasional_only": d.occasional_only,
-                             "fits_systematic": d.fits_systematic, "confidence": d.confidence, "source": d.source}
+            "derogations": [{"letter": d.letter, "article": d.article, "text": d.text,
+                             "occasional_only": d.occasional_only, "fits_systematic": d.fits_systematic,
+                             "domestic": d.domestic.value if d.domestic else None, "duty": d.duty or None,
+                             "confidence": d.confidence, "source": d.source}
                             for d in each.derogations],
+            "disclosures": [{"recipient": d.recipient.value, "text": d.text, "confidence": d.confidence,
+                             "source": d.source} for d in each.disclosures],
         } for each in found.regimes],
     }

@@ -61,7 +61,7 @@ def test_json_has_the_documented_stable_shape(tmp_path: Path) -> None:
 
 def test_text_groups_findings_into_one_block_per_problem(tmp_path: Path) -> None:
     output = flowreg(seeded(tmp_path), "check", "--as-of", "2026-12-02").output
-    assert output.splitlines()[0] == "as of 2026-12-02: 6 problems (13 findings: 9 high, 4 medium)"
+    assert output.splitlines()[0] == "as of 2026-12-02: 5 problems (12 findings: 8 high, 4 medium)"
     assert ("HIGH   f09-ops-us-ops-in-campaign Cloud provider's US operations affiliate (example), United States -> "
             "Follow-the-sun operations centre, India (example), India: no valid transfer tool under EU/EEA GDPR, "
             "UK GDPR, Swiss FADP, Japan APPI") in output.splitlines()
@@ -78,7 +78,7 @@ def test_sarif_is_2_1_0_and_points_at_the_manifest_lines(tmp_path: Path) -> None
     assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-schema-2.1.0.json")
     [run] = sarif["runs"]
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
-    assert len(rule_ids) == 12
+    assert len(rule_ids) == 13
     lines = SEED.read_text(encoding="utf-8").splitlines()
     for result_ in run["results"]:
         assert rule_ids[result_["ruleIndex"]] == result_["ruleId"]
@@ -112,22 +112,22 @@ def test_sarif_validates_against_the_official_2_1_0_schema(tmp_path: Path) -> No
 def test_ack_marks_the_finding_keeps_it_listed_and_logs_who(tmp_path: Path) -> None:
     store = seeded(tmp_path)
     before = json.loads(flowreg(store, "check", "--as-of", "2026-11-24", "--format", "json").stdout)["findings"]
-    appi = next(f for f in before if f["rule"] == "transfer-without-safeguard" and "f14-hq-authority" in
+    tia = next(f for f in before if f["rule"] == "tia-missing" and f["regime"] == "gdpr" and "f15-hq-fraud" in
                 f["evidence"]["flows"])
-    acked = flowreg(store, "ack", appi["id"], "--reason", "Art. 27(1)(ii) applies; documented in DPO memo 12",
+    acked = flowreg(store, "ack", tia["id"], "--reason", "TIA under way; due per DPO memo 12",
                     "--until", "2027-06-30", "--as-of", "2026-11-24")
     assert acked.exit_code == 0, acked.output
     after = json.loads(flowreg(store, "check", "--as-of", "2026-11-24", "--format", "json").stdout)["findings"]
     assert len(after) == len(before)
-    marked = next(f for f in after if f["id"] == appi["id"])
+    marked = next(f for f in after if f["id"] == tia["id"])
     assert marked["acknowledged"] is True and marked["acknowledgement"]["actor"] == "dpo-anna"
     assert "[acknowledged]" in flowreg(store, "check", "--as-of", "2026-11-24").output
     lapsed = json.loads(flowreg(store, "check", "--as-of", "2027-07-01", "--format", "json").stdout)["findings"]
-    assert next(f for f in lapsed if f["id"] == appi["id"])["acknowledged"] is False
+    assert next(f for f in lapsed if f["id"] == tia["id"])["acknowledged"] is False
     handle = SQLiteStore(store)
     [change] = [c for c in handle.changes() if c.label == "Acknowledgement"]
     handle.close()
-    assert change.actor == "dpo-anna" and change.key == appi["id"] and change.operation == "create"
+    assert change.actor == "dpo-anna" and change.key == tia["id"] and change.operation == "create"
 
 
 def test_ack_of_an_unknown_finding_or_without_reason_is_refused(tmp_path: Path) -> None:

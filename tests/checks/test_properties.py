@@ -15,9 +15,11 @@ from registry.reference import load_reference
 COUNTRIES = ["DE", "FR", "NO", "GB", "CH", "JP", "US", "IN", "BR", "KR", "CA"]
 REGIONS = ["EEA", "GB", "CH", "JP", "US"]
 TRANSFER_RULES = {"transfer-without-safeguard", "safeguard-expired", "adequacy-out-of-scope", "bcr-outside-group",
-                  "derogation-misused", "tia-missing", "onward-transfer-gap"}
+                  "derogation-misused", "foreign-authority-disclosure", "tia-missing", "onward-transfer-gap"}
 KINDS = ["scc_2021", "scc_legacy", "bcr", "uk_idta", "uk_addendum", "appi_consent", "appi_equivalent_system",
-         "derogation_49", "adequacy", "certification"]
+         "derogation_49", "appi_exception", "adequacy", "certification"]
+# Recipients outside the processor chain: authorities (foreign-authority-disclosure) and others.
+RECIPIENT_KINDS = ["law_enforcement", "authority", "acquirer", "other"]
 
 
 @st.composite
@@ -30,10 +32,14 @@ def registries(draw: st.DrawFn) -> tuple[Registry, date]:
         base = {"id": f"e{index}", "name": f"E{index}", "country": country,
                 "processing_countries": sorted({country, *elsewhere}) if elsewhere else [],
                 "dpf_certified": draw(st.booleans()), "dpf_uk_extension": draw(st.booleans())}
-        if index == 0 or draw(st.booleans()):
+        role = "company" if index == 0 else draw(st.sampled_from(["company", "processor", "recipient"]))
+        if role == "company":
             entities.append({**base, "region": "R", "bcr_bound": draw(st.booleans()), "kind": "company"})
-        else:
+        elif role == "processor":
             entities.append({**base, "dpa_signed": draw(st.sampled_from([None, "2019-01-01"])), "kind": "processor"})
+        else:
+            entities.append({**base, "kind": "recipient", "recipient_kind": draw(st.sampled_from(RECIPIENT_KINDS)),
+                             "sector": draw(st.sampled_from(["public", "commercial"]))})
     safeguards = []
     for index in range(draw(st.integers(0, 4))):
         kind = draw(st.sampled_from(KINDS))
@@ -43,7 +49,11 @@ def registries(draw: st.DrawFn) -> tuple[Registry, date]:
         if kind == "scc_2021":
             safeguard["module"] = draw(st.integers(1, 4))
         if kind == "derogation_49":
-            safeguard["letter"] = draw(st.sampled_from("abe"))
+            safeguard["letter"] = draw(st.sampled_from("abde"))
+        if kind == "appi_exception":
+            safeguard["item"] = draw(st.sampled_from(["i", "ii", "iv"]))
+        if safeguard.get("letter") == "d" or safeguard.get("item") == "i":
+            safeguard["law_of"] = draw(st.sampled_from([None, "EU", "DE", "GB", "JP", "US"]))
         safeguards.append(safeguard)
     groups = [{"id": f"g{i}", "name": f"G{i}", "regions": draw(st.lists(st.sampled_from(REGIONS), min_size=1,
                                                                           max_size=2, unique=True))}
@@ -59,12 +69,17 @@ def registries(draw: st.DrawFn) -> tuple[Registry, date]:
                                                         unique=True)) if safeguards else [],
             "frequency": draw(st.sampled_from(["systematic", "occasional"])),
             "tia": draw(st.sampled_from([None, "tia.pdf"])), "encrypted_in_transit": draw(st.booleans()),
-            "source": "policy 4-2"})
+            "source": "policy 4-2",
+            **({"contingent": True, "effective": draw(st.sampled_from([None, "2023-01-01"]))}
+               if draw(st.integers(0, 4)) == 0 else {})})
     companies = [{k: v for k, v in e.items() if k not in ("kind",)} for e in entities if e["kind"] == "company"]
     processors = [{k: v for k, v in e.items() if k not in ("kind",)} for e in entities if e["kind"] == "processor"]
+    recipients = [{**{k: v for k, v in e.items() if k not in ("kind", "recipient_kind")}, "kind": e["recipient_kind"]}
+                  for e in entities if e["kind"] == "recipient"]
     registry = Registry.model_validate({
         "organisation": {"id": "o", "name": "O", "promises_encryption_in_transit": True},
-        "group_companies": companies, "processors": processors, "data_subject_groups": groups,
+        "group_companies": companies, "processors": processors, "recipients": recipients,
+        "data_subject_groups": groups,
         "data_categories": [{"id": "user.a", "name": "A"}, {"id": "user.b", "name": "B"}],
         "purposes": [{"id": "p", "name": "P", "legal_basis": "contract", "necessary_categories": ["user.a"],
                       "source": "policy 3-1"}],

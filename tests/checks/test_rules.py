@@ -16,7 +16,8 @@ from tests.checks.builders import AS_OF, findings, flagged, processor, registry,
 def test_every_rule_of_the_catalogue_is_registered_with_its_reference() -> None:
     assert [r.id for r in RULES] == [
         "transfer-without-safeguard", "safeguard-expired", "adequacy-out-of-scope", "bcr-outside-group",
-        "excess-disclosure", "onward-transfer-gap", "derogation-misused", "tia-missing", "unencrypted-transfer",
+        "excess-disclosure", "onward-transfer-gap", "derogation-misused", "foreign-authority-disclosure", "tia-missing",
+        "unencrypted-transfer",
         "processor-without-dpa", "undeclared-flow", "retention-exceeded"]
     assert all(r.reference and r.fix and r.title for r in RULES)
 
@@ -59,11 +60,13 @@ def test_a_us_recipient_without_dpf_and_without_a_tool_is_a_transfer_without_saf
 
 
 def test_adequacy_out_of_scope_fires_for_a_canadian_public_body() -> None:
-    reg = registry(recipients=[{"id": "r", "name": "R", "country": "CA", "kind": "regulator", "sector": "public",
+    # A public body that is no authority (a public research institute): a regulator's gap is a foreign authority
+    # disclosure (tests/checks/test_foreign_authority.py).
+    reg = registry(recipients=[{"id": "r", "name": "R", "country": "CA", "kind": "other", "sector": "public",
                                 "source": "policy 4-2"}],
                    flows=[{"id": "f", "from": "hq", "to": "r", "frequency": "occasional"}])
     assert flagged(reg, "transfer-without-safeguard") == {("gdpr", ("f",))}  # adequacy not listed
-    listed = registry(recipients=[{"id": "r", "name": "R", "country": "CA", "kind": "regulator", "sector": "public",
+    listed = registry(recipients=[{"id": "r", "name": "R", "country": "CA", "kind": "other", "sector": "public",
                                    "source": "policy 4-2"}], safeguards=[{"id": "a", "kind": "adequacy"}],
                       flows=[{"id": "f", "from": "hq", "to": "r", "frequency": "occasional", "safeguards": ["a"]}])
     assert [(f.rule, f.regime) for f in findings(listed)] == [("adequacy-out-of-scope", "gdpr")]

@@ -27,8 +27,10 @@ TRANSFER_GAP_RULES = {gap.value for gap in Gap}
 PRECEDENCE = [gap.value for gap in Gap]  # most specific first
 
 # What makes a flow from a BCR-bound German controller to a US processor without DPF certification fall under
-# each rule; transfer-without-safeguard needs nothing (no tool at all).
+# each rule; transfer-without-safeguard needs nothing (no tool at all), foreign-authority-disclosure a receiver
+# that is a US public authority instead of the processor.
 TRIGGERS: dict[str, list[dict[str, Any]]] = {
+    "foreign-authority-disclosure": [],
     "derogation-misused": [{"id": "d", "kind": "derogation_49", "letter": "b"}],
     "bcr-outside-group": [{"id": "bcr", "kind": "bcr", "effective": "2020-01-01"}],
     "adequacy-out-of-scope": [{"id": "dpf", "kind": "adequacy", "effective": "2023-07-10"}],
@@ -37,20 +39,31 @@ TRIGGERS: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def us_flow(safeguards: list[dict[str, Any]]) -> Registry:
-    return registry(processors=[processor("p", "US")], safeguards=safeguards,
+US_AUTHORITY = {"id": "p", "name": "p", "country": "US", "kind": "law_enforcement", "sector": "public",
+                "source": "policy 4-2"}
+
+
+def us_flow(safeguards: list[dict[str, Any]], *, to_authority: bool = False) -> Registry:
+    return registry(processors=[] if to_authority else [processor("p", "US")],
+                    recipients=[US_AUTHORITY] if to_authority else [], safeguards=safeguards,
                     flows=[{"id": "f", "from": "hq", "to": "p", "safeguards": [s["id"] for s in safeguards],
                             "tia": "t"}])
 
 
+def triggered(*rules: str, more: list[dict[str, Any]] | None = None) -> Registry:
+    """A US flow that meets the trigger of each of `rules` (and carries `more` safeguards)."""
+    return us_flow([*(s for rule in rules for s in TRIGGERS[rule]), *(more or [])],
+                   to_authority="foreign-authority-disclosure" in rules)
+
+
 @pytest.mark.parametrize("rule", PRECEDENCE)
 def test_each_rule_alone_gives_exactly_its_finding(rule: str) -> None:
-    assert [(f.rule, f.regime, f.problem) for f in findings(us_flow(TRIGGERS[rule]))] == [(rule, "gdpr", "f")]
+    assert [(f.rule, f.regime, f.problem) for f in findings(triggered(rule))] == [(rule, "gdpr", "f")]
 
 
 @pytest.mark.parametrize(("specific", "general"), list(combinations(PRECEDENCE, 2)))
 def test_a_flow_that_triggers_two_rules_gives_only_the_more_specific_one(specific: str, general: str) -> None:
-    found = findings(us_flow([*TRIGGERS[specific], *TRIGGERS[general]]))
+    found = findings(triggered(specific, general))
     assert [(f.rule, f.regime) for f in found] == [(specific, "gdpr")]
 
 
@@ -67,7 +80,7 @@ def test_two_lapsed_tools_give_one_finding_naming_each_and_why() -> None:
 
 def test_a_defective_tool_beside_a_valid_one_stays_silent() -> None:
     for rule in PRECEDENCE[:-1]:
-        reg = us_flow([*TRIGGERS[rule], scc("new")])
+        reg = triggered(rule, more=[scc("new")])
         assert findings(reg) == [], rule
 
 
@@ -144,7 +157,7 @@ def test_seed_reasons_are_one_sentence_with_names_not_ids() -> None:
     from tests.checks.test_seed_findings import seed_registry
 
     seed = seed_registry()
-    cases = [*run_checks(seed, SEED_DAY), *(f for rule in PRECEDENCE for f in findings(us_flow(TRIGGERS[rule])))]
+    cases = [*run_checks(seed, SEED_DAY), *(f for rule in PRECEDENCE for f in findings(triggered(rule)))]
     for finding in cases:
         reason = finding.reason
         # One sentence: no full stop inside it but those of abbreviations ("Art. 49", "Inc.,").

@@ -3,14 +3,14 @@ and its status follows the as-of date and the DPO's acknowledgements."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from graph.sqlite import SQLiteStore
 from registry.checks import run_checks
 from registry.exports import ExportTables, build_tables
 from registry.model import Registry
-from registry.reference import REGIME_NAMES, load_reference
+from registry.reference import REGIME_NAMES, DisclosureRecipient, load_reference
 from registry.service import Service
 from tests.exports.conftest import AS_OF, ROOT
 
@@ -71,12 +71,47 @@ def test_as_of_before_a_safeguards_effective_date_changes_the_status(registry: R
     assert any(f"takes effect on {scc.effective}" in v for v in row["safeguard_validity"])  # type: ignore[union-attr]
 
 
-def test_status_names_the_rules_found_for_the_flow_and_regime(tables: ExportTables) -> None:
+def test_status_names_the_rules_found_for_the_flow_and_regime(tables: ExportTables, registry: Registry) -> None:
     findings = {(f["rule"], f["regime"], flow) for f in tables.tables["findings"].rows for flow in f["flows"]}  # type: ignore[union-attr]
     for row in tables.tables["transfers"].rows:
         expected = sorted({rule for rule, regime, flow in findings
                            if flow == row["flow"] and regime in (row["regime"], "")})
-        assert row["status"] == ("; ".join(expected) or "ok")
+        # A contingent flow before its day says so first (the seed's sale of the business has no day yet).
+        pending = ["contingent: no effective day recorded"] if registry.flows_by_id[str(row["flow"])].contingent else []
+        assert row["status"] == ("; ".join([*pending, *expected]) or "ok")
+
+
+def test_a_buyer_abroad_is_listed_per_regime_with_what_must_be_in_place_before_the_sale(
+        tables: ExportTables, registry: Registry) -> None:
+    rows = {r["regime"]: r for r in tables.tables["transfers"].rows if r["flow"] == "f16-hq-acquirer"}
+    assert set(rows) == set(REGIME_NAMES.values())
+    reference = load_reference()
+    for regime, name in REGIME_NAMES.items():
+        rule = reference.disclosure(regime, DisclosureRecipient.ACQUIRER)
+        assert rule is not None and rows[name]["to_put_in_place"] == [rule.text]
+    appi = rows["Japan APPI"]["to_put_in_place"][0]  # type: ignore[index]
+    assert "Art. 27(5)(ii)" in appi and "Art. 28(2) information" in appi and "Rules Art. 16" in appi
+    assert "the EEA or the UK" in appi
+
+
+def test_a_contingent_flow_to_a_buyer_on_its_day_is_judged_and_still_says_what_is_missing(
+        registry: Registry) -> None:
+    day = date(2027, 3, 1)
+    buyer = registry.flows_by_id["f16-hq-acquirer"]
+    sold = registry.model_copy(update={"flows": [f.model_copy(update={"effective": day}) if f is buyer else f
+                                                 for f in registry.flows]})
+    for on, status in ((day - timedelta(days=1), "contingent: not live until 2027-03-01"),
+                       (day, "transfer-without-safeguard")):
+        table = build_tables(sold, run_checks(sold, on), on).tables["transfers"]
+        [row] = [r for r in table.rows if r["flow"] == buyer.id and r["regime"] == "Japan APPI"]
+        assert row["status"] == status and "Art. 27(5)(ii)" in row["to_put_in_place"][0]  # type: ignore[index]
+
+
+def test_the_fdpic_duty_of_a_swiss_exception_is_in_place_to_keep(tables: ExportTables) -> None:
+    rows = {r["regime"]: r for r in tables.tables["transfers"].rows if r["flow"] == "f14-hq-authority"}
+    assert rows["Swiss FADP"]["to_put_in_place"] == ["inform the FDPIC of the disclosure if it asks (FADP Art. 17(2))"]
+    assert rows["EU/EEA GDPR"]["to_put_in_place"] == [] and rows["Japan APPI"]["to_put_in_place"] == []
+    assert all(r["status"] == "ok" for r in rows.values())
 
 
 def test_acknowledged_findings_are_marked_and_no_longer_highlighted(tmp_path: Path) -> None:

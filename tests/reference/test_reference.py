@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from registry.model import Processor, Sector
-from registry.reference import DATA, ReferenceDataError, Regime, load_reference, read_reference
+from registry.reference import (
+    DATA,
+    DisclosureRecipient,
+    Domestic,
+    ReferenceDataError,
+    Regime,
+    load_reference,
+    read_reference,
+)
 
 REF = load_reference()
 DAY = timedelta(days=1)
@@ -23,8 +31,8 @@ def receiver(**flags: object) -> Processor:
 
 def test_every_row_of_every_file_names_its_source_and_confidence() -> None:
     files = sorted(DATA.glob("*.csv"))
-    assert [f.name for f in files] == ["adequacy.csv", "derogations.csv", "invalidated.csv", "reviewed.csv",
-                                       "territories.csv", "tools.csv"]
+    assert [f.name for f in files] == ["adequacy.csv", "derogations.csv", "disclosures.csv", "invalidated.csv",
+                                       "reviewed.csv", "territories.csv", "tools.csv"]
     for file in files:
         with file.open(encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -183,7 +191,7 @@ def test_tools_per_regime() -> None:
     assert kinds[Regime.UK_GDPR] == {"uk_idta", "uk_addendum", "bcr", "derogation_49", "scc_legacy"}
     assert kinds[Regime.CH_FADP] == {"scc_2021", "bcr", "derogation_49", "scc_legacy", "code_of_conduct",
                                      "certification"}  # DPO Art. 12
-    assert kinds[Regime.JP_APPI] == {"appi_consent", "appi_equivalent_system", "bcr", "appi_cbpr"}
+    assert kinds[Regime.JP_APPI] == {"appi_consent", "appi_equivalent_system", "bcr", "appi_cbpr", "appi_exception"}
     assert REF.tool(Regime.JP_APPI, "scc_2021") is None
     appi_rules = REF.tool(Regime.JP_APPI, "bcr")
     assert appi_rules is not None and appi_rules.intra_group_only and not appi_rules.needs_tia
@@ -211,11 +219,54 @@ def test_derogations_and_invalidated_instruments() -> None:
     assert compelling is not None and compelling.occasional_only and not compelling.fits_systematic
     assert "second subparagraph" in compelling.source and "not repetitive" in compelling.text
     assert REF.derogation(Regime.UK_GDPR, "compelling_interests") is None
-    assert not any(d.fits_systematic for d in REF.derogations)
+    assert not any(d.fits_systematic for d in REF.derogations if d.regime is not Regime.JP_APPI)  # Art. 49 and 17
     assert REF.derogation(Regime.JP_APPI, "a") is None
     ends = {i.instrument.split(" (")[0]: i.invalid_from for i in REF.invalidated() if i.regime is Regime.GDPR}
     assert ends["EU-US Privacy Shield"] == date(2020, 7, 16)
     assert ends["Safe Harbour"] == date(2015, 10, 6)
+
+
+def test_appi_art_27_1_items_lift_art_28_and_items_i_and_iv_are_for_japan_only() -> None:
+    items = [d for d in REF.derogations if d.regime is Regime.JP_APPI]
+    assert [d.letter for d in items] == ["i", "ii", "iii", "iv"]
+    assert all(d.article == f"Art. 27(1)({d.letter})" and "28(1)" in d.source and "faq1-q12-1" in d.source
+               for d in items)
+    assert {d.letter: d.domestic for d in items} == {"i": Domestic.LAW, "ii": None, "iii": None,
+                                                      "iv": Domestic.AUTHORITY}
+    # The Act limits none of them to occasional provisions; none was read in the official text.
+    assert all(d.fits_systematic and not d.occasional_only and d.confidence == "verify" for d in items)
+    assert "not located" in REF.derogation(Regime.JP_APPI, "i").source  # type: ignore[union-attr]
+    tool = REF.tool(Regime.JP_APPI, "appi_exception")
+    assert tool is not None and not tool.occasional_only and tool.confidence == "verify"
+    assert REF.tool(Regime.GDPR, "appi_exception") is None
+
+
+def test_a_public_interest_must_be_the_regimes_own_and_the_fdpic_is_told_on_request() -> None:
+    for regime in (Regime.GDPR, Regime.UK_GDPR):
+        public_interest = REF.derogation(regime, "d")
+        assert public_interest is not None and public_interest.domestic is Domestic.LAW
+        assert "49(4)" in public_interest.source and public_interest.confidence == "verify"
+    assert REF.derogation(Regime.CH_FADP, "d").domestic is None  # type: ignore[union-attr]  # Swiss interest unconfirmed
+    assert {d.letter for d in REF.derogations if d.duty} == set("cdef")
+    assert all("FDPIC" in d.duty and d.regime is Regime.CH_FADP for d in REF.derogations if d.duty)
+    assert REF.is_domestic_law(Regime.GDPR, "EU") and REF.is_domestic_law(Regime.GDPR, "NO")
+    assert not REF.is_domestic_law(Regime.GDPR, "US") and not REF.is_domestic_law(Regime.GDPR, None)
+    assert REF.is_domestic_law(Regime.UK_GDPR, "GB") and not REF.is_domestic_law(Regime.UK_GDPR, "EU")
+    assert REF.is_domestic_law(Regime.JP_APPI, "JP") and not REF.is_domestic_law(Regime.JP_APPI, "US")
+
+
+def test_each_regime_says_what_a_foreign_authority_and_a_buyer_abroad_need() -> None:
+    for regime in Regime:
+        for recipient in DisclosureRecipient:
+            rule = REF.disclosure(regime, recipient)
+            assert rule is not None and rule.text and rule.confidence == "verify", (regime, recipient)
+    assert "Art. 48" in REF.disclosure(Regime.GDPR, DisclosureRecipient.AUTHORITY).text  # type: ignore[union-attr]
+    uk = REF.disclosure(Regime.UK_GDPR, DisclosureRecipient.AUTHORITY)
+    assert uk is not None and "no Art. 48" in uk.text and "44A" in uk.text
+    assert "17(2)" in REF.disclosure(Regime.CH_FADP, DisclosureRecipient.AUTHORITY).text  # type: ignore[union-attr]
+    buyer = REF.disclosure(Regime.JP_APPI, DisclosureRecipient.ACQUIRER)
+    assert buyer is not None and "27(5)(ii)" in buyer.text and "Art. 28(2)" in buyer.text
+    assert "Rules Art. 16" in buyer.text and "Rules Art. 15" in buyer.text
 
 
 @pytest.mark.parametrize(("file", "column", "bad", "message"), [
@@ -225,6 +276,8 @@ def test_derogations_and_invalidated_instruments() -> None:
     ("tools.csv", "needs_tia", "yes", "not true or false"),
     ("derogations.csv", "letter", "h", "not a letter"),
     ("derogations.csv", "fits_systematic", "", "is empty"),
+    ("derogations.csv", "domestic", "foreign", "is not one of"),
+    ("disclosures.csv", "recipient", "buyer", "is not one of"),
     ("tools.csv", "kind", "scc2021", "not a safeguard kind"),
     ("tools.csv", "confidence", "maybe", "not high or verify"),
     ("territories.csv", "country", "UK", "not an ISO 3166-1"),
@@ -257,7 +310,7 @@ def rewrite(file: Path, edit: Callable[[list[str]], list[str]]) -> None:
     ("tools.csv", lambda lines: [lines[0].replace("needs_tia", "needs_tla"), *lines[1:]], 1, "column is missing"),
     ("adequacy.csv", lambda lines: [lines[0].replace("\n", ",extra\n"), *lines[1:]], 1, "column is unknown"),
     ("derogations.csv", lambda lines: [*lines[:3], lines[3].replace(",true,", ",true"), *lines[4:]], 4,
-     "cells for 7 columns"),
+     "cells for 10 columns"),
     ("tools.csv", lambda lines: [*lines, lines[1]], None, "repeats line 2"),
     ("territories.csv", lambda lines: [*lines, lines[5]], None, "repeats line 6"),
 ])

@@ -379,8 +379,20 @@ class Recipient(Entity):
     country: CountryCode | None = None  # type: ignore[assignment]
     international_organisation: OrganisationKey | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _authorities_are_public(cls, data: object) -> object:
+        # Adequacy decisions limited to the private or commercial sector (Japan, Canada) must not cover a
+        # public authority just because nobody wrote its sector down.
+        if isinstance(data, dict) and data.get("kind") in AUTHORITY_KINDS and data.get("sector") is None:
+            return {**data, "sector": Sector.PUBLIC.value}
+        return data
+
     @model_validator(mode="after")
     def _country_or_organisation(self) -> Self:
+        if self.is_authority and self.sector is not Sector.PUBLIC:
+            raise FieldError("sector", f"a recipient of kind {self.kind.value!r} is a public authority: its "
+                                       f"sector is 'public' (or leave 'sector' out), not {self.sector.value!r}")
         if self.international_organisation is None and self.country is None:
             raise FieldError("country", "a recipient needs 'country', or 'international_organisation' "
                                         "(the organisation's key, e.g. 'epo') when it is one")

@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from registry.model import (
+    AUTHORITY_KINDS,
     Frequency,
     LegalBasis,
     RecipientKind,
@@ -61,6 +62,8 @@ def registries(draw: st.DrawFn, max_records: int = 6) -> Registry:
                            **({"parent": parent} if parent else {})})
     recipients = [{**entity(i), "kind": draw(st.sampled_from(list(RecipientKind))).value}
                   for i in fresh_ids(draw(st.integers(0, 3)))]
+    # A public authority's sector is public (the model refuses another).
+    recipients = [r | {"sector": Sector.PUBLIC.value} if r["kind"] in AUTHORITY_KINDS else r for r in recipients]
     # Some recipients are international organisations: a key and no country.
     recipients = [{key: value for key, value in r.items() if key not in ("country", "processing_countries")}
                   | {"international_organisation": draw(st.sampled_from(["epo", "un-agency"]))}

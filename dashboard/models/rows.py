@@ -34,7 +34,10 @@ def flow_row(snapshot: Snapshot, flow: Flow) -> dict[str, object]:
 
 def safeguard_row(snapshot: Snapshot, safeguard: Safeguard) -> dict[str, object]:
     detail = (f" module {safeguard.module}" if safeguard.module else
-              f" letter {safeguard.letter}" if safeguard.letter else "")
+              f" letter {safeguard.letter}" if safeguard.letter else
+              f" item {safeguard.item}" if safeguard.item else "")
+    if safeguard.law_of:
+        detail += f" on {safeguard.law_of} law"
     return {
         "safeguard": safeguard.id, "kind": safeguard.kind.value + detail,
         "effective": safeguard.effective, "expires": safeguard.expires,

@@ -177,3 +177,23 @@ def test_a_contingent_hop_carries_no_data_into_an_onward_chain_or_in_clear_befor
     on = {(f.rule, f.problem) for f in run_checks(reg, EFFECTIVE)}
     assert before == set()
     assert {("onward-transfer-gap", "f2"), ("unencrypted-transfer", "f2")} <= on
+
+
+def test_an_authority_is_public_so_a_commercial_sector_decision_does_not_cover_it() -> None:
+    """Canada's EU decision covers commercial organisations only: an authority there, with its sector left out,
+    is judged as a public body and its request alone is a finding; a commercial recipient there is adequate."""
+    reg = disclosure(Regime.GDPR, to="CA")
+    unstated = reg.model_dump(by_alias=True, exclude_unset=True)
+    del unstated["recipients"][0]["sector"]
+    authority = Registry.model_validate(unstated)
+    assert authority.recipients[0].sector == "public"
+    assert [f.rule for f in findings(authority)] == [RULE]
+    unstated["recipients"][0]["kind"] = "acquirer"
+    assert findings(Registry.model_validate(unstated)) == []
+
+
+def test_an_authority_declared_commercial_is_refused_naming_the_field() -> None:
+    reg = disclosure(Regime.GDPR, to="CA").model_dump(by_alias=True, exclude_unset=True)
+    reg["recipients"][0]["sector"] = "commercial"
+    with pytest.raises(ValueError, match="public authority: its sector is 'public'"):
+        Registry.model_validate(reg)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from registry.checks import run_checks
-from registry.model import Registry
+from registry.model import AUTHORITY_KINDS, Registry
 from registry.reference import load_reference
 
 COUNTRIES = ["DE", "FR", "NO", "GB", "CH", "JP", "US", "IN", "BR", "KR", "CA"]
@@ -38,8 +38,10 @@ def registries(draw: st.DrawFn) -> tuple[Registry, date]:
         elif role == "processor":
             entities.append({**base, "dpa_signed": draw(st.sampled_from([None, "2019-01-01"])), "kind": "processor"})
         else:
-            entities.append({**base, "kind": "recipient", "recipient_kind": draw(st.sampled_from(RECIPIENT_KINDS)),
-                             "sector": draw(st.sampled_from(["public", "commercial"]))})
+            recipient_kind = draw(st.sampled_from(RECIPIENT_KINDS))
+            public = recipient_kind in AUTHORITY_KINDS  # an authority is public; the model refuses another sector
+            entities.append({**base, "kind": "recipient", "recipient_kind": recipient_kind,
+                             "sector": "public" if public else draw(st.sampled_from(["public", "commercial"]))})
     safeguards = []
     for index in range(draw(st.integers(0, 4))):
         kind = draw(st.sampled_from(KINDS))

@@ -384,7 +384,8 @@ class Recipient(Entity):
     def _authorities_are_public(cls, data: object) -> object:
         # Adequacy decisions limited to the private or commercial sector (Japan, Canada) must not cover a
         # public authority just because nobody wrote its sector down.
-        if isinstance(data, dict) and data.get("kind") in AUTHORITY_KINDS and data.get("sector") is None:
+        kind = data.get("kind") if isinstance(data, dict) else None
+        if isinstance(kind, str) and kind in AUTHORITY_KINDS and data.get("sector") is None:  # type: ignore[union-attr]
             return {**data, "sector": Sector.PUBLIC.value}
         return data
 

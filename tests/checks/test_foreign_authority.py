@@ -197,3 +197,10 @@ def test_an_authority_declared_commercial_is_refused_naming_the_field() -> None:
     reg["recipients"][0]["sector"] = "commercial"
     with pytest.raises(ValueError, match="public authority: its sector is 'public'"):
         Registry.model_validate(reg)
+
+
+def test_a_kind_that_is_not_text_is_a_validation_error_not_a_crash() -> None:
+    reg = disclosure(Regime.GDPR).model_dump(by_alias=True, exclude_unset=True)
+    reg["recipients"][0]["kind"] = ["authority"]
+    with pytest.raises(ValueError, match="kind"):
+        Registry.model_validate(reg)

@@ -11,7 +11,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
@@ -25,13 +25,14 @@ from typer.core import TyperGroup
 from graph.store import GraphStore
 from graph.stores import is_neo4j
 from registry import exports, inventory
+from registry import forecast as forecasts
 from registry import manifest as manifests
 from registry.access import AccessPolicy, IdentitySource, Principal, os_user
 from registry.checks.finding import Severity
 from registry.checks.report import findings_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
 from registry.files import write_file, write_stdout
-from registry.model import Processor, RegistryFragment, check_date_range, validation_problems
+from registry.model import LATEST_DATE, Processor, RegistryFragment, check_date_range, validation_problems
 from registry.paths import default_store_path, error_log_path
 from registry.reference import Regime, load_reference
 from registry.reference import listing as reference_listing
@@ -516,6 +517,42 @@ def check(
 class ListingFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
+
+
+def _json_report(document: dict[str, object], day: date) -> None:
+    """A JSON report with the reference data's review status, as `check --format json` has it."""
+    typer.echo(json.dumps({**document, "reference_data": load_reference().status(day)}, indent=2,
+                          ensure_ascii=False))
+
+
+def _warn_stale(day: date) -> None:
+    warning = load_reference().staleness(day)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+@app.command("forecast")
+@user_errors
+def forecast_command(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option("--days", min=0, max=36_500, help="How far ahead, in days.")] = 90,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="From this ISO date. Default: today (UTC).")] = None,
+    format: Annotated[ListingFormat, typer.Option("--format", help="text or json (stable shape).")]
+    = ListingFormat.TEXT,
+) -> None:
+    """The problems that open between the day and the horizon if nothing changes (contracts and DPAs reaching
+    their dates, adequacy decisions and tools ending, acknowledgements lapsing), each with the day it opens
+    and the record to renew. Writes nothing."""
+    day = parse_day(as_of, "--as-of") or today()
+    if day + timedelta(days=days) > LATEST_DATE:
+        raise InvalidInput([Problem(f"the horizon {day + timedelta(days=days)} is after {LATEST_DATE}, the last day "
+                                    "a registry holds", field="--days")])
+    result = session(ctx).service().forecast(days, day)
+    if format is ListingFormat.JSON:
+        _json_report(result.document(), day)
+        return
+    _warn_stale(result.until)
+    typer.echo(forecasts.render_text(result), nl=False)
 
 
 _ORGANISATION_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")

@@ -18,6 +18,7 @@ from graph.changelog import verify as verify_chain
 from graph.store import Change, DanglingReferences, GraphStore, PlannedChange, WriteResult
 from graph.sync import CopyResult, copy_store
 from registry import exports
+from registry import forecast as forecasts
 from registry import manifest as manifests
 from registry.access import Permission, Principal, os_user
 from registry.checks.finding import Finding
@@ -383,6 +384,12 @@ class Service:
         since are not known to it); None within the review horizon. Needs no store: a page can say it before
         the store is opened."""
         return load_reference().staleness(as_of or today())
+
+    def forecast(self, days: int = 90, as_of: date | None = None) -> forecasts.Forecast:
+        """The findings that open (and close) in the `days` days after `as_of` if nothing changes; writes
+        nothing. Any role may ask (VIEW)."""
+        self._require(Permission.VIEW, "see the forecast")
+        return forecasts.forecast(self.registry(), load_reference(), as_of or today(), days)
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:

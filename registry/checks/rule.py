@@ -42,8 +42,10 @@ class Scope:
     """What a re-check after a change judges again (registry.checks.incremental works it out; a rule's kept
     state may widen it when it is refreshed)."""
 
-    changed: frozenset[str]  # ids of the flows judged again, removed ones included: what kept state refiles
-    flows: tuple[Flow, ...]  # judged by the flow rules
+    # Ids of the flows that changed or whose parties, safeguards, purpose or groups did, removed ones included:
+    # what kept state refiles.
+    changed: frozenset[str]
+    flows: tuple[Flow, ...]  # judged by the flow rules: those, and the flows a new day may judge anew
     received: tuple[Flow, ...]  # every flow into each processor whose DPA is judged again
     records: frozenset[str]  # recipients and purposes judged again
     subjects: frozenset[str]  # what the findings judged again are about (Subject.of): the re-check replaces them

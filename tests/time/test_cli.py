@@ -1,0 +1,53 @@
+"""`flowreg forecast`, `diff`, `what-if` and `trend` as a user runs them on the seed: output, JSON shape, bad
+input (exit 2), and nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from graph.sqlite import SQLiteStore
+from tests.security.cli import flowreg, refused, seeded
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return seeded(tmp_path)
+
+
+def revision(store: Path) -> int:
+    opened = SQLiteStore(store, create=False)
+    try:
+        return opened.revision()
+    finally:
+        opened.close()
+
+
+def ok(result: Result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_forecast_names_the_day_each_problem_opens_and_the_record_to_renew(tmp_path: Path, store: Path) -> None:
+    before = revision(store)
+    text = ok(flowreg(tmp_path, "forecast", "--as-of", "2026-12-03"))
+    assert text.startswith("forecast 2026-12-03 to 2027-03-03 (90 days), if nothing changes: 2 problems open")
+    assert "2027-03-01  HIGH   f10-hq-mail-campaign" in text
+    assert "renew: scc-mail-m2, uk-addendum-mail" in text
+    document = json.loads(ok(flowreg(tmp_path, "forecast", "--as-of", "2026-12-03", "--days", "2000",
+                                     "--format", "json")))
+    assert list(document) == ["as_of", "until", "days", "open_now", "opens", "closes", "calendar", "reference_data"]
+    assert document["until"] == "2032-05-25"
+    assert {o["day"] for o in document["opens"]} == {"2027-03-01", "2028-01-15"}
+    assert all(set(o) == {"day", "problem", "renew", "finding", "causes"} for o in document["opens"])
+    assert revision(store) == before  # nothing was written
+
+
+def test_forecast_refuses_a_horizon_past_the_last_day_and_a_bad_day(tmp_path: Path, store: Path) -> None:
+    assert "the horizon 3000-03-01 is after 2999-12-31" in refused(
+        flowreg(tmp_path, "forecast", "--as-of", "2999-12-01"))
+    assert "'--as-of'" in refused(flowreg(tmp_path, "forecast", "--as-of", "2027-02-30"))
+    assert refused(flowreg(tmp_path, "forecast", "--days", "-1"))

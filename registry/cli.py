@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 
 from graph.store import GraphStore
 from graph.stores import is_neo4j
+from registry import diff as diffs
 from registry import exports, inventory
 from registry import forecast as forecasts
 from registry import manifest as manifests
@@ -553,6 +554,57 @@ def forecast_command(
         return
     _warn_stale(result.until)
     typer.echo(forecasts.render_text(result), nl=False)
+
+
+@app.command("diff")
+@user_errors
+def diff_command(
+    ctx: typer.Context,
+    from_day: Annotated[str | None, typer.Option("--from", help="The first day (ISO date).")] = None,
+    to_day: Annotated[str | None, typer.Option("--to", help="The second day (ISO date). Default: today (UTC).")]
+    = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Instead of two days: the registry as it was at this change-log revision (a number, as "
+                        "`flowreg log` shows) or just before this ISO date or time, against the registry now.")]
+    = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="With --since: the day both are judged on. Default: today (UTC).")] = None,
+    format: Annotated[ListingFormat, typer.Option("--format", help="text or json (stable shape).")]
+    = ListingFormat.TEXT,
+) -> None:
+    """Problems opened, closed and changed between two days (--from, --to) or since a revision (--since), each
+    finding with the record changes or the dated facts that caused it. Writes nothing."""
+    service = session(ctx).service()
+    if since is not None:
+        if from_day is not None or to_day is not None:
+            raise InvalidInput([Problem("--since compares two revisions on one day (--as-of); --from and --to "
+                                        "compare two days: give one or the other", field="--since")])
+        day = parse_day(as_of, "--as-of") or today()
+        result = service.diff_since(int(since) if since.isdigit() else _moment(since, "--since"), day)
+    else:
+        if from_day is None:
+            raise InvalidInput([Problem("give --from DAY (and --to DAY), or --since REVISION", field="--from")])
+        if as_of is not None:
+            raise InvalidInput([Problem("--as-of goes with --since; two days are --from and --to", field="--as-of")])
+        first = parse_day(from_day, "--from")
+        assert first is not None
+        day = parse_day(to_day, "--to") or today()
+        result = service.diff_days(first, day)
+    if format is ListingFormat.JSON:
+        _json_report(result.document(), day)
+        return
+    _warn_stale(day)
+    typer.echo(diffs.render_text(result), nl=False)
+
+
+def _moment(text: str, option: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput([Problem(f"{text!r} is neither a revision number nor an ISO date or time, e.g. 42, "
+                                    "2026-01-31 or 2026-01-31T09:00", field=option)]) from None
+    check_date_range(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 _ORGANISATION_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")

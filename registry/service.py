@@ -17,6 +17,7 @@ from graph.changelog import ChainReport
 from graph.changelog import verify as verify_chain
 from graph.store import Change, DanglingReferences, GraphStore, PlannedChange, WriteResult
 from graph.sync import CopyResult, copy_store
+from registry import diff as diffs
 from registry import exports
 from registry import forecast as forecasts
 from registry import manifest as manifests
@@ -25,6 +26,7 @@ from registry.checks.finding import Finding
 from registry.checks.incremental import CheckState
 from registry.collector import collector_paused
 from registry.errors import ChangeLogBroken, InvalidInput, NotFound, Problem, StoreBroken
+from registry.history import revision_at
 from registry.mapping import (
     ACKNOWLEDGEMENT,
     COUNTRY,
@@ -390,6 +392,28 @@ class Service:
         nothing. Any role may ask (VIEW)."""
         self._require(Permission.VIEW, "see the forecast")
         return forecasts.forecast(self.registry(), load_reference(), as_of or today(), days)
+
+    def diff_days(self, first: date, second: date) -> diffs.Diff:
+        """The problems opened, closed and changed between two days, the registry as it is; writes nothing."""
+        self._require(Permission.VIEW, "compare findings")
+        with self._cache.lock:
+            revision, registry = self.store.revision(), self.registry()
+        return diffs.between_days(registry, load_reference(), first, second, revision)
+
+    def diff_since(self, since: int | datetime, as_of: date | None = None) -> diffs.Diff:
+        """The registry as it was at revision `since` (or just before that moment) against the registry now,
+        both judged on `as_of`; each finding names the change-log entries behind it. Writes nothing."""
+        self._require(Permission.VIEW, "compare findings")
+        changes = self.store.changes()
+        last = changes[-1].seq if changes else 0
+        if isinstance(since, int):
+            if not 0 <= since <= last:
+                raise InvalidInput([Problem(f"revision {since} is not in the change log, whose entries run from 1 "
+                                            f"to {last} (0: the empty registry before them)", field="--since")])
+            revision = since
+        else:
+            revision = revision_at(changes, since)
+        return diffs.between_revisions(changes, revision, load_reference(), as_of or today())
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:

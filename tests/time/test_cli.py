@@ -51,3 +51,43 @@ def test_forecast_refuses_a_horizon_past_the_last_day_and_a_bad_day(tmp_path: Pa
         flowreg(tmp_path, "forecast", "--as-of", "2999-12-01"))
     assert "'--as-of'" in refused(flowreg(tmp_path, "forecast", "--as-of", "2027-02-30"))
     assert refused(flowreg(tmp_path, "forecast", "--days", "-1"))
+
+
+def test_diff_of_two_days_names_the_contracts_that_expire_in_between(tmp_path: Path, store: Path) -> None:
+    text = ok(flowreg(tmp_path, "diff", "--from", "2026-12-03", "--to", "2027-03-03"))
+    assert text.startswith("diff 2026-12-03 -> 2027-03-03 (registry at revision 87): 1 problem opened, "
+                           "0 problems closed, 1 problem changed")
+    assert "because: 2027-03-01: safeguard scc-mail-m2 expires (last day 2027-02-28)" in text
+    document = json.loads(ok(flowreg(tmp_path, "diff", "--from", "2026-12-03", "--to", "2027-03-03",
+                                     "--format", "json")))
+    assert list(document) == ["from", "to", "summary", "problems", "reference_data"]
+    assert document["summary"] == {"opened": 1, "closed": 0, "changed": 1}
+    problem = document["problems"][0]
+    assert list(problem) == ["problem", "label", "status", "severity", "findings"]
+    assert list(problem["findings"][0]) == ["status", "finding", "reason_before", "causes"]
+    assert problem["findings"][0]["causes"][0]["kind"] == "safeguard_expires"
+
+
+def test_diff_since_a_revision_names_the_writes_that_closed_each_problem(tmp_path: Path, store: Path) -> None:
+    seeded_revision = revision(store)
+    assert ok(flowreg(tmp_path, "processor", "add", "--id", "adtech-us", "--name", "Ad Co", "--country", "US",
+                      "--dpa-signed", "2026-01-01"))
+    written = revision(store)
+    document = json.loads(ok(flowreg(tmp_path, "diff", "--since", str(seeded_revision), "--as-of", "2026-12-03",
+                                     "--format", "json")))
+    assert (document["from"]["revision"], document["to"]["revision"]) == (seeded_revision, written)
+    closed = next(p for p in document["problems"] if p["problem"] == "adtech-us")
+    assert closed["status"] == "closed"
+    cause = closed["findings"][0]["causes"][0]
+    assert (cause["kind"], cause["operation"], cause["record"], cause["seq"]) == (
+        "record_change", "update", "adtech-us", written)
+    assert revision(store) == written
+    text = ok(flowreg(tmp_path, "diff", "--since", "2000-01-01"))  # before the first entry: the empty registry
+    assert text.startswith(f"diff revision 0 -> {written} ")
+
+
+def test_diff_refuses_mixed_or_missing_sides(tmp_path: Path, store: Path) -> None:
+    assert "give one or the other" in refused(flowreg(tmp_path, "diff", "--since", "3", "--from", "2026-01-01"))
+    assert "give --from DAY" in refused(flowreg(tmp_path, "diff"))
+    assert "not in the change log" in refused(flowreg(tmp_path, "diff", "--since", "999"))
+    assert "neither a revision number" in refused(flowreg(tmp_path, "diff", "--since", "yesterday"))

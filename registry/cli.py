@@ -28,6 +28,8 @@ from registry import diff as diffs
 from registry import exports, inventory
 from registry import forecast as forecasts
 from registry import manifest as manifests
+from registry import scenario as scenarios
+from registry import whatif as whatifs
 from registry.access import AccessPolicy, IdentitySource, Principal, os_user
 from registry.checks.finding import Severity
 from registry.checks.report import findings_json, render_sarif, render_text
@@ -605,6 +607,29 @@ def _moment(text: str, option: str) -> datetime:
                                     "2026-01-31 or 2026-01-31T09:00", field=option)]) from None
     check_date_range(moment)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@app.command("what-if")
+@user_errors
+def what_if_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A scenario: YAML (or JSON) of hypothetical changes, as in "
+                                              "examples/what-if/.")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Judge on this ISO date. Default: the latest of today and the days the changes take "
+                        "effect.")] = None,
+    format: Annotated[ListingFormat, typer.Option("--format", help="text or json (stable shape).")]
+    = ListingFormat.TEXT,
+) -> None:
+    """Apply a scenario in memory (an adequacy decision revoked or added, a tool invalidated, a processor
+    dropped, a flow added) and print the problems it opens and closes, and the transfers that lose part of
+    their basis with their fallback. Writes nothing; a bad scenario exits 2 naming its lines."""
+    result = session(ctx).service().what_if(scenarios.load(file), parse_day(as_of, "--as-of"))
+    if format is ListingFormat.JSON:
+        _json_report(result.document(), result.as_of)
+        return
+    _warn_stale(result.as_of)
+    typer.echo(whatifs.render_text(result), nl=False)
 
 
 _ORGANISATION_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")

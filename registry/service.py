@@ -21,6 +21,8 @@ from registry import diff as diffs
 from registry import exports
 from registry import forecast as forecasts
 from registry import manifest as manifests
+from registry import scenario as scenarios
+from registry import whatif as whatifs
 from registry.access import Permission, Principal, os_user
 from registry.checks.finding import Finding
 from registry.checks.incremental import CheckState
@@ -414,6 +416,15 @@ class Service:
         else:
             revision = revision_at(changes, since)
         return diffs.between_revisions(changes, revision, load_reference(), as_of or today())
+
+    def what_if(self, scenario: scenarios.ScenarioFile, as_of: date | None = None) -> whatifs.WhatIf:
+        """The problems a scenario opens and closes against the registry as it is, on `as_of` (default: the
+        latest of today and the days the scenario's changes take effect), and the transfers that lose part of
+        their basis. Applied in memory: nothing is written. Raises InvalidInput naming the scenario's lines."""
+        self._require(Permission.VIEW, "run a what-if scenario")
+        registry = self.registry()
+        applied = scenarios.apply(scenario, registry, load_reference())
+        return whatifs.what_if(registry, applied, as_of or max([today(), *scenario.scenario.days]))
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:

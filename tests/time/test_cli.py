@@ -91,3 +91,33 @@ def test_diff_refuses_mixed_or_missing_sides(tmp_path: Path, store: Path) -> Non
     assert "give --from DAY" in refused(flowreg(tmp_path, "diff"))
     assert "not in the change log" in refused(flowreg(tmp_path, "diff", "--since", "999"))
     assert "neither a revision number" in refused(flowreg(tmp_path, "diff", "--since", "yesterday"))
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "what-if"
+
+
+def test_what_if_prints_the_problems_opened_and_the_flows_without_a_fallback(tmp_path: Path, store: Path) -> None:
+    before = revision(store)
+    text = ok(flowreg(tmp_path, "what-if", str(EXAMPLES / "dpf-falls.yaml")))
+    assert "what if: The EU-US Data Privacy Framework falls" in text and ", as of 2027-03-01" in text
+    assert "OPENED   HIGH   f13-hq-adtech-advertising" in text
+    assert "transfers that lose part of their basis: 1, 1 without a fallback" in text
+    document = json.loads(ok(flowreg(tmp_path, "what-if", str(EXAMPLES / "processor-dropped.yaml"), "--as-of",
+                                     "2026-12-03", "--format", "json")))
+    assert list(document) == ["scenario", "as_of", "summary", "problems", "losing_basis", "reference_data"]
+    assert document["summary"] == {"opened": 0, "closed": 1, "changed": 0, "losing_basis": 0,
+                                   "without_fallback": 0}
+    assert document["problems"][0]["findings"][0]["causes"] == [
+        {"kind": "scenario", "description": "processor adtech-us is dropped, with its flows"}]
+    assert revision(store) == before
+
+
+def test_what_if_refuses_a_bad_scenario_naming_file_line_and_field(tmp_path: Path, store: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\ntitle: Bad\nadequacy:\n"
+                   "  - {regime: gdpr, country: ZZ, adequate: false, from: 2027-01-01}\n"
+                   "drop_processors:\n  - {id: no-such}\n", encoding="utf-8")
+    output = refused(flowreg(tmp_path, "what-if", str(bad)))
+    assert f"{bad}:4: adequacy[0], field 'country'" in output
+    assert f"{bad}:6: drop_processors[0], id 'no-such', field 'id': no processor 'no-such'" in output
+    assert "cannot read" in refused(flowreg(tmp_path, "what-if", str(tmp_path / "missing.yaml")))

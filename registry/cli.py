@@ -29,6 +29,7 @@ from registry import exports, inventory
 from registry import forecast as forecasts
 from registry import manifest as manifests
 from registry import scenario as scenarios
+from registry import trend as trends
 from registry import whatif as whatifs
 from registry.access import AccessPolicy, IdentitySource, Principal, os_user
 from registry.checks.finding import Severity
@@ -630,6 +631,34 @@ def what_if_command(
         return
     _warn_stale(result.as_of)
     typer.echo(whatifs.render_text(result), nl=False)
+
+
+class TrendFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@app.command("trend")
+@user_errors
+def trend_command(
+    ctx: typer.Context,
+    every: Annotated[trends.Every | None, typer.Option(
+        "--every", help="month or week. Default: month, or week when the history holds fewer than three month "
+                        "ends.")] = None,
+    from_day: Annotated[str | None, typer.Option(
+        "--from", help="Start at this ISO date. Default: the day of the first change-log entry.")] = None,
+    to_day: Annotated[str | None, typer.Option("--to", help="The last point (ISO date). Default: today (UTC).")]
+    = None,
+    format: Annotated[TrendFormat, typer.Option("--format", help="csv or json (stable shape).")] = TrendFormat.CSV,
+) -> None:
+    """Open problems by severity at the end of each month (or week), each judged with the registry as it was
+    then (rebuilt from the change log) and the reference data as of that day. Writes nothing."""
+    last = parse_day(to_day, "--to") or today()
+    result = session(ctx).service().trend(every, last, parse_day(from_day, "--from"))
+    if format is TrendFormat.JSON:
+        _json_report(result.document(), last)
+    else:
+        typer.echo(result.csv(), nl=False)
 
 
 _ORGANISATION_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")

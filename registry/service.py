@@ -22,6 +22,7 @@ from registry import exports
 from registry import forecast as forecasts
 from registry import manifest as manifests
 from registry import scenario as scenarios
+from registry import trend as trends
 from registry import whatif as whatifs
 from registry.access import Permission, Principal, os_user
 from registry.checks.finding import Finding
@@ -425,6 +426,14 @@ class Service:
         registry = self.registry()
         applied = scenarios.apply(scenario, registry, load_reference())
         return whatifs.what_if(registry, applied, as_of or max([today(), *scenario.scenario.days]))
+
+    def trend(self, every: trends.Every | None = None, last: date | None = None,
+              first: date | None = None) -> trends.Trend:
+        """Open problems by severity at the end of each month (or week) from the first change-log entry (or
+        `first`) to `last` (default: today), each point judged with the registry as it was then, rebuilt by
+        replaying the change log once forward. Writes nothing."""
+        self._require(Permission.VIEW, "see the trend")
+        return trends.trend(self.store.changes(), load_reference(), last or today(), every, first)
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:

@@ -121,3 +121,20 @@ def test_what_if_refuses_a_bad_scenario_naming_file_line_and_field(tmp_path: Pat
     assert f"{bad}:4: adequacy[0], field 'country'" in output
     assert f"{bad}:6: drop_processors[0], id 'no-such', field 'id': no processor 'no-such'" in output
     assert "cannot read" in refused(flowreg(tmp_path, "what-if", str(tmp_path / "missing.yaml")))
+
+
+def test_trend_writes_csv_and_json_from_the_first_entry_to_the_last_day(tmp_path: Path, store: Path) -> None:
+    before = revision(store)
+    lines = ok(flowreg(tmp_path, "trend", "--from", "2026-10-01", "--to", "2027-03-31")).splitlines()
+    assert lines[0] == "day,revision,high,medium,low,problems,findings,acknowledged"
+    assert [line.split(",")[0] for line in lines[1:]] == ["2026-10-31", "2026-11-30", "2026-12-31", "2027-01-31",
+                                                          "2027-02-28", "2027-03-31"]
+    assert lines[1] == "2026-10-31,0,0,0,0,0,0,0"  # before the seed was imported: an empty registry
+    document = json.loads(ok(flowreg(tmp_path, "trend", "--every", "week", "--format", "json")))
+    assert list(document) == ["every", "points", "reference_data"]
+    assert document["every"] == "week"
+    assert list(document["points"][-1]) == ["day", "revision", "high", "medium", "low", "problems", "findings",
+                                            "acknowledged"]
+    assert document["points"][-1]["revision"] == before
+    assert revision(store) == before
+    assert refused(flowreg(tmp_path, "trend", "--every", "year"))

@@ -110,8 +110,9 @@ def render_text(result: Forecast) -> str:
     problems = len({turn.finding.problem or turn.finding.id for turn in opening})
     head = (f"forecast {result.as_of} to {result.until} ({(result.until - result.as_of).days} days), if nothing "
             f"changes: {_count(problems, 'problem')} open{'s' if problems == 1 else ''} "
-            f"({_count(len(opening), 'finding')}), {_count(len(closing), 'finding')} close; "
-            f"{len(result.start)} open now; {_count(len({e.day for e in result.events}), 'calendar day')}")
+            f"({_count(len(opening), 'finding')}), {_count(len(closing), 'finding')} close "
+            f"({_count(len(result.start), 'finding')} open now; "
+            f"{_count(len({e.day for e in result.events}), 'day')} in the calendar)")
     lines = [head]
     for day, same_day in groupby(opening, key=lambda turn: turn.day):
         todays = list(same_day)

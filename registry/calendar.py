@@ -1,12 +1,13 @@
 """The calendar of days on which a verdict can change while no record does.
 
 A verdict depends on the day only through dates: a safeguard's `effective` and `expires`, a processor's
-`dpa_signed`, an acknowledgement's `until`, and in the reference data an adequacy decision's `adopted` and
-`ends` and a tool's `in_force` and `valid_until` (docs/design.md §4, §6). Between two consecutive dates of
+`dpa_signed`, an acknowledgement's `until`, a contingent flow's `effective` (it moves no data before), and in
+the reference data an adequacy decision's `adopted` and `ends` and a tool's `in_force` and `valid_until`
+(docs/design.md §4, §6). Between two consecutive dates of
 this calendar every finding stays the same, so a forecast, a diff of two days and a trend judge the registry
 on these days only, and on each of them only the records whose date it is (`Calendar.due`, which
-`CheckState.update` judges anew). A flow's own `start` and `end` are in no rule, so they change no verdict
-and are not in the calendar.
+`CheckState.update` judges anew). A flow's `start` and `end` are in no rule, so they change no verdict and
+are not in the calendar.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class EventKind(StrEnum):
     SAFEGUARD_EXPIRES = "safeguard_expires"  # the day after its `expires`, its last day
     DPA_SIGNED = "dpa_signed"  # a processor's DPA takes effect
     ACKNOWLEDGEMENT_LAPSES = "acknowledgement_lapses"  # the day after its `until`
+    FLOW_LIVE = "flow_live"  # a contingent flow's `effective`: it moves data from then on
     ADEQUACY_ADOPTED = "adequacy_adopted"
     ADEQUACY_ENDS = "adequacy_ends"  # the decision's `ends`, the first day it no longer applies
     TOOL_IN_FORCE = "tool_in_force"
@@ -40,7 +42,7 @@ class EventKind(StrEnum):
 
 # Events of records in the registry: the record is what a DPO renews when the event opens a problem.
 RECORD_EVENTS = frozenset({EventKind.SAFEGUARD_EFFECTIVE, EventKind.SAFEGUARD_EXPIRES, EventKind.DPA_SIGNED,
-                           EventKind.ACKNOWLEDGEMENT_LAPSES})
+                           EventKind.ACKNOWLEDGEMENT_LAPSES, EventKind.FLOW_LIVE})
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Event:
 
     day: date  # the first day judged differently
     kind: EventKind
-    record: str | None = None  # the safeguard, processor or acknowledged finding whose date it is
+    record: str | None = None  # the safeguard, processor, acknowledged finding or flow whose date it is
     regime: Regime | None = None  # a reference-data event's regime
     country: str | None = None  # an adequacy decision's country (or international organisation)
     tool: str | None = None  # a tool's safeguard kind
@@ -68,6 +70,8 @@ class Event:
                 return f"the DPA of processor {self.record} takes effect"
             case EventKind.ACKNOWLEDGEMENT_LAPSES:
                 return f"the acknowledgement of {self.record} lapses (last day {self.day - timedelta(days=1)})"
+            case EventKind.FLOW_LIVE:
+                return f"the contingent flow {self.record} goes live"
             case EventKind.ADEQUACY_ADOPTED:
                 return f"the {regime} adequacy decision for {_place(self.country)} applies ({self.instrument})"
             case EventKind.ADEQUACY_ENDS:
@@ -119,6 +123,9 @@ class Calendar:
             if acknowledgement.until:
                 yield Event(acknowledgement.until + timedelta(days=1), EventKind.ACKNOWLEDGEMENT_LAPSES,
                             acknowledgement.finding)
+        for flow in registry.flows:
+            if flow.contingent and flow.effective:
+                yield Event(flow.effective, EventKind.FLOW_LIVE, flow.id)
         for decision in reference.adequacies:
             yield Event(decision.adopted, EventKind.ADEQUACY_ADOPTED, regime=decision.regime,
                         country=decision.country, instrument=decision.instrument)
@@ -162,6 +169,8 @@ class Calendar:
                 return {"processors": {str(event.record)}}
             case EventKind.ACKNOWLEDGEMENT_LAPSES:
                 return {"acknowledgements": {str(event.record)}}
+            case EventKind.FLOW_LIVE:
+                return {"flows": {str(event.record)}}
             case EventKind.ADEQUACY_ADOPTED | EventKind.ADEQUACY_ENDS:
                 return self._processing_in(str(event.country))
             case EventKind.TOOL_IN_FORCE | EventKind.TOOL_ENDS:

@@ -137,7 +137,8 @@ class CheckState:
             return Delta.between(before, self._by_id)
         old, references = self.registry, self._references
         judged = (*ENTITY_SECTIONS, "safeguards", "purposes", "data_subject_groups")
-        flow_ids = set(changed.get("flows", ()))
+        # A contingent flow going live changes where data goes: the onward search refiles it as if it changed.
+        flow_ids = set(changed.get("flows", ())) | set(due.get("flows", ()))
         for record_id in set().union(*(changed.get(s, set()) for s in judged)):
             flow_ids |= references.naming(record_id)
         # Flows judged anew for their dates only: the onward search, which no date changes, keeps them filed.

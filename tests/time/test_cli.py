@@ -55,8 +55,8 @@ def test_forecast_refuses_a_horizon_past_the_last_day_and_a_bad_day(tmp_path: Pa
 
 def test_diff_of_two_days_names_the_contracts_that_expire_in_between(tmp_path: Path, store: Path) -> None:
     text = ok(flowreg(tmp_path, "diff", "--from", "2026-12-03", "--to", "2027-03-03"))
-    assert text.startswith("diff 2026-12-03 -> 2027-03-03 (registry at revision 87): 1 problem opened, "
-                           "0 problems closed, 1 problem changed")
+    assert text.startswith(f"diff 2026-12-03 -> 2027-03-03 (registry at revision {revision(store)}): 1 problem "
+                           "opened, 0 problems closed, 1 problem changed")
     assert "because: 2027-03-01: safeguard scc-mail-m2 expires (last day 2027-02-28)" in text
     document = json.loads(ok(flowreg(tmp_path, "diff", "--from", "2026-12-03", "--to", "2027-03-03",
                                      "--format", "json")))

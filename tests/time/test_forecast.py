@@ -37,12 +37,22 @@ def acknowledged(draw: st.DrawFn, registry: Registry, on: date) -> Registry:
 
 
 @st.composite
+def contingent(draw: st.DrawFn, registry: Registry, on: date) -> Registry:
+    """`registry` with some flows contingent (a sale of the business), going live around `on`."""
+    flows = [flow.model_copy(update={"contingent": True, "effective": draw(st.none() | st.dates(
+        on - timedelta(days=100), on + timedelta(days=900)))}) if draw(st.integers(0, 3)) == 0 else flow
+        for flow in registry.flows]
+    return registry.model_copy(update={"flows": flows})
+
+
+@st.composite
 def cases(draw: st.DrawFn) -> tuple[Registry, date, int]:
     if draw(st.booleans()):
         registry, as_of = draw(dated_registries())
     else:
         registry = draw(any_registries(max_records=5))
         as_of = draw(st.dates(date(2014, 1, 1), date(2030, 12, 31)))
+    registry = draw(contingent(registry, as_of))
     registry = draw(acknowledged(registry, as_of + timedelta(days=draw(st.integers(0, 400)))))
     return registry, as_of, draw(st.integers(0, 3_000))
 

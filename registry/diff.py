@@ -131,10 +131,12 @@ class Diff:
                 "problems": [problem.document() for problem in self.problems]}
 
 
-def between_days(registry: Registry, reference: Reference, first: date, second: date, revision: int) -> Diff:
-    """The registry judged on `first` and on `second`; causes are the calendar's events in between."""
+def between_days(registry: Registry, reference: Reference, first: date, second: date, revision: int,
+                 start: CheckState | None = None) -> Diff:
+    """The registry judged on `first` and on `second`; causes are the calendar's events in between. `start`: the
+    check of `registry` on `first` to start from (a fork: it is brought to `second`), else one is made."""
     calendar = Calendar(registry, reference)
-    state = CheckState(registry, reference, first)
+    state = start or CheckState(registry, reference, first)
     before = _open(state.findings)
     events = calendar.events(min(first, second), max(first, second))
     state.update(registry, {}, as_of=second, due=calendar.due(events))

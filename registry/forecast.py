@@ -88,11 +88,13 @@ class Forecast:
                 "calendar": [event.document() for event in self.events]}
 
 
-def forecast(registry: Registry, reference: Reference, as_of: date, days: int) -> Forecast:
-    """The findings that open and close from the day after `as_of` up to `days` days later, if nothing changes."""
+def forecast(registry: Registry, reference: Reference, as_of: date, days: int,
+             start: CheckState | None = None) -> Forecast:
+    """The findings that open and close from the day after `as_of` up to `days` days later, if nothing changes.
+    `start`: the check of `registry` on `as_of` to start from (a fork: it is brought forward), else one is made."""
     until = as_of + timedelta(days=days)
     calendar = Calendar(registry, reference)
-    state = CheckState(registry, reference, as_of)
+    state = start or CheckState(registry, reference, as_of)
     start = frozenset(f.id for f in state.findings if not f.acknowledged)
     events = calendar.events(as_of, until)
     turns: list[Turn] = []

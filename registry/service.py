@@ -394,14 +394,17 @@ class Service:
         """The findings that open (and close) in the `days` days after `as_of` if nothing changes; writes
         nothing. Any role may ask (VIEW)."""
         self._require(Permission.VIEW, "see the forecast")
-        return forecasts.forecast(self.registry(), load_reference(), as_of or today(), days)
+        as_of = as_of or today()
+        with self._cache.lock:  # from the day's check, kept as it is: the forecast brings a fork of it forward
+            start = self._checked(as_of).fork()
+            return forecasts.forecast(start.registry, start.reference, as_of, days, start)
 
     def diff_days(self, first: date, second: date) -> diffs.Diff:
         """The problems opened, closed and changed between two days, the registry as it is; writes nothing."""
         self._require(Permission.VIEW, "compare findings")
         with self._cache.lock:
-            revision, registry = self.store.revision(), self.registry()
-        return diffs.between_days(registry, load_reference(), first, second, revision)
+            start = self._checked(first).fork()
+            return diffs.between_days(start.registry, start.reference, first, second, self._cache.revision, start)
 
     def diff_since(self, since: int | datetime, as_of: date | None = None) -> diffs.Diff:
         """The registry as it was at revision `since` (or just before that moment) against the registry now,
@@ -423,9 +426,13 @@ class Service:
         latest of today and the days the scenario's changes take effect), and the transfers that lose part of
         their basis. Applied in memory: nothing is written. Raises InvalidInput naming the scenario's lines."""
         self._require(Permission.VIEW, "run a what-if scenario")
-        registry = self.registry()
-        applied = scenarios.apply(scenario, registry, load_reference())
-        return whatifs.what_if(registry, applied, as_of or max([today(), *scenario.scenario.days]))
+        as_of = as_of or max([today(), *scenario.scenario.days])
+        with self._cache.lock:
+            check = self._checked(as_of)
+            applied = scenarios.apply(scenario, check.registry, check.reference)
+            # The day's check is the unchanged registry's, unless the scenario compares with a renewal.
+            start = check.fork() if applied.baseline is check.reference else None
+            return whatifs.what_if(check.registry, applied, as_of, start)
 
     def trend(self, every: trends.Every | None = None, last: date | None = None,
               first: date | None = None) -> trends.Trend:

@@ -80,10 +80,11 @@ class WhatIf:
                 "losing_basis": [lost.document() for lost in self.lost]}
 
 
-def what_if(registry: Registry, applied: Applied, as_of: date) -> WhatIf:
+def what_if(registry: Registry, applied: Applied, as_of: date, start: CheckState | None = None) -> WhatIf:
     """The scenario `applied` against the unchanged `registry` (with the scenario's baseline reference data:
-    the data as it is, or with a decision the scenario leaves unrenewed renewed), both judged on `as_of`."""
-    state = CheckState(registry, applied.baseline, as_of)
+    the data as it is, or with a decision the scenario leaves unrenewed renewed), both judged on `as_of`.
+    `start`: that check of the unchanged registry (a fork: it is brought to the scenario), else one is made."""
+    state = start or CheckState(registry, applied.baseline, as_of)
     before = {f.id: f for f in state.findings if not f.acknowledged}
     unchanged = state.analyser
     state.update(applied.registry, applied.changed, due=applied.due, reference=applied.reference)

@@ -59,6 +59,13 @@ class FlowReferences:
         for record in self._records(flow):
             self.by_record[record].discard(flow.id)
 
+    def copy(self) -> FlowReferences:
+        other = FlowReferences(())
+        for mine, theirs in ((self.by_sender, other.by_sender), (self.by_receiver, other.by_receiver),
+                             (self.by_record, other.by_record)):
+            theirs.update({key: set(ids) for key, ids in mine.items()})
+        return other
+
     def naming(self, record_id: str) -> set[str]:
         """Flows that name `record_id` as sender, receiver, safeguard, purpose or group of people."""
         return self.by_sender.get(record_id, set()) | self.by_receiver.get(record_id, set()) \
@@ -99,8 +106,28 @@ class CheckState:
         self.reference, self.as_of = reference, as_of
         self._rebuild(registry)
 
+    def fork(self) -> CheckState:
+        """The same check, which later updates change apart from this one: what a forecast, a diff or a what-if
+        starts from instead of checking the registry again. The findings are copied now; the flow index and
+        the rules' kept state only when an update changes where data goes (until then they are shared)."""
+        other = CheckState.__new__(CheckState)
+        other.__dict__.update(self.__dict__)
+        other._by_id = dict(self._by_id)
+        other._by_subject = defaultdict(set, {subject: set(ids) for subject, ids in self._by_subject.items()})
+        other.findings = list(self.findings)
+        other._shared = True
+        return other
+
+    def _own(self) -> None:
+        """Copy what a fork shares before an update changes it."""
+        if self._shared:
+            self._references = self._references.copy()
+            self._states = {kept: kept.copy(state) for kept, state in self._states.items()}
+            self._shared = False
+
     @collector_paused(keep=True)
     def _rebuild(self, registry: Registry) -> None:
+        self._shared = False
         self.registry = registry
         context = CheckContext(registry, self.reference, self.as_of)
         found = evaluate_rules(context)
@@ -152,6 +179,9 @@ class CheckState:
                 if version is not None:
                     processors.add(version.receiver)
                     records |= {version.receiver, version.purpose}
+        if flow_ids:
+            self._own()
+            references = self._references
         for flow_id in changed.get("flows", ()):
             before = old.flows_by_id.get(flow_id)
             if before is not None:

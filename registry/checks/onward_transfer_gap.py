@@ -80,6 +80,10 @@ class OnwardSearch:
     def of(cls, context: CheckContext) -> OnwardSearch:
         return cls.build(context.registry, context.analyser)
 
+    def copy(self) -> OnwardSearch:
+        """The same search, which later refreshes change apart from this one."""
+        return OnwardSearch(self.index.copy(), {regime: arrivals.copy() for regime, arrivals in self.arrivals.items()})
+
     def refresh(self, context: CheckContext) -> Scope:
         """Follow the changes in the context's scope; every flow out of an entity whose arrivals were redone is
         judged again as a later hop, and so is every flow the scope judges (a new day may change its verdict
@@ -190,7 +194,8 @@ def about(finding: Finding) -> str:
     return Subject.HOP.of(finding.evidence.flows[-1])
 
 
-SEARCH: KeptState[OnwardSearch] = KeptState(build=OnwardSearch.of, refresh=OnwardSearch.refresh)
+SEARCH: KeptState[OnwardSearch] = KeptState(build=OnwardSearch.of, refresh=OnwardSearch.refresh,
+                                           copy=OnwardSearch.copy)
 
 RULE = Rule(
     id="onward-transfer-gap", severity=Severity.HIGH,

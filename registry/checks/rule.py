@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,8 +63,11 @@ class KeptState(Generic[State]):
 
     build: Callable[[CheckContext], State]
     # Brings the state to the context's registry after the changes in its scope; returns the scope widened by
-    # whatever else the refreshed state says must be judged again.
+    # whatever else the refreshed state says must be judged again. A scope that changed no flow (`changed`
+    # empty: only a new day) leaves the state as it is, so checks forked from one check may share it until then.
     refresh: Callable[[State, CheckContext], Scope]
+    # A copy that later refreshes change apart from the original (CheckState.fork).
+    copy: Callable[[State], State] = field(default=copy.deepcopy)
 
 
 @dataclass

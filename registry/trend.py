@@ -99,6 +99,7 @@ def trend(changes: Sequence[Change], reference: Reference, last: date, every: Ev
     start = first or (changes[0].at.date() if changes else last)
     every, days = points_between(start, last, every)
     replay, state, previous, index, points = Replay(), None, None, 0, []
+    calendar: Calendar | None = None
     for day in days:
         batch = []
         while index < len(changes) and changes[index].at.date() <= day:
@@ -109,7 +110,8 @@ def trend(changes: Sequence[Change], reference: Reference, last: date, every: Ev
         if state is None or previous is None:
             state = CheckState(registry, reference, day)
         else:
-            calendar = Calendar(registry, reference)
+            if calendar is None or changed:  # the same registry keeps its calendar
+                calendar = Calendar(registry, reference)
             state.update(registry, changed, as_of=day, due=calendar.due(calendar.events(previous, day)))
         points.append(_point(day, replay.revision, state.findings))
         previous = day

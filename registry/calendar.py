@@ -22,7 +22,7 @@ from enum import StrEnum
 from registry.checks.finding import Finding
 from registry.checks.problems import records_behind
 from registry.labels import country_name, regime_label
-from registry.model import SECTIONS, Registry
+from registry.model import SECTIONS, Registry, Safeguard
 from registry.reference import Reference, Regime
 
 
@@ -94,6 +94,12 @@ class Event:
         return self.regime is None or finding.regime is None or finding.regime == self.regime.value
 
 
+def lapses_on(safeguard: Safeguard) -> date | None:
+    """The first day a safeguard's own `expires` leaves it out (the day after its last), None without one: its
+    day in the calendar, and the day a page saying it expires soon must count to."""
+    return safeguard.expires + timedelta(days=1) if safeguard.expires else None
+
+
 def _place(code: str | None) -> str:
     return country_name(code) if code and code.isupper() else str(code)
 
@@ -114,8 +120,9 @@ class Calendar:
         for safeguard in registry.safeguards:
             if safeguard.effective:
                 yield Event(safeguard.effective, EventKind.SAFEGUARD_EFFECTIVE, safeguard.id)
-            if safeguard.expires:
-                yield Event(safeguard.expires + timedelta(days=1), EventKind.SAFEGUARD_EXPIRES, safeguard.id)
+            lapses = lapses_on(safeguard)
+            if lapses:
+                yield Event(lapses, EventKind.SAFEGUARD_EXPIRES, safeguard.id)
         for processor in registry.processors:
             if processor.dpa_signed:
                 yield Event(processor.dpa_signed, EventKind.DPA_SIGNED, processor.id)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from dashboard.models.rows import EXPIRING
 from registry.checks.problems import group_problems
 from registry.service import Service
 from tests.dashboard.conftest import AS_OF, PAGES
@@ -173,3 +177,33 @@ def test_exports_page_offers_the_files(open_page: OpenPage) -> None:
     assert names == sorted(f"Download flowreg-{t}-{day}.csv" for t in ("findings", "ropa", "transfers"))
     app.button(key="x_manifest").click().run()
     assert "Download flowreg-manifest.yaml" in [b.label for b in app.get("download_button")]
+
+
+def test_overview_shows_what_comes_up_and_the_entities_colours_agree(open_page: OpenPage, seeded: Service) -> None:
+    day = date(2026, 12, 3)  # the mail provider's contracts end on 2027-02-28, inside the 90 days
+    app = open_page("Overview")
+    app.sidebar.date_input(key="as_of").set_value(day).run()
+    assert not app.exception, [e.value for e in app.exception]
+    upcoming = table(app, "day", "renew")
+    forecast = seeded.forecast(90, day)
+    assert list(upcoming["day"]) == sorted(upcoming["day"])  # earliest first
+    assert len(upcoming) == len({(t.day, t.finding.problem) for t in forecast.opening}) > 0
+    renewed = {record: opens for cell, opens in zip(upcoming["renew"], upcoming["day"], strict=True)
+               for record in str(cell).split(", ")}
+    assert {"scc-mail-m2", "uk-addendum-mail"} <= renewed.keys()
+    # The trend: a line per severity.
+    charts = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    assert any(len(chart["data"]) == 3 and {t["name"] for t in chart["data"]} == {"high", "medium", "low"}
+               for chart in charts)
+    app.switch_page(PAGES["Entities"]).run()
+    safeguards = table(app, "safeguard", "status", "problems open on")
+    status = dict(zip(safeguards["safeguard"], safeguards["status"], strict=True))
+    opens_on = dict(zip(safeguards["safeguard"], safeguards["problems open on"], strict=True))
+    registry = seeded.registry()
+    for safeguard in registry.safeguards:  # yellow exactly when it lapses inside the forecast's window
+        lapses = safeguard.expires is not None and day < safeguard.expires + timedelta(days=1) <= day + timedelta(
+            days=90)
+        assert (status[safeguard.id] == EXPIRING) == lapses, safeguard.id
+    for record, opens in renewed.items():  # every safeguard Coming up names is yellow, with the same day
+        if record in status:
+            assert status[record] == EXPIRING and pd.Timestamp(opens_on[record]) == pd.Timestamp(opens), record

@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -152,6 +153,18 @@ class ScenarioFile:
         """A problem with an item of the scenario, located in the file."""
         return self.sources.locate(Problem(message, section=section, index=self.positions[section][index],
                                            field=field))
+
+
+def prepared() -> dict[str, Path]:
+    """The example scenarios shipped with flowreg (examples/what-if/ in a checkout, inside `registry` in an
+    installed wheel), by title."""
+    folder = Path(__file__).resolve().parent.parent / "examples" / "what-if"
+    if not folder.is_dir():
+        folder = Path(str(resources.files("registry") / "_what_if"))
+    found = {}
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
+        found[load(path).scenario.title] = path
+    return found
 
 
 def load(path: str | Path) -> ScenarioFile:

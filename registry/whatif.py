@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from registry.checks.finding import Finding
+from registry.checks.finding import Finding, Severity
 from registry.checks.incremental import CheckState
 from registry.checks.problems import record_label, records_behind
 from registry.diff import ProblemChange, Status, compare
+from registry.exports.table import Column, Kind, Table
 from registry.labels import countries_label, regime_label, safeguard_kind_label
 from registry.model import Flow, Registry
 from registry.reference import Regime
@@ -78,6 +79,36 @@ class WhatIf:
                             "losing_basis": len(self.lost), "without_fallback": len(self.without_fallback)},
                 "problems": [problem.document() for problem in self.problems],
                 "losing_basis": [lost.document() for lost in self.lost]}
+
+
+_PROBLEM_COLUMNS = (Column("status", "Status", width=10), Column("problem", "Problem (record at fault)", width=40),
+                    Column("severity", "Severity", width=10), Column("rule", "Rule", width=26),
+                    Column("regime", "Regime", width=14), Column("finding", "Finding id", width=36),
+                    Column("reason", "Reason", width=80), Column("because", "Because", width=60))
+_BASIS_COLUMNS = (Column("flow", "Flow", width=40), Column("regime", "Regime", width=14),
+                  Column("sender", "Sender", width=24), Column("receiver", "Receiver", width=24),
+                  Column("lost", "Loses", kind=Kind.LIST, width=40),
+                  Column("fallback", "Still on the flow", kind=Kind.LIST, width=40),
+                  Column("carried", "Carried by its fallback", kind=Kind.BOOL, width=12))
+
+
+def tables(result: WhatIf) -> tuple[Table, Table]:
+    """The result as two tables for CSV or XLSX: the findings that open, close or change, and the transfers
+    that lose part of their basis (an opening finding's row is flagged by its severity)."""
+    rows, flags = [], []
+    for problem in result.problems:
+        for change in problem.findings:
+            finding = change.finding
+            rows.append({"status": change.status.value, "problem": problem.label, "severity": finding.severity.value,
+                         "rule": finding.rule, "regime": regime_label(finding.regime) or "-", "finding": finding.id,
+                         "reason": finding.reason, "because": "; ".join(c.description for c in change.causes)})
+            flags.append(finding.severity if change.status is Status.OPENED else None)
+    basis = [{"flow": lost.label, "regime": regime_label(lost.regime), "sender": lost.flow.sender,
+              "receiver": lost.flow.receiver, "lost": [b.label for b in lost.lost],
+              "fallback": [b.label for b in lost.left], "carried": lost.carried} for lost in result.lost]
+    return (Table("what-if-problems", "Problems", _PROBLEM_COLUMNS, tuple(rows), tuple(flags)),
+            Table("what-if-basis", "Transfers losing a basis", _BASIS_COLUMNS, tuple(basis),
+                  tuple(None if lost.carried else Severity.HIGH for lost in result.lost)))
 
 
 def what_if(registry: Registry, applied: Applied, as_of: date, start: CheckState | None = None) -> WhatIf:

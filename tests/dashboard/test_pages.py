@@ -207,3 +207,32 @@ def test_overview_shows_what_comes_up_and_the_entities_colours_agree(open_page: 
     for record, opens in renewed.items():  # every safeguard Coming up names is yellow, with the same day
         if record in status:
             assert status[record] == EXPIRING and pd.Timestamp(opens_on[record]) == pd.Timestamp(opens), record
+
+
+def test_what_if_runs_a_prepared_scenario_and_one_from_the_form_and_writes_nothing(
+        open_page: OpenPage, seeded: Service) -> None:
+    revision = seeded.store.revision()
+    app = open_page("What if")
+    app.selectbox(key="w_prepared").set_value("The EU-US Data Privacy Framework falls").run()
+    app.button(key="w_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    metrics = {m.label: int(m.value) for m in app.metric}
+    assert metrics == {"Problems opened": 1, "Problems closed": 0, "Transfers losing a basis": 1,
+                       "Without a fallback": 1}
+    problems = table(app, "status", "problem")
+    assert list(problems["status"]) == ["opened"] and str(problems["problem"][0]).startswith("f13-hq-adtech")
+    assert len(app.get("plotly_chart")) == 1  # the map of transfers left without a fallback
+    assert sorted(b.label for b in app.get("download_button")) == [
+        "Download flowreg-what-if-2027-03-01.xlsx", "Download flowreg-what-if-basis-2027-03-01.csv",
+        "Download flowreg-what-if-problems-2027-03-01.csv"]
+    # The same change built in the form gives the same result.
+    app.radio(key="w_mode").set_value("Build one").run()
+    app.date_input(key="w_from").set_value(date(2027, 3, 1)).run()
+    app.button(key="w_run").click().run()
+    assert {m.label: int(m.value) for m in app.metric}["Problems opened"] == 1
+    # A country that is no code is refused under its field, and nothing breaks.
+    app.text_input(key="w_country").input("UK").run()
+    app.button(key="w_run").click().run()
+    assert not app.exception and any("did you mean 'GB'" in e.value for e in app.error)
+    assert not app.metric
+    assert seeded.store.revision() == revision

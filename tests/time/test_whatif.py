@@ -199,3 +199,29 @@ colour: blue
     assert "no processor 'us-x' in the registry" in text
     assert "'hq' is a group company, not a processor" in text
     assert "unknown key (not part of the scenario format)" in text
+
+
+def test_the_result_downloads_as_two_tables(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from registry.exports.to_csv import render_csv
+    from registry.exports.to_xlsx import render_workbook
+    from registry.whatif import tables
+
+    loaded = scenario(tmp_path, "version: 1\ntitle: DPF falls\n"
+                                "adequacy:\n  - {regime: gdpr, country: US, adequate: false, from: 2027-03-01}\n")
+    problems, basis = tables(run(REGISTRY, loaded, date(2027, 3, 1)))
+    rows = list(csv.DictReader(io.StringIO(render_csv(problems).decode("utf-8"))))
+    assert [(r["Status"], r["Problem (record at fault)"].split()[0], r["Rule"]) for r in rows] == [
+        ("opened", "f2", "safeguard-expired")]
+    assert rows[0]["Because"] == "the EU/EEA GDPR adequacy decision for United States is revoked from 2027-03-01"
+    assert problems.flags == ("high",)
+    workbook = load_workbook(io.BytesIO(render_workbook((problems, basis), "What if")))
+    assert workbook.sheetnames == ["Problems", "Transfers losing a basis"]
+    sheet = workbook["Transfers losing a basis"]
+    assert [c.value for c in sheet[1]] == ["Flow", "Regime", "Sender", "Receiver", "Loses", "Still on the flow",
+                                           "Carried by its fallback"]
+    assert sheet.max_row == 3  # f1 (carried by its SCCs) and f2

@@ -2,16 +2,18 @@
 
 On the embedded (SQLite) store: import of the generated manifest and of the same registry as the inventory
 workbook (import_xlsx_s; skip it with --skip inventory), load of the registry from the store, full
-check, incremental re-check after registering one processor with 5 flows, the dashboard's Overview data, and
-each export format. With a Neo4j server (NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD, or --neo4j-dev to start the
-project's own dev server): the batched sync of the whole registry and a naive one-statement-per-row sync of a
-5,000-flow subset, for the ratio. Peak resident memory is the process's, so run one size per process.
+check, incremental re-check after registering one processor with 5 flows, a 90-day forecast, a what-if (the DPF
+falls) and a 12-point trend, the dashboard's Overview data, and each export format. With a Neo4j server
+(NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD, or --neo4j-dev to start the project's own dev server): the batched sync
+of the whole registry and a naive one-statement-per-row sync of a 5,000-flow subset, for the ratio. Peak resident
+memory is the process's, so run one size per process.
 
     python benchmarks/run.py --size L
     python benchmarks/run.py --size S --neo4j-dev --skip xlsx
 
 The targets (README "Performance"): check <= 2x load, incremental <= 50 ms, overview <= 3 s, Neo4j sync
->= 20,000 flows/s and >= 20x naive, at size L on the project's 2-core machine.
+>= 20,000 flows/s and >= 20x naive, a 90-day forecast <= 3x check, a what-if <= 1.5x check and a 12-point trend
+<= 4x check, at size L on the project's 2-core machine.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,9 +40,11 @@ if str(REPO) not in sys.path:
 from benchmarks.generate import SIZES, generate_registry  # noqa: E402
 from registry import exports, inventory  # noqa: E402
 from registry import manifest as manifests  # noqa: E402
+from registry import scenario as scenarios  # noqa: E402
 from registry.inventory import template  # noqa: E402
 from registry.model import Processor, Registry, RegistryFragment, Safeguard  # noqa: E402
 from registry.service import Service  # noqa: E402
+from registry.trend import Every, period_end  # noqa: E402
 
 AS_OF = date(2026, 11, 24)  # fixed, so that runs on different days find the same findings
 T = TypeVar("T")
@@ -101,6 +105,50 @@ def neo4j_uri(start_dev_server: bool) -> Iterator[str | None]:
         server.stop()
 
 
+# The EU-US DPF revoked from the benchmark's day: every flow to a US receiver is judged again.
+DPF_FALLS = f"""\
+version: 1
+title: The EU-US Data Privacy Framework falls
+adequacy:
+  - {{regime: gdpr, country: US, adequate: false, from: {AS_OF}}}
+"""
+
+
+def measure_time_questions(results: dict[str, Any], service: Service, store_path: Path, workdir: Path) -> None:
+    """A 90-day forecast, a what-if (the DPF falls) and a 12-point monthly trend against the full check (targets:
+    at most 3x, 1.5x and 4x check_s). `forecast_s` and `what_if_s` start from nothing cached (a service that
+    has read the registry and checked nothing: they run their own full check); the `_cached_s` ones from a
+    service holding the day's check, as the dashboard and a long-lived process do."""
+
+    def cold() -> Service:
+        fresh = Service.open(store_path, actor="bench")
+        fresh.registry()
+        return fresh
+
+    scenario_path = workdir / "dpf-falls.yaml"
+    scenario_path.write_text(DPF_FALLS, encoding="utf-8")
+    unchecked = cold()
+    forecast = timed(results, "forecast_s", lambda: unchecked.forecast(90, AS_OF))
+    results["forecast_calendar_days"] = len({event.day for event in forecast.events})
+    results["forecast_opens"] = len(forecast.opening)
+    unchecked.close()
+    unchecked = cold()
+    outcome = timed(results, "what_if_s", lambda: unchecked.what_if(scenarios.load(scenario_path), AS_OF))
+    results["what_if_losing_basis"] = len(outcome.lost)
+    unchecked.close()
+    service.check(AS_OF)
+    timed(results, "forecast_cached_s", lambda: service.forecast(90, AS_OF))
+    timed(results, "what_if_cached_s", lambda: service.what_if(scenarios.load(scenario_path), AS_OF))
+    first = datetime.now(UTC).date()  # the log starts with this run's import: twelve month ends from there
+    last = first - timedelta(days=1)
+    for _ in range(12):
+        last = period_end(last + timedelta(days=1), Every.MONTH)
+    points = timed(results, "trend_s", lambda: service.trend(Every.MONTH, last, first))
+    results["trend_points"] = len(points.points)
+    for key in ("forecast", "what_if", "trend"):
+        results[f"{key}_ratio"] = round(results[f"{key}_s"] / results["check_s"], 2)
+
+
 def run(size: str, workdir: Path, skip: set[str], start_neo4j: bool) -> dict[str, Any]:
     results: dict[str, Any] = {"size": size}
     registry = timed(results, "generate_s", lambda: generate_registry(size))
@@ -128,6 +176,8 @@ def run(size: str, workdir: Path, skip: set[str], start_neo4j: bool) -> dict[str
     timed(results, "register_ms", lambda: service.register(fragment, source="bench"), scale=1000, digits=1)
     after = timed(results, "incremental_ms", lambda: service.check(AS_OF), scale=1000, digits=1)
     results["incremental_new_findings"] = len(after) - len(findings)
+
+    measure_time_questions(results, service, store_path, workdir)
 
     from dashboard.models.overview import OverviewModel
 

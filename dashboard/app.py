@@ -15,6 +15,7 @@ PAGES = [
     st.Page("views/transfers_map.py", title="Transfers map", url_path="transfers-map"),
     st.Page("views/graph_explorer.py", title="Graph explorer", url_path="graph-explorer"),
     st.Page("views/entities.py", title="Entities", url_path="entities"),
+    st.Page("views/what_if.py", title="What if", url_path="what-if"),
     st.Page("views/register_processor.py", title="Register processor", url_path="register-processor"),
     st.Page("views/import_inventory.py", title="Import", url_path="import"),
     st.Page("views/exports.py", title="Exports", url_path="exports"),

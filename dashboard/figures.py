@@ -7,6 +7,7 @@ import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import networkx as nx
@@ -35,6 +36,18 @@ def bar(counts: dict[str, int], title: str, colours: dict[str, str] | None = Non
         marker_color=[(colours or {}).get(k, "#4c78a8") for k in labels]))
     figure.update_layout(title=title, height=max(220, 40 + 28 * len(labels)), margin={"l": 10, "r": 10, "t": 40,
                          "b": 10}, yaxis={"autorange": "reversed"})
+    return figure
+
+
+def trend(series: dict[str, list[tuple[date, int]]]) -> go.Figure:
+    """Open problems by severity over time: a line per severity, in its colour."""
+    figure = go.Figure()
+    for severity, points in series.items():
+        figure.add_trace(go.Scatter(x=[day for day, _ in points], y=[count for _, count in points],
+                                    mode="lines+markers", name=severity,
+                                    line={"color": SEVERITY_COLOURS[severity], "width": 2}))
+    figure.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"rangemode": "tozero",
+                         "title": "open problems"}, legend_title_text="Worst finding", hovermode="x unified")
     return figure
 
 

@@ -20,11 +20,14 @@ import streamlit as st
 
 from dashboard import client
 from dashboard.models.base import PageModel
+from dashboard.models.rows import COMING_UP_DAYS
 from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role, os_user
 from registry.errors import FlowregError
+from registry.forecast import Forecast
 from registry.paths import default_store_path
 from registry.service import Service, today
 from registry.snapshot import Snapshot
+from registry.trend import Trend
 
 AS_OF_KEY = "as_of"
 # The shared reader can read everything and write nothing, whoever's page uses it.
@@ -45,13 +48,30 @@ Model = TypeVar("Model", bound=PageModel)
 
 
 class _Day:
-    """One (store revision, as-of day): the reader's snapshot and each page's model of it, built on first use
-    and dropped together."""
+    """One (store revision, as-of day): the reader's snapshot and each page's model of it, the forecast and the
+    trend, built on first use and dropped together."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
+    def __init__(self, reader: Service, snapshot: Snapshot) -> None:
+        self.reader, self.snapshot = reader, snapshot
         self._models: dict[type[PageModel], PageModel] = {}
+        self._forecast: Forecast | None = None
+        self._trend: Trend | None = None
         self._lock = threading.Lock()  # sessions run in threads of their own
+        self._slow = threading.Lock()  # the forecast and the trend: pages' models need not wait for them
+
+    def forecast(self) -> Forecast:
+        """What opens in the COMING_UP_DAYS after the day (from the day's check, which stays as it is)."""
+        with self._slow:
+            if self._forecast is None:
+                self._forecast = self.reader.forecast(COMING_UP_DAYS, self.snapshot.as_of)
+            return self._forecast
+
+    def trend(self) -> Trend:
+        """Open problems by severity from the first change-log entry up to the day."""
+        with self._slow:
+            if self._trend is None:
+                self._trend = self.reader.trend(last=self.snapshot.as_of)
+            return self._trend
 
     def model(self, kind: type[Model]) -> Model:
         with self._lock:
@@ -64,7 +84,8 @@ class _Day:
 @st.cache_resource(show_spinner="Running the checks…", max_entries=8)
 def _day(spec: str, revision: int, as_of: date) -> _Day:
     # The reader's own caches are per revision too; the arguments key this cache.
-    return _Day(_reader(spec).snapshot(as_of))
+    reader = _reader(spec)
+    return _Day(reader, reader.snapshot(as_of))
 
 
 def _policy_file_stamp(path: Path | None) -> float | None:
@@ -156,6 +177,14 @@ class Context:
     def model(self, kind: type[Model]) -> Model:
         """The page's model of the day's snapshot, built once per (store revision, as-of day)."""
         return self._day().model(kind)
+
+    def forecast(self) -> Forecast:
+        """What opens in the COMING_UP_DAYS after the day if nothing changes (Service.forecast), kept like a model."""
+        return self._day().forecast()
+
+    def trend(self) -> Trend:
+        """Open problems by severity up to the day (Service.trend), kept like a model."""
+        return self._day().trend()
 
     def can(self, permission: Permission) -> bool:
         return self.user.can(permission)

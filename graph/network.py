@@ -92,6 +92,15 @@ class EdgeIndex:
     def __len__(self) -> int:
         return len(self._edges)
 
+    def copy(self) -> EdgeIndex:
+        """An index of the same edges, which edges added or removed later change apart from this one."""
+        other = EdgeIndex(self.edge_keys)
+        other._edges, other._keys = dict(self._edges), dict(self._keys)
+        other._filed = {at: dict(edges) for at, edges in self._filed.items()}
+        other._out = {node: dict(edges) for node, edges in self._out.items()}
+        other._in = {node: dict(edges) for node, edges in self._in.items()}
+        return other
+
     def edges(self) -> Iterable[KeyedEdge]:
         return self._edges.values()
 
@@ -140,6 +149,10 @@ class Arrivals:
     def add(self, state: State, arrival: Arrival) -> None:
         self.reached[state] = arrival
         self.labels.setdefault(state[0], set()).add(state[1])
+
+    def copy(self) -> Arrivals:
+        """The same arrivals, which a later search changes apart from these (arrivals themselves are frozen)."""
+        return Arrivals(dict(self.reached), {node: set(labels) for node, labels in self.labels.items()})
 
     def forget(self, nodes: Iterable[Hashable]) -> None:
         for node in nodes:

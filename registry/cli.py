@@ -11,7 +11,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
@@ -24,14 +24,19 @@ from typer.core import TyperGroup
 
 from graph.store import GraphStore
 from graph.stores import is_neo4j
+from registry import diff as diffs
 from registry import exports, inventory
+from registry import forecast as forecasts
 from registry import manifest as manifests
+from registry import scenario as scenarios
+from registry import trend as trends
+from registry import whatif as whatifs
 from registry.access import AccessPolicy, IdentitySource, Principal, os_user
 from registry.checks.finding import Severity
 from registry.checks.report import findings_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
 from registry.files import write_file, write_stdout
-from registry.model import Processor, RegistryFragment, check_date_range, validation_problems
+from registry.model import LATEST_DATE, Processor, RegistryFragment, check_date_range, validation_problems
 from registry.paths import default_store_path, error_log_path
 from registry.reference import Regime, load_reference
 from registry.reference import listing as reference_listing
@@ -516,6 +521,144 @@ def check(
 class ListingFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
+
+
+def _json_report(document: dict[str, object], day: date) -> None:
+    """A JSON report with the reference data's review status, as `check --format json` has it."""
+    typer.echo(json.dumps({**document, "reference_data": load_reference().status(day)}, indent=2,
+                          ensure_ascii=False))
+
+
+def _warn_stale(day: date) -> None:
+    warning = load_reference().staleness(day)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+@app.command("forecast")
+@user_errors
+def forecast_command(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option("--days", min=0, max=36_500, help="How far ahead, in days.")] = 90,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="From this ISO date. Default: today (UTC).")] = None,
+    format: Annotated[ListingFormat, typer.Option("--format", help="text or json (stable shape).")]
+    = ListingFormat.TEXT,
+) -> None:
+    """The problems that open between the day and the horizon if nothing changes (contracts and DPAs reaching
+    their dates, adequacy decisions and tools ending, acknowledgements lapsing), each with the day it opens
+    and the record to renew. Writes nothing."""
+    day = parse_day(as_of, "--as-of") or today()
+    if day + timedelta(days=days) > LATEST_DATE:
+        raise InvalidInput([Problem(f"the horizon {day + timedelta(days=days)} is after {LATEST_DATE}, the last day "
+                                    "a registry holds", field="--days")])
+    result = session(ctx).service().forecast(days, day)
+    if format is ListingFormat.JSON:
+        _json_report(result.document(), day)
+        return
+    _warn_stale(result.until)
+    typer.echo(forecasts.render_text(result), nl=False)
+
+
+@app.command("diff")
+@user_errors
+def diff_command(
+    ctx: typer.Context,
+    from_day: Annotated[str | None, typer.Option("--from", help="The first day (ISO date).")] = None,
+    to_day: Annotated[str | None, typer.Option("--to", help="The second day (ISO date). Default: today (UTC).")]
+    = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Instead of two days: the registry as it was at this change-log revision (a number, as "
+                        "`flowreg log` shows) or just before this ISO date or time, against the registry now.")]
+    = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="With --since: the day both are judged on. Default: today (UTC).")] = None,
+    format: Annotated[ListingFormat, typer.Option("--format", help="text or json (stable shape).")]
+    = ListingFormat.TEXT,
+) -> None:
+    """Problems opened, closed and changed between two days (--from, --to) or since a revision (--since), each
+    finding with the record changes or the dated facts that caused it. Writes nothing."""
+    service = session(ctx).service()
+    if since is not None:
+        if from_day is not None or to_day is not None:
+            raise InvalidInput([Problem("--since compares two revisions on one day (--as-of); --from and --to "
+                                        "compare two days: give one or the other", field="--since")])
+        day = parse_day(as_of, "--as-of") or today()
+        result = service.diff_since(int(since) if since.isdigit() else _moment(since, "--since"), day)
+    else:
+        if from_day is None:
+            raise InvalidInput([Problem("give --from DAY (and --to DAY), or --since REVISION", field="--from")])
+        if as_of is not None:
+            raise InvalidInput([Problem("--as-of goes with --since; two days are --from and --to", field="--as-of")])
+        first = parse_day(from_day, "--from")
+        assert first is not None
+        day = parse_day(to_day, "--to") or today()
+        result = service.diff_days(first, day)
+    if format is ListingFormat.JSON:
+        _json_report(result.document(), day)
+        return
+    _warn_stale(day)
+    typer.echo(diffs.render_text(result), nl=False)
+
+
+def _moment(text: str, option: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput([Problem(f"{text!r} is neither a revision number nor an ISO date or time, e.g. 42, "
+                                    "2026-01-31 or 2026-01-31T09:00", field=option)]) from None
+    check_date_range(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@app.command("what-if")
+@user_errors
+def what_if_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A scenario: YAML (or JSON) of hypothetical changes, as in "
+                                              "examples/what-if/.")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Judge on this ISO date. Default: the latest of today and the days the changes take "
+                        "effect.")] = None,
+    format: Annotated[ListingFormat, typer.Option("--format", help="text or json (stable shape).")]
+    = ListingFormat.TEXT,
+) -> None:
+    """Apply a scenario in memory (an adequacy decision revoked or added, a tool invalidated, a processor
+    dropped, a flow added) and print the problems it opens and closes, and the transfers that lose part of
+    their basis with their fallback. Writes nothing; a bad scenario exits 2 naming its lines."""
+    result = session(ctx).service().what_if(scenarios.load(file), parse_day(as_of, "--as-of"))
+    if format is ListingFormat.JSON:
+        _json_report(result.document(), result.as_of)
+        return
+    _warn_stale(result.as_of)
+    typer.echo(whatifs.render_text(result), nl=False)
+
+
+class TrendFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@app.command("trend")
+@user_errors
+def trend_command(
+    ctx: typer.Context,
+    every: Annotated[trends.Every | None, typer.Option(
+        "--every", help="month or week. Default: month, or week when the history holds fewer than three month "
+                        "ends.")] = None,
+    from_day: Annotated[str | None, typer.Option(
+        "--from", help="Start at this ISO date. Default: the day of the first change-log entry.")] = None,
+    to_day: Annotated[str | None, typer.Option("--to", help="The last point (ISO date). Default: today (UTC).")]
+    = None,
+    format: Annotated[TrendFormat, typer.Option("--format", help="csv or json (stable shape).")] = TrendFormat.CSV,
+) -> None:
+    """Open problems by severity at the end of each month (or week), each judged with the registry as it was
+    then (rebuilt from the change log) and the reference data as of that day. Writes nothing."""
+    last = parse_day(to_day, "--to") or today()
+    result = session(ctx).service().trend(every, last, parse_day(from_day, "--from"))
+    if format is TrendFormat.JSON:
+        _json_report(result.document(), last)
+    else:
+        typer.echo(result.csv(), nl=False)
 
 
 _ORGANISATION_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import json.decoder
 import json.scanner
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -115,13 +116,15 @@ def _shortened(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
-def _yaml_document(text: str, file: str, sources: SourceMap) -> Any:
+def yaml_document(text: str, file: str, sources: SourceMap, sections: Collection[str] = SECTIONS) -> Any:
+    """A YAML document read as a manifest is (anchors, aliases and repeated keys refused), with the line of each
+    item of the top-level lists named `sections` and of each of its keys recorded in `sources`."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        _map_lines(node, sources, file)
+        _map_lines(node, sources, file, sections)
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
@@ -139,7 +142,7 @@ def _duplicate_key(file: str, key: object, first_line: int, second_line: int) ->
                    "one would silently replace the other: merge them or remove one", file=file, line=second_line)
 
 
-def _map_lines(root: yaml.Node, sources: SourceMap, file: str) -> None:
+def _map_lines(root: yaml.Node, sources: SourceMap, file: str, sections: Collection[str]) -> None:
     """Record line numbers, refuse duplicate keys, and refuse anchors/aliases: a manifest never needs them, and
     an alias bomb (a few lines that expand to billions of nodes) must not reach the validator."""
     seen: set[int] = set()
@@ -170,7 +173,7 @@ def _map_lines(root: yaml.Node, sources: SourceMap, file: str) -> None:
         return
     for key, value in root.value:
         sources.field_lines[("", -1, str(key.value))] = key.start_mark.line + 1
-        if key.value not in SECTIONS or not isinstance(value, yaml.SequenceNode):
+        if key.value not in sections or not isinstance(value, yaml.SequenceNode):
             continue
         for index, item in enumerate(value.value):
             sources.record_lines[(key.value, index)] = item.start_mark.line + 1
@@ -247,7 +250,7 @@ def parse(data: bytes, file: str) -> Manifest:
         line = data[: error.start].count(b"\n") + 1
         raise _fail(file, f"not UTF-8 text (byte {error.start})", line) from None
     sources = SourceMap(file)
-    document = _json_document(text, file) if file.lower().endswith(".json") else _yaml_document(text, file, sources)
+    document = _json_document(text, file) if file.lower().endswith(".json") else yaml_document(text, file, sources)
     if not isinstance(document, dict):
         raise _fail(file, "a manifest is a mapping with keys such as version, processors, flows")
     return validate_document(document, sources)

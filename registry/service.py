@@ -17,13 +17,19 @@ from graph.changelog import ChainReport
 from graph.changelog import verify as verify_chain
 from graph.store import Change, DanglingReferences, GraphStore, PlannedChange, WriteResult
 from graph.sync import CopyResult, copy_store
+from registry import diff as diffs
 from registry import exports
+from registry import forecast as forecasts
 from registry import manifest as manifests
+from registry import scenario as scenarios
+from registry import trend as trends
+from registry import whatif as whatifs
 from registry.access import Permission, Principal, os_user
 from registry.checks.finding import Finding
 from registry.checks.incremental import CheckState
 from registry.collector import collector_paused
 from registry.errors import ChangeLogBroken, InvalidInput, NotFound, Problem, StoreBroken
+from registry.history import revision_at
 from registry.mapping import (
     ACKNOWLEDGEMENT,
     COUNTRY,
@@ -383,6 +389,58 @@ class Service:
         since are not known to it); None within the review horizon. Needs no store: a page can say it before
         the store is opened."""
         return load_reference().staleness(as_of or today())
+
+    def forecast(self, days: int = 90, as_of: date | None = None) -> forecasts.Forecast:
+        """The findings that open (and close) in the `days` days after `as_of` if nothing changes; writes
+        nothing. Any role may ask (VIEW)."""
+        self._require(Permission.VIEW, "see the forecast")
+        as_of = as_of or today()
+        with self._cache.lock:  # from the day's check, kept as it is: the forecast brings a fork of it forward
+            start = self._checked(as_of).fork()
+            return forecasts.forecast(start.registry, start.reference, as_of, days, start)
+
+    def diff_days(self, first: date, second: date) -> diffs.Diff:
+        """The problems opened, closed and changed between two days, the registry as it is; writes nothing."""
+        self._require(Permission.VIEW, "compare findings")
+        with self._cache.lock:
+            start = self._checked(first).fork()
+            return diffs.between_days(start.registry, start.reference, first, second, self._cache.revision, start)
+
+    def diff_since(self, since: int | datetime, as_of: date | None = None) -> diffs.Diff:
+        """The registry as it was at revision `since` (or just before that moment) against the registry now,
+        both judged on `as_of`; each finding names the change-log entries behind it. Writes nothing."""
+        self._require(Permission.VIEW, "compare findings")
+        changes = self.store.changes()
+        last = changes[-1].seq if changes else 0
+        if isinstance(since, int):
+            if not 0 <= since <= last:
+                raise InvalidInput([Problem(f"revision {since} is not in the change log, whose entries run from 1 "
+                                            f"to {last} (0: the empty registry before them)", field="--since")])
+            revision = since
+        else:
+            revision = revision_at(changes, since)
+        return diffs.between_revisions(changes, revision, load_reference(), as_of or today())
+
+    def what_if(self, scenario: scenarios.ScenarioFile, as_of: date | None = None) -> whatifs.WhatIf:
+        """The problems a scenario opens and closes against the registry as it is, on `as_of` (default: the
+        latest of today and the days the scenario's changes take effect), and the transfers that lose part of
+        their basis. Applied in memory: nothing is written. Raises InvalidInput naming the scenario's lines."""
+        self._require(Permission.VIEW, "run a what-if scenario")
+        as_of = as_of or max([today(), *scenario.scenario.days])
+        with self._cache.lock:
+            check = self._checked(as_of)
+            applied = scenarios.apply(scenario, check.registry, check.reference)
+            # The day's check is the unchanged registry's, unless the scenario compares with a renewal.
+            start = check.fork() if applied.baseline is check.reference else None
+            return whatifs.what_if(check.registry, applied, as_of, start)
+
+    def trend(self, every: trends.Every | None = None, last: date | None = None,
+              first: date | None = None) -> trends.Trend:
+        """Open problems by severity at the end of each month (or week) from the first change-log entry (or
+        `first`) to `last` (default: today), each point judged with the registry as it was then, rebuilt by
+        replaying the change log once forward. Writes nothing."""
+        self._require(Permission.VIEW, "see the trend")
+        return trends.trend(self.store.changes(), load_reference(), last or today(), every, first)
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:

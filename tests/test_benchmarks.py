@@ -31,6 +31,9 @@ def test_run_prints_one_json_object_last_with_the_agreed_keys(tmp_path: Path) ->
     assert results["findings"] > 0 and results["incremental_new_findings"] > 0  # the new processor is flagged
     assert results["export_csv_s"] >= 0 and "export_xlsx_s" not in results
     assert results["import_xlsx_s"] > 0 and results["import_xlsx_ratio"] > 0  # the inventory workbook, same registry
+    for key in ("forecast_s", "what_if_s", "trend_s", "forecast_ratio", "what_if_ratio", "trend_ratio"):
+        assert results[key] > 0, key
+    assert results["trend_points"] == 12 and results["what_if_losing_basis"] >= 0 and results["forecast_opens"] >= 0
 
 
 @pytest.mark.neo4j

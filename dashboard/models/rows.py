@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+from registry.calendar import lapses_on
 from registry.labels import regime_label
 from registry.model import Flow, Safeguard
 from registry.snapshot import Snapshot
 
-EXPIRY_WINDOW = timedelta(days=90)
+# The Overview's "Coming up" looks this far ahead, and a safeguard the calendar lets lapse inside it expires soon.
+COMING_UP_DAYS = 90
 EXPIRED = "expired"
-EXPIRING = "expires within 90 days"
+EXPIRING = f"expires within {COMING_UP_DAYS} days"
 
 
 def regime_name(regime: str | None) -> str:
@@ -55,6 +57,13 @@ def safeguard_status(snapshot: Snapshot, safeguard: Safeguard) -> str:
         return EXPIRED
     if validity.lapsed:
         return f"{EXPIRED} under " + "; ".join(f"{regime_name(r)}: {why}" for r, why in validity.lapsed.items())
-    if safeguard.expires and safeguard.expires <= snapshot.as_of + EXPIRY_WINDOW:
+    if expires_soon(safeguard, snapshot.as_of):
         return EXPIRING
     return "in force"
+
+
+def expires_soon(safeguard: Safeguard, as_of: date) -> bool:
+    """Does it lapse on a day the forecast from `as_of` covers (registry.calendar), so that "Coming up" names it
+    when a problem opens then?"""
+    lapses = lapses_on(safeguard)
+    return lapses is not None and as_of < lapses <= as_of + timedelta(days=COMING_UP_DAYS)

@@ -1,5 +1,6 @@
 """Entities: searchable tables of group companies by region, processors with their chains, recipients and
-safeguards, those expiring within 90 days of the as-of day highlighted."""
+safeguards, those expiring within 90 days of the as-of day highlighted with the day the Overview's "Coming up"
+says their problems open."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
+from dashboard.models.coming_up import renewals
 from dashboard.models.entities import EntitiesModel, search_rows
-from dashboard.models.rows import EXPIRED, EXPIRING
+from dashboard.models.rows import COMING_UP_DAYS, EXPIRED, EXPIRING
 
 HIGHLIGHT = {EXPIRING: "background-color: #fff3bf", EXPIRED: "background-color: #ffd6d6"}
 
@@ -37,10 +39,15 @@ with processors:
 with recipients:
     st.dataframe(search_rows(model.recipients, query), hide_index=True)
 with safeguards:
-    rows = search_rows(model.safeguards, query)
+    # The day a problem opens unless the safeguard is renewed, as the Overview's "Coming up" says.
+    renew_by = renewals(context.forecast())
+    rows = [{**row, "problems open on": renew_by.get(str(row["safeguard"]))}
+            for row in search_rows(model.safeguards, query)]
     expiring = sum(row["status"] == EXPIRING for row in rows)
-    st.caption(f"As of {context.as_of:%Y-%m-%d}: {expiring} safeguard(s) expire within 90 days (yellow); "
+    st.caption(f"As of {context.as_of:%Y-%m-%d}: {expiring} safeguard(s) expire within {COMING_UP_DAYS} days "
+               "(yellow; \"problems open on\" is the day the Overview's Coming up lists for those a flow relies on); "
                "expired ones (by their own end date, or because the instrument itself ended) are red.")
-    frame = pd.DataFrame(rows, columns=["safeguard", "kind", "effective", "expires", "status", "reference", "parties"])
+    frame = pd.DataFrame(rows, columns=["safeguard", "kind", "effective", "expires", "status", "problems open on",
+                                        "reference", "parties"])
     st.dataframe(frame.style.apply(lambda row: [highlight(str(row["status"]))] * len(row), axis=1),
                  hide_index=True)

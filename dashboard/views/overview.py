@@ -1,11 +1,16 @@
-"""Overview: counts, open findings by severity and rule, the countries data reaches."""
+"""Overview: counts, open findings by severity and rule, what comes up in the next 90 days, the trend of open
+problems, the countries data reaches."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import streamlit as st
 
 from dashboard import figures, state
+from dashboard.models.coming_up import coming_up, trend_series
 from dashboard.models.overview import OverviewModel
+from dashboard.models.rows import COMING_UP_DAYS
 from registry.model import country_label
 
 context = state.context()
@@ -32,6 +37,21 @@ with right:
         st.plotly_chart(figures.bar(overview.by_rule, ""), key="rule-chart")
     else:
         st.success("No open findings.")
+
+st.subheader(f"Coming up: the next {COMING_UP_DAYS} days")
+upcoming = coming_up(context.forecast())
+if upcoming:
+    st.caption(f"{len(upcoming)} problem(s) open by {context.as_of + timedelta(days=COMING_UP_DAYS):%Y-%m-%d} if "
+               "nothing changes, earliest first: renew the record named to avoid each (`flowreg forecast`).")
+    st.dataframe([item.row() for item in upcoming], hide_index=True, key="coming-up")
+else:
+    st.success(f"Nothing opens in the {COMING_UP_DAYS} days after {context.as_of:%Y-%m-%d} if nothing changes.")
+
+st.subheader("Open problems over time")
+history = context.trend()
+st.caption(f"At the end of each {history.every.value} since the first change-log entry, each judged with the "
+           "registry as it was then and the reference data of that day (`flowreg trend`).")
+st.plotly_chart(figures.trend(trend_series(history)), key="trend-chart")
 
 st.subheader("Countries data reaches")
 st.dataframe([{"country": country_label(code), "flows received": flows} for code, flows in overview.countries_reached],

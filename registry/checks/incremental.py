@@ -8,6 +8,10 @@ them, which adds the later hops there to what is judged again), drops the findin
 again and adds the new ones. It names no rule: a new rule needs nothing here. The result equals a full check of the new
 registry (tests/checks/test_incremental.py holds it to that); a change to the organisation or to the data
 categories, which every flow depends on, falls back to a full check.
+
+The same update moves the findings to another day: the records whose dates fall in between (registry.calendar
+names them) are judged again although they did not change, which is how a forecast, a diff of two days and a
+trend judge many days for little more than one check.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from registry.checks import about, current_acknowledgements, evaluate_rules, marked, refresh_states
@@ -54,10 +59,44 @@ class FlowReferences:
         for record in self._records(flow):
             self.by_record[record].discard(flow.id)
 
+    def copy(self) -> FlowReferences:
+        other = FlowReferences(())
+        for mine, theirs in ((self.by_sender, other.by_sender), (self.by_receiver, other.by_receiver),
+                             (self.by_record, other.by_record)):
+            theirs.update({key: set(ids) for key, ids in mine.items()})
+        return other
+
     def naming(self, record_id: str) -> set[str]:
         """Flows that name `record_id` as sender, receiver, safeguard, purpose or group of people."""
         return self.by_sender.get(record_id, set()) | self.by_receiver.get(record_id, set()) \
             | self.by_record.get(record_id, set())
+
+
+@dataclass(frozen=True)
+class Delta:
+    """What an update did to the findings: for each one it judged again or marked anew, the finding before and
+    after (None: absent). Open means listed and not acknowledged."""
+
+    findings: Mapping[str, tuple[Finding | None, Finding | None]]
+
+    @classmethod
+    def between(cls, before: Mapping[str, Finding], after: Mapping[str, Finding]) -> Delta:
+        return cls({key: (before.get(key), after.get(key)) for key in before.keys() | after.keys()
+                    if before.get(key) != after.get(key)})
+
+    def opened(self) -> list[Finding]:
+        """Findings open after the update that were not before (new, or their acknowledgement lapsed)."""
+        return sorted((after for before, after in self.findings.values() if _open(after) and not _open(before)),
+                      key=_sort_key)  # type: ignore[arg-type]
+
+    def closed(self) -> list[Finding]:
+        """Findings open before the update that are not after (gone, or acknowledged since), as they were."""
+        return sorted((before for before, after in self.findings.values() if _open(before) and not _open(after)),
+                      key=_sort_key)  # type: ignore[arg-type]
+
+
+def _open(finding: Finding | None) -> bool:
+    return finding is not None and not finding.acknowledged
 
 
 class CheckState:
@@ -67,8 +106,28 @@ class CheckState:
         self.reference, self.as_of = reference, as_of
         self._rebuild(registry)
 
+    def fork(self) -> CheckState:
+        """The same check, which later updates change apart from this one: what a forecast, a diff or a what-if
+        starts from instead of checking the registry again. The findings are copied now; the flow index and
+        the rules' kept state only when an update changes where data goes (until then they are shared)."""
+        other = CheckState.__new__(CheckState)
+        other.__dict__.update(self.__dict__)
+        other._by_id = dict(self._by_id)
+        other._by_subject = defaultdict(set, {subject: set(ids) for subject, ids in self._by_subject.items()})
+        other.findings = list(self.findings)
+        other._shared = True
+        return other
+
+    def _own(self) -> None:
+        """Copy what a fork shares before an update changes it."""
+        if self._shared:
+            self._references = self._references.copy()
+            self._states = {kept: kept.copy(state) for kept, state in self._states.items()}
+            self._shared = False
+
     @collector_paused(keep=True)
     def _rebuild(self, registry: Registry) -> None:
+        self._shared = False
         self.registry = registry
         context = CheckContext(registry, self.reference, self.as_of)
         found = evaluate_rules(context)
@@ -86,28 +145,43 @@ class CheckState:
         return marked(finding, self._acknowledged.get(finding.id))
 
     @collector_paused(keep=True)
-    def update(self, registry: Registry, changed: Mapping[str, Iterable[str]]) -> None:
+    def update(self, registry: Registry, changed: Mapping[str, Iterable[str]], *, as_of: date | None = None,
+               due: Mapping[str, Iterable[str]] | None = None, reference: Reference | None = None) -> Delta:
         """Bring the findings to `registry`, which differs from the last one in the records `changed` (ids by
-        manifest section, as `mapping.changed_records` gives them)."""
+        manifest section, as `mapping.changed_records` gives them), and, with `as_of`, to that day; `due` names
+        the records (ids by section) whose verdicts the new day or `reference` (other reference data, from now
+        on: a what-if's) may change although they did not change themselves (registry.calendar.Calendar.due).
+        Returns what changed."""
         changed = {section: set(ids) for section, ids in changed.items() if ids}
+        due = {section: set(ids) for section, ids in (due or {}).items() if ids}
+        if as_of is not None:
+            self.as_of = as_of
+        if reference is not None:
+            self.reference = reference
         if _EVERYTHING & changed.keys():
+            before = dict(self._by_id)
             self._rebuild(registry)
-            return
+            return Delta.between(before, self._by_id)
         old, references = self.registry, self._references
-        flow_ids = set(changed.get("flows", ()))
-        touched_records = set().union(*(changed.get(s, set()) for s in (*ENTITY_SECTIONS, "safeguards", "purposes",
-                                                                          "data_subject_groups")))
-        for record_id in touched_records:
+        judged = (*ENTITY_SECTIONS, "safeguards", "purposes", "data_subject_groups")
+        # A contingent flow going live changes where data goes: the onward search refiles it as if it changed.
+        flow_ids = set(changed.get("flows", ())) | set(due.get("flows", ()))
+        for record_id in set().union(*(changed.get(s, set()) for s in judged)):
             flow_ids |= references.naming(record_id)
-        processors = set(changed.get("processors", ()))
+        # Flows judged anew for their dates only: the onward search, which no date changes, keeps them filed.
+        dated_ids = set().union(*(references.naming(r) for s in judged for r in due.get(s, ()))) - flow_ids
+        processors = set(changed.get("processors", ())) | set(due.get("processors", ()))
         records = set(changed.get("recipients", set()) | changed.get("purposes", set()))
         # A processor's, recipient's or purpose's finding cites the regimes of the flows it receives or serves:
         # every flow judged again may change them.
-        for flow_id in flow_ids:
+        for flow_id in flow_ids | dated_ids:
             for version in (old.flows_by_id.get(flow_id), registry.flows_by_id.get(flow_id)):
                 if version is not None:
                     processors.add(version.receiver)
                     records |= {version.receiver, version.purpose}
+        if flow_ids:
+            self._own()
+            references = self._references
         for flow_id in changed.get("flows", ()):
             before = old.flows_by_id.get(flow_id)
             if before is not None:
@@ -118,25 +192,33 @@ class CheckState:
         self.registry = registry
         received = {f for p in processors if isinstance(registry.entities.get(p), Processor)
                     for f in references.by_receiver.get(p, ())}
-        subjects = ({Subject.FLOW.of(f) for f in flow_ids} | {Subject.PROCESSOR.of(p) for p in processors}
+        judged_ids = flow_ids | dated_ids
+        subjects = ({Subject.FLOW.of(f) for f in judged_ids} | {Subject.PROCESSOR.of(p) for p in processors}
                     | {Subject.RECORD.of(r) for r in records})
         context = CheckContext(registry, self.reference, self.as_of, states=self._states, scope=Scope(
-            changed=frozenset(flow_ids), flows=_flows(registry, flow_ids), received=_flows(registry, received),
+            changed=frozenset(flow_ids), flows=_flows(registry, judged_ids), received=_flows(registry, received),
             records=frozenset(records), subjects=frozenset(subjects)))
         refresh_states(context)  # kept state follows the changes and may widen the scope
         assert context.scope is not None
         self.analyser = context.analyser  # flows the re-check does not judge are analysed on first use
         self._acknowledged = current_acknowledgements(registry.acknowledgements, self.as_of)
-        self._replace(context.scope.subjects, evaluate_rules(context))
-        self._reacknowledge(changed.get("acknowledgements", ()))
+        before: dict[str, Finding | None] = {}
+        self._replace(context.scope.subjects, evaluate_rules(context), before)
+        self._reacknowledge(set(changed.get("acknowledgements", ())) | set(due.get("acknowledgements", ())), before)
+        return Delta({key: (was, self._by_id.get(key)) for key, was in before.items()
+                      if was is not self._by_id.get(key)})
 
-    def _replace(self, subjects: Iterable[str], found: list[Finding]) -> None:
+    def _replace(self, subjects: Iterable[str], found: list[Finding], before: dict[str, Finding | None]) -> None:
+        """Drop the findings about `subjects`, add `found`; `before` keeps each touched finding as it was."""
         for subject in subjects:
             for finding_id in self._by_subject.pop(subject, ()):
-                self._remove(self._by_id.pop(finding_id))
+                removed = self._by_id.pop(finding_id)
+                before.setdefault(finding_id, removed)
+                self._remove(removed)
         for finding in found:
             if finding.id in self._by_id:
                 continue
+            before.setdefault(finding.id, None)
             finding = self._by_id[finding.id] = self._acknowledge(finding)
             self._by_subject[about(finding)].add(finding.id)
             bisect.insort(self.findings, finding, key=_sort_key)
@@ -145,11 +227,12 @@ class CheckState:
         at = bisect.bisect_left(self.findings, _sort_key(finding), key=_sort_key)
         del self.findings[at]
 
-    def _reacknowledge(self, finding_ids: Iterable[str]) -> None:
+    def _reacknowledge(self, finding_ids: Iterable[str], before: dict[str, Finding | None]) -> None:
         for finding_id in finding_ids:
             finding = self._by_id.get(finding_id)
             if finding is None:
                 continue
+            before.setdefault(finding_id, finding)
             fresh = self._acknowledge(finding)
             self._by_id[finding_id] = fresh
             self.findings[bisect.bisect_left(self.findings, _sort_key(fresh), key=_sort_key)] = fresh

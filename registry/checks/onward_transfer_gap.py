@@ -80,13 +80,19 @@ class OnwardSearch:
     def of(cls, context: CheckContext) -> OnwardSearch:
         return cls.build(context.registry, context.analyser)
 
+    def copy(self) -> OnwardSearch:
+        """The same search, which later refreshes change apart from this one."""
+        return OnwardSearch(self.index.copy(), {regime: arrivals.copy() for regime, arrivals in self.arrivals.items()})
+
     def refresh(self, context: CheckContext) -> Scope:
         """Follow the changes in the context's scope; every flow out of an entity whose arrivals were redone is
-        judged again as a later hop."""
+        judged again as a later hop, and so is every flow the scope judges (a new day may change its verdict
+        though nothing changed where the data goes)."""
         scope = context.scope
         assert scope is not None  # a full check builds the search instead
         region = self.update(context.registry, context.analyser, scope.changed)
-        hop_ids = scope.changed | {str(edge.key) for entity in region for edge in self.index.out_edges(entity)}
+        hop_ids = scope.changed | {f.id for f in scope.flows} \
+            | {str(edge.key) for entity in region for edge in self.index.out_edges(entity)}
         flows = context.registry.flows_by_id
         return replace(scope, hops=tuple(flows[f] for f in sorted(hop_ids) if f in flows),
                        subjects=scope.subjects | {Subject.HOP.of(f) for f in hop_ids})
@@ -188,7 +194,8 @@ def about(finding: Finding) -> str:
     return Subject.HOP.of(finding.evidence.flows[-1])
 
 
-SEARCH: KeptState[OnwardSearch] = KeptState(build=OnwardSearch.of, refresh=OnwardSearch.refresh)
+SEARCH: KeptState[OnwardSearch] = KeptState(build=OnwardSearch.of, refresh=OnwardSearch.refresh,
+                                           copy=OnwardSearch.copy)
 
 RULE = Rule(
     id="onward-transfer-gap", severity=Severity.HIGH,

@@ -80,3 +80,21 @@ def group_problems(findings: Iterable[Finding], registry: Registry | None = None
     found = [Problem(record, record_label(registry, record), tuple(sorted(items, key=_order)))
              for record, items in grouped.items()]
     return sorted(found, key=lambda p: (-p.severity.rank, p.id))
+
+
+def records_behind(finding: Finding, *registries: Registry) -> set[str]:
+    """The ids of the records a finding rests on: those in its evidence, the parties, safeguards, purpose and
+    groups of its flows (in each of `registries` that holds them), the organisation (whose promise some rules
+    judge) and the finding itself (its acknowledgement). What a change or a dated event must touch to explain
+    the finding opening or closing."""
+    evidence = finding.evidence
+    found = {finding.id, *evidence.flows, *evidence.path, *evidence.safeguards, *evidence.entities,
+             *evidence.purposes, *evidence.categories}
+    for registry in registries:
+        if registry.organisation is not None:
+            found.add(registry.organisation.id)
+        for flow_id in evidence.flows:
+            flow = registry.flows_by_id.get(flow_id)
+            if flow is not None:
+                found |= {flow.sender, flow.receiver, flow.purpose, *flow.safeguards, *flow.subjects}
+    return found

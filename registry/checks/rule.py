@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,8 +43,10 @@ class Scope:
     """What a re-check after a change judges again (registry.checks.incremental works it out; a rule's kept
     state may widen it when it is refreshed)."""
 
-    changed: frozenset[str]  # ids of the flows judged again, removed ones included: what kept state refiles
-    flows: tuple[Flow, ...]  # judged by the flow rules
+    # Ids of the flows that changed or whose parties, safeguards, purpose or groups did, removed ones included:
+    # what kept state refiles.
+    changed: frozenset[str]
+    flows: tuple[Flow, ...]  # judged by the flow rules: those, and the flows a new day may judge anew
     received: tuple[Flow, ...]  # every flow into each processor whose DPA is judged again
     records: frozenset[str]  # recipients and purposes judged again
     subjects: frozenset[str]  # what the findings judged again are about (Subject.of): the re-check replaces them
@@ -60,8 +63,11 @@ class KeptState(Generic[State]):
 
     build: Callable[[CheckContext], State]
     # Brings the state to the context's registry after the changes in its scope; returns the scope widened by
-    # whatever else the refreshed state says must be judged again.
+    # whatever else the refreshed state says must be judged again. A scope that changed no flow (`changed`
+    # empty: only a new day) leaves the state as it is, so checks forked from one check may share it until then.
     refresh: Callable[[State, CheckContext], Scope]
+    # A copy that later refreshes change apart from the original (CheckState.fork).
+    copy: Callable[[State], State] = field(default=copy.deepcopy)
 
 
 @dataclass

@@ -154,3 +154,19 @@ def render_xlsx(tables: ExportTables, chosen: Sequence[Table], generated_at: dat
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def render_workbook(chosen: Sequence[Table], title: str) -> bytes:
+    """A workbook of `chosen`, one sheet each titled by the table, without the legal record's cover: for tables
+    that are no record (a what-if's result)."""
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    for table in chosen:
+        _table_sheet(workbook.create_sheet(table.title[:31]), table)
+    workbook.properties.title = title
+    workbook.properties.creator = "flowreg"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -21,6 +21,7 @@ PAGES = {
     "Transfers map": "views/transfers_map.py",
     "Graph explorer": "views/graph_explorer.py",
     "Entities": "views/entities.py",
+    "What if": "views/what_if.py",
     "Register processor": "views/register_processor.py",
     "Import": "views/import_inventory.py",
     "Exports": "views/exports.py",

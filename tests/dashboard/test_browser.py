@@ -115,11 +115,13 @@ def expected_texts(service: Service) -> dict[str, list[str]]:
     top_problem = RULE_SUMMARIES[findings[0].rule]  # the list shows problems; rule ids sit inside each one
     return {
         "": ["Cross-border transfers", "Countries data reaches", "Flows", str(len(registry.flows)),
-                     "Open findings by rule", registry.organisation.name if registry.organisation else ""],
+                     "Open findings by rule", registry.organisation.name if registry.organisation else "",
+                     "Coming up: the next 90 days", "Open problems over time"],
         "findings": [f"{len(findings)} finding(s) match", top_problem],
         "transfers-map": ["country pair(s) joined by cross-border flows", "Show the flows of"],
         "graph-explorer": ["Centre on", "node(s)", "Hops"],
         "entities": ["Group companies", "Processors", "Safeguards", registry.group_companies[0].region],
+        "what-if": ["A prepared scenario", "Judged as of", "Run the scenario"],
         "register-processor": ["Country of establishment", "Processing countries", "Register"],
         "import": ["Inventory file", "Nothing is written until you confirm"],
         "exports": ["Prepare files", "Manifest (backup of the whole registry)"],
@@ -155,3 +157,29 @@ def test_every_page_in_a_real_browser(dashboard_url: str, browser: object, seede
             WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot"))
             time.sleep(1.5)  # let plotly finish drawing before the picture
         assert driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def test_the_what_if_page_runs_a_scenario_in_a_real_browser(dashboard_url: str, browser: object,
+                                                           seeded_store: Service) -> None:
+    """The DPF falling, run from the page: the problems it opens and the transfers left without a fallback on the
+    map, with a screenshot; the store is as it was."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser
+    revision = seeded_store.store.revision()
+    driver.get(f"{dashboard_url}/what-if")  # type: ignore[attr-defined]
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.XPATH, "//button[.//p[text()='Run the scenario']]"))
+    driver.find_element(By.XPATH, "//button[.//p[text()='Run the scenario']]").click()  # type: ignore[attr-defined]
+
+    def result(d: object) -> bool:
+        body = d.find_element(By.TAG_NAME, "body").text  # type: ignore[attr-defined]
+        return "Transfers left without a fallback" in body and "Running..." not in body
+
+    WebDriverWait(driver, 60).until(result)
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot"))
+    time.sleep(1.5)  # let plotly finish drawing before the picture
+    body = driver.find_element(By.TAG_NAME, "body").text  # type: ignore[attr-defined]
+    assert "Without a fallback" in body and "Download flowreg-what-if-" in body and "Traceback" not in body
+    assert driver.save_screenshot(str(SCREENSHOTS / "what-if-result.png"))  # type: ignore[attr-defined]
+    assert seeded_store.store.revision() == revision

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from dashboard.models.rows import EXPIRING
 from registry.checks.problems import group_problems
 from registry.service import Service
 from tests.dashboard.conftest import AS_OF, PAGES
@@ -173,3 +177,62 @@ def test_exports_page_offers_the_files(open_page: OpenPage) -> None:
     assert names == sorted(f"Download flowreg-{t}-{day}.csv" for t in ("findings", "ropa", "transfers"))
     app.button(key="x_manifest").click().run()
     assert "Download flowreg-manifest.yaml" in [b.label for b in app.get("download_button")]
+
+
+def test_overview_shows_what_comes_up_and_the_entities_colours_agree(open_page: OpenPage, seeded: Service) -> None:
+    day = date(2026, 12, 3)  # the mail provider's contracts end on 2027-02-28, inside the 90 days
+    app = open_page("Overview")
+    app.sidebar.date_input(key="as_of").set_value(day).run()
+    assert not app.exception, [e.value for e in app.exception]
+    upcoming = table(app, "day", "renew")
+    forecast = seeded.forecast(90, day)
+    assert list(upcoming["day"]) == sorted(upcoming["day"])  # earliest first
+    assert len(upcoming) == len({(t.day, t.finding.problem) for t in forecast.opening}) > 0
+    renewed = {record: opens for cell, opens in zip(upcoming["renew"], upcoming["day"], strict=True)
+               for record in str(cell).split(", ")}
+    assert {"scc-mail-m2", "uk-addendum-mail"} <= renewed.keys()
+    # The trend: a line per severity.
+    charts = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    assert any(len(chart["data"]) == 3 and {t["name"] for t in chart["data"]} == {"high", "medium", "low"}
+               for chart in charts)
+    app.switch_page(PAGES["Entities"]).run()
+    safeguards = table(app, "safeguard", "status", "problems open on")
+    status = dict(zip(safeguards["safeguard"], safeguards["status"], strict=True))
+    opens_on = dict(zip(safeguards["safeguard"], safeguards["problems open on"], strict=True))
+    registry = seeded.registry()
+    for safeguard in registry.safeguards:  # yellow exactly when it lapses inside the forecast's window
+        lapses = safeguard.expires is not None and day < safeguard.expires + timedelta(days=1) <= day + timedelta(
+            days=90)
+        assert (status[safeguard.id] == EXPIRING) == lapses, safeguard.id
+    for record, opens in renewed.items():  # every safeguard Coming up names is yellow, with the same day
+        if record in status:
+            assert status[record] == EXPIRING and pd.Timestamp(opens_on[record]) == pd.Timestamp(opens), record
+
+
+def test_what_if_runs_a_prepared_scenario_and_one_from_the_form_and_writes_nothing(
+        open_page: OpenPage, seeded: Service) -> None:
+    revision = seeded.store.revision()
+    app = open_page("What if")
+    app.selectbox(key="w_prepared").set_value("The EU-US Data Privacy Framework falls").run()
+    app.button(key="w_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    metrics = {m.label: int(m.value) for m in app.metric}
+    assert metrics == {"Problems opened": 1, "Problems closed": 0, "Transfers losing a basis": 1,
+                       "Without a fallback": 1}
+    problems = table(app, "status", "problem")
+    assert list(problems["status"]) == ["opened"] and str(problems["problem"][0]).startswith("f13-hq-adtech")
+    assert len(app.get("plotly_chart")) == 1  # the map of transfers left without a fallback
+    assert sorted(b.label for b in app.get("download_button")) == [
+        "Download flowreg-what-if-2027-03-01.xlsx", "Download flowreg-what-if-basis-2027-03-01.csv",
+        "Download flowreg-what-if-problems-2027-03-01.csv"]
+    # The same change built in the form gives the same result.
+    app.radio(key="w_mode").set_value("Build one").run()
+    app.date_input(key="w_from").set_value(date(2027, 3, 1)).run()
+    app.button(key="w_run").click().run()
+    assert {m.label: int(m.value) for m in app.metric}["Problems opened"] == 1
+    # A country that is no code is refused under its field, and nothing breaks.
+    app.text_input(key="w_country").input("UK").run()
+    app.button(key="w_run").click().run()
+    assert not app.exception and any("did you mean 'GB'" in e.value for e in app.error)
+    assert not app.metric
+    assert seeded.store.revision() == revision

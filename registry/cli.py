@@ -207,13 +207,17 @@ def seed(
     typer.echo(result.describe())
 
 
+PoliciesOption = Annotated[Path | None, typer.Option(
+    "--policies", help="A YAML or JSON file of house rules (`policies:`), the organisation's own policies.")]
+
+
 @app.command("import")
 @user_errors
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(
+    file: Annotated[Path | None, typer.Argument(
         help="A YAML or JSON manifest (whole or a fragment), an inventory workbook (.xlsx), or a folder or .zip "
-             "of its CSV files.")],
+             "of its CSV files. May be left out with --policies.")] = None,
     replace: Annotated[bool, typer.Option(
         help="Make the store equal to the manifest: records absent from it are deleted (and logged).")] = False,
     dry_run: Annotated[bool, typer.Option(
@@ -221,18 +225,32 @@ def import_(
     = False,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Judge the findings opened and closed as of this ISO date. Default: today (UTC).")] = None,
+    policies: PoliciesOption = None,
 ) -> None:
-    """Upsert a manifest's or inventory's records; all or nothing. Exit 2 and a list of every bad record (by
-    line, or by sheet, row and column) if any is bad. Ends with what changed and the findings opened and closed."""
+    """Upsert a manifest's or inventory's records (and a file of house rules); all or nothing. Exit 2 and a list of
+    every bad record (by line, or by sheet, row and column) if any is bad. Ends with what changed and the findings
+    opened and closed."""
     service = session(ctx).service()
-    manifest = inventory.load(file)
+    manifest = read_manifest(file, policies)
     day = parse_day(as_of, "--as-of")
+    name = manifest.sources.file
     if dry_run:
-        typer.echo(service.preview_import(manifest, replace=replace, as_of=day).render(str(file), done=False),
-                   nl=False)
+        typer.echo(service.preview_import(manifest, replace=replace, as_of=day).render(name, done=False), nl=False)
         return
     result, plan = service.import_with_plan(manifest, replace=replace, as_of=day)
-    typer.echo(plan.render(str(file), done=True, headline=result.describe()), nl=False)
+    typer.echo(plan.render(name, done=True, headline=result.describe()), nl=False)
+
+
+def read_manifest(file: Path | None, policies: Path | None) -> manifests.Manifest:
+    """What `import` reads: a manifest or inventory, a policies file, or both as one all-or-nothing input."""
+    if file is None and policies is None:
+        raise InvalidInput([Problem("give a manifest or inventory to import, --policies FILE, or both", field="FILE")])
+    rules = manifests.load_policies(policies) if policies is not None else None
+    if file is None:
+        assert rules is not None
+        return rules
+    manifest = inventory.load(file)
+    return manifests.with_policies(manifest, rules) if rules is not None else manifest
 
 
 @export_app.command("manifest")

@@ -512,7 +512,7 @@ def check(
     """Run every rule; exit 0 when nothing unacknowledged is at or above --fail-on, 1 when something is."""
     day = parse_day(as_of, "--as-of") or today()
     current = session(ctx)
-    findings = current.service().check(day)
+    findings, registry = current.service().check(day), current.service().registry()
     reference = load_reference()
     warning = reference.staleness(day)
     if format is ReportFormat.JSON:
@@ -522,7 +522,7 @@ def check(
     elif format is ReportFormat.SARIF:
         artifact = str(manifest) if manifest else current.store.location
         lines = manifest_record_lines(manifest) if manifest else None
-        sarif = json.loads(render_sarif(findings, day, artifact, lines))
+        sarif = json.loads(render_sarif(findings, day, artifact, lines, registry))
         invocation = sarif["runs"][0]["invocations"][0]
         invocation["properties"]["referenceDataReviewed"] = reference.status(day)["reviewed"]
         if warning:
@@ -531,7 +531,7 @@ def check(
     else:
         if warning:
             typer.echo(f"warning: {warning}", err=True)
-        typer.echo(render_text(findings, day, current.service().registry()), nl=False)
+        typer.echo(render_text(findings, day, registry), nl=False)
     if any(f.severity.rank >= fail_on.rank and not f.acknowledged for f in findings):
         raise typer.Exit(1)
 

@@ -156,7 +156,7 @@ class CheckState:
             self.findings[bisect.bisect_left(self.findings, _sort_key(fresh), key=_sort_key)] = fresh
 
 
-def _sort_key(finding: Finding) -> tuple[int, str, str, str]:
+def _sort_key(finding: Finding) -> tuple[int, bool, str, str, str]:
     return finding.sort_key
 
 

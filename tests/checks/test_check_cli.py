@@ -61,7 +61,7 @@ def test_json_has_the_documented_stable_shape(tmp_path: Path) -> None:
 
 def test_text_groups_findings_into_one_block_per_problem(tmp_path: Path) -> None:
     output = flowreg(seeded(tmp_path), "check", "--as-of", "2026-12-02").output
-    assert output.splitlines()[0] == "as of 2026-12-02: 6 problems (13 findings: 9 high, 4 medium)"
+    assert output.splitlines()[0] == "as of 2026-12-02: 7 problems (14 findings: 10 high, 4 medium)"
     assert ("HIGH   f09-ops-us-ops-in-campaign Cloud provider's US operations affiliate (example), United States -> "
             "Follow-the-sun operations centre, India (example), India: no valid transfer tool under EU/EEA GDPR, "
             "UK GDPR, Swiss FADP, Japan APPI") in output.splitlines()
@@ -78,7 +78,9 @@ def test_sarif_is_2_1_0_and_points_at_the_manifest_lines(tmp_path: Path) -> None
     assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-schema-2.1.0.json")
     [run] = sarif["runs"]
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
-    assert len(rule_ids) == 11
+    # The 11 legal rules, then the seed's two house rules.
+    assert rule_ids[-2:] == ["policy:encryption-in-transit", "policy:service-providers-under-contract"]
+    assert len(rule_ids) == 13
     lines = SEED.read_text(encoding="utf-8").splitlines()
     for result_ in run["results"]:
         assert rule_ids[result_["ruleIndex"]] == result_["ruleId"]

@@ -184,3 +184,19 @@ def test_exceptions_silence_their_flow_through_their_last_day() -> None:
     reg = registry(**to(("in", "IN"), ("ph", "PH")), policies=rule)
     assert set(flagged(reg, date(2026, 12, 31))) == {"f-ph"}
     assert set(flagged(reg, date(2027, 1, 1))) == {"f-in", "f-ph"}
+
+
+def test_the_seeds_encryption_promise_is_a_house_rule_now() -> None:
+    """The legal catalogue no longer judges the policy's own promise (there was `unencrypted-transfer`): a flow
+    that stops encrypting breaks the seed's house rule `encryption-in-transit`, and no legal rule."""
+    from tests.checks.test_seed_findings import seed_registry
+
+    seed = seed_registry()
+    assert "unencrypted-transfer" not in {r.id for r in RULES}
+    flow = seed.flows_by_id["f06-hq-cloud-campaign"].model_copy(update={"encrypted_in_transit": False})
+    broken = seed.with_changes({"flows": [flow]}, {})
+    before = {f.id for f in findings(seed, date(2026, 12, 2))}
+    opened = [f for f in findings(broken, date(2026, 12, 2)) if f.id not in before]
+    assert [(f.rule, f.severity, f.problem) for f in opened] == [
+        ("policy:encryption-in-transit", "medium", "f06-hq-cloud-campaign")]
+    assert opened[0].reference == "house rule encryption-in-transit (policy 7)"

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Annotated, Literal, Self, get_args, get_origin
 
 import pycountry
@@ -81,8 +81,10 @@ def is_international_organisation(place: str) -> bool:
     return place != place.upper()
 
 
+@cache
 def country_name(code: str) -> str:
-    """The ISO short name of a country code the model has already validated (an organisation's key as it is)."""
+    """The ISO short name of a country code the model has already validated (an organisation's key as it is).
+    Kept per code: reasons name the parties' countries, a look-up in pycountry each (25,000 a check of S)."""
     if is_international_organisation(code):
         return f"international organisation {code}"
     country = pycountry.countries.get(alpha_2=code)

@@ -31,6 +31,8 @@ def test_run_prints_one_json_object_last_with_the_agreed_keys(tmp_path: Path) ->
     assert results["findings"] > 0 and results["incremental_new_findings"] > 0  # the new processor is flagged
     assert results["export_csv_s"] >= 0 and "export_xlsx_s" not in results
     assert results["import_xlsx_s"] > 0 and results["import_xlsx_ratio"] > 0  # the inventory workbook, same registry
+    # The full check again with 20 house rules: they find something, and the ratio is reported.
+    assert results["house_rule_findings"] > 0 and results["house_rules_overhead"] > 0
 
 
 @pytest.mark.neo4j

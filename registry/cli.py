@@ -31,6 +31,7 @@ from registry.checks.report import findings_json, render_sarif, render_text
 from registry.errors import FlowregError, InvalidInput, Problem
 from registry.files import write_file, write_stdout
 from registry.model import Processor, RegistryFragment, check_date_range, validation_problems
+from registry.policies import legacy_promise_warning
 from registry.reference import Regime, load_reference
 from registry.reference import listing as reference_listing
 from registry.service import Service, default_store_path, today
@@ -508,11 +509,23 @@ def check(
         "--fail-on", help="Exit 1 when an unacknowledged finding is at or above this severity.")] = Severity.HIGH,
     manifest: Annotated[Path | None, typer.Option(
         help="The manifest the registry was imported from: SARIF results then point at its lines.")] = None,
+    policies: Annotated[Path | None, typer.Option(
+        "--policies", help="Judge with the house rules of this file in place of the stored ones of the same ids; "
+                           "writes nothing.")] = None,
 ) -> None:
-    """Run every rule; exit 0 when nothing unacknowledged is at or above --fail-on, 1 when something is."""
+    """Run every rule, the registry's house rules included; exit 0 when nothing unacknowledged is at or above
+    --fail-on, 1 when something is."""
     day = parse_day(as_of, "--as-of") or today()
     current = session(ctx)
-    findings, registry = current.service().check(day), current.service().registry()
+    service = current.service()
+    if policies is not None:
+        tried = service.try_policies(manifests.load_policies(policies), day)
+        registry, findings = tried.registry, tried.findings
+    else:
+        findings, registry = service.check(day), service.registry()
+    legacy = legacy_promise_warning(registry)
+    if legacy:
+        typer.echo(f"warning: {legacy}", err=True)
     reference = load_reference()
     warning = reference.staleness(day)
     if format is ReportFormat.JSON:

@@ -19,7 +19,7 @@ from graph.changelog import ChainReport
 from graph.changelog import verify as verify_chain
 from graph.store import Change, DanglingReferences, GraphStore, PlannedChange, WriteResult
 from graph.sync import CopyResult, copy_store
-from registry import exports
+from registry import exports, policies
 from registry import manifest as manifests
 from registry.access import Permission, Principal, os_user
 from registry.checks.finding import Finding
@@ -410,6 +410,24 @@ class Service:
             processing_countries=dict(sorted(processing.items())),
             regions=dict(sorted(regions.items())),
         )
+
+    def policy_views(self, as_of: date | None = None) -> list[policies.PolicyView]:
+        """Every house rule with what it matches, its findings on the day and its exceptions (the Policies page)."""
+        as_of = as_of or today()
+        with self._cache.lock:
+            check = self._checked(as_of)
+            return policies.overview(check.registry, list(check.findings), as_of)
+
+    def try_policies(self, manifest: manifests.Manifest, as_of: date | None = None) -> policies.Trial:
+        """The findings as they would be with the house rules of `manifest` (a policies file, or rules typed in the
+        dashboard) stored over those of the same ids; writes nothing. Refuses them (InvalidInput) exactly as
+        saving them would."""
+        self._validate(manifest, replace=False)
+        as_of = as_of or today()
+        with self._cache.lock:
+            check = self._checked(as_of)
+            return policies.trial(check.registry, manifest.fragment.policies, check.findings, check.reference, as_of,
+                                  analyser=check.analyser)
 
     def save_policies(self, manifest: manifests.Manifest) -> ImportResult:
         """Store house rules (upserted by id) and nothing else; needs POLICY, as every write of a house rule does."""

@@ -13,8 +13,9 @@ from graph.sqlite import SQLiteStore
 from registry import manifest as manifests
 from registry.access import Principal, Role
 from registry.cli import app
-from registry.errors import PermissionDenied
+from registry.errors import InvalidInput, PermissionDenied
 from registry.model import AdequateFor, Policy
+from registry.policies import parse_rules
 from registry.service import Service
 
 runner = CliRunner()
@@ -130,6 +131,16 @@ def test_rules_in_a_manifest_or_beside_it_are_stored_logged_and_exported(tmp_pat
     assert again.exit_code == 0 and "0 created, 0 updated" in again.output
 
 
+def test_a_rule_typed_alone_is_located_in_the_editor_text() -> None:
+    text = "id: r\ntitle: T\nseverity: high\nsource: s\nmatch:\n  cross_border: maybe\nforbid: true\n"
+    [problem] = parse_rules(text).problems
+    assert (problem.file, problem.line, problem.field) == ("edited rule", 6, "match.cross_border")
+    listed = parse_rules("- " + text.replace("\n", "\n  ").replace("maybe", "true"))
+    assert [p.id for p in listed.fragment.policies] == ["r"] and listed.problems == []
+    with pytest.raises(InvalidInput, match="no house rule given"):
+        parse_rules("policies: []\n")
+
+
 def test_writing_rules_needs_the_policy_permission(sqlite_store: SQLiteStore, service: Service,
                                                    example_manifest: Path, tmp_path: Path) -> None:
     service.import_file(example_manifest)
@@ -178,3 +189,34 @@ def test_a_workbook_replace_keeps_the_stored_rules(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert sorted(n.key for n in opened.read("Policy")) == kept
     assert [c for c in opened.changes() if c.label == "Policy" and c.operation != "create"] == []
+
+
+def test_the_policies_overview_and_a_trial_of_an_edited_rule(service: Service) -> None:
+    from datetime import date
+
+    from registry.policies import rule_text
+
+    service.seed()
+    day = date(2026, 12, 2)
+    views = {v.policy.id: v for v in service.policy_views(day)}
+    contract = views["service-providers-under-contract"]
+    assert contract.matches == ["received by: processor"]
+    assert contract.effect == "must have a receiver under a signed DPA"
+    assert [f.problem for f in contract.open] == ["f13-hq-adtech-advertising"]
+    assert views["encryption-in-transit"].matches == ["every flow"] and views["encryption-in-transit"].open == []
+    # The rule edited to cover recipients too: the trial names what it would open, and writes nothing.
+    revision = service.store.revision()
+    edited = rule_text(contract.policy).replace("kinds:\n    - processor", "kinds:\n    - processor\n    - recipient")
+    trial = service.try_policies(parse_rules(edited), day)
+    assert sorted(f.problem for f in trial.opened) == ["f14-hq-authority", "f15-hq-fraud", "f16-hq-acquirer"]
+    assert trial.closed == [] and len(trial.of_tried()) == 4
+    assert service.store.revision() == revision
+    # With an exception for f13 until the contract is signed, the trial closes its finding.
+    excepted = rule_text(contract.policy) + "exceptions:\n- flow: f13-hq-adtech-advertising\n  reason: DPA in " \
+        "signature\n  until: 2027-01-31\n"
+    trial = service.try_policies(parse_rules(excepted), day)
+    assert [f.problem for f in trial.closed] == ["f13-hq-adtech-advertising"] and trial.opened == []
+    service.save_policies(parse_rules(excepted))
+    [view] = [v for v in service.policy_views(day) if v.policy.id == contract.policy.id]
+    assert view.open == [] and [(e.flow, e.until.isoformat(), e.in_force) for e in view.exceptions] == [
+        ("f13-hq-adtech-advertising", "2027-01-31", True)]

@@ -203,24 +203,29 @@ class Violation:
     countries: tuple[str, ...] = ()
 
 
-def allowed_place(place: str, receiver: AnyEntity, policy: Policy, context: CheckContext) -> bool:
-    """Is `place` (where the receiver processes data) allowed by the rule's destinations on the day?"""
-    assert policy.destinations is not None
-    reference = context.reference
-    for term in policy.destinations.allow:
-        if isinstance(term, AdequateFor):
-            regime = Regime(term.adequate_for)
-            if place in reference.territory(regime):
+class Destinations:
+    """Where a rule's `destinations` let the data go, worked out once per rule: places named outright (countries,
+    organisations), the EEA, and the regimes whose adequate countries count (judged per receiver on the day)."""
+
+    def __init__(self, policy: Policy, context: CheckContext) -> None:
+        assert policy.destinations is not None
+        self.reference, self.as_of = context.reference, context.as_of
+        self.named = frozenset(t.international_organisation if isinstance(t, OrganisationTerm) else t
+                               for t in policy.destinations.allow if not isinstance(t, AdequateFor))
+        self.eea = EEA_REGION in self.named
+        self.regimes = tuple(Regime(t.adequate_for) for t in policy.destinations.allow if isinstance(t, AdequateFor))
+
+    def allows(self, place: str, receiver: AnyEntity) -> bool:
+        """Is `place` (where the receiver processes data) allowed on the day?"""
+        if place in self.named or (self.eea and self.reference.is_eea(place)):
+            return True
+        for regime in self.regimes:
+            if place in self.reference.territory(regime):
                 return True
-            decision = reference.adequacy(regime, place, context.as_of)
+            decision = self.reference.adequacy(regime, place, self.as_of)
             if decision is not None and decision.covers(receiver):
                 return True
-        elif isinstance(term, OrganisationTerm):
-            if term.international_organisation == place:
-                return True
-        elif term == place or (term == EEA_REGION and reference.is_eea(place)):
-            return True
-    return False
+        return False
 
 
 def processor_depths(registry: Registry) -> dict[str, int]:
@@ -328,6 +333,7 @@ class Judge:
         self.selector = Selector(self.policy, context)
         self.excepted = frozenset(e.flow for e in self.policy.exceptions if context.as_of <= e.until)
         self.checks = requirement_checks(self.policy.require, context) if self.policy.require else []
+        self.destinations = Destinations(self.policy, context) if self.policy.destinations else None
         self.forbidden = Violation(("the rule forbids such flows",), (
             f"Stop the flow, or ask the rule's owner ({self.policy.source}) for an exception with its reason and last "
             "day.",))
@@ -339,8 +345,8 @@ class Judge:
         every flow (None: nowhere)."""
         if receiver.id in self._destinations:
             return self._destinations[receiver.id]
-        outside = tuple(p for p in receiver.where_processed
-                        if not allowed_place(p, receiver, self.policy, self.context))
+        assert self.destinations is not None
+        outside = tuple(p for p in receiver.where_processed if not self.destinations.allows(p, receiver))
         found = self._destinations[receiver.id] = Violation(
             (f"the receiver processes it in {countries_label(outside)}, where the rule does not allow it",),
             ("Have the data processed only where the rule allows (or, for an adequacy term, by a receiver the "

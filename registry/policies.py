@@ -15,7 +15,7 @@ import yaml
 from registry import manifest as manifests
 from registry.checks import apply_acknowledgements
 from registry.checks.finding import Finding
-from registry.checks.house_rules import house_rules, is_house_rule, policy_id, rule_id
+from registry.checks.house_rules import house_rules, is_house_rule, rule_id
 from registry.checks.rule import CheckContext
 from registry.errors import InvalidInput, Problem
 from registry.labels import regime_label, safeguard_kind_label
@@ -204,4 +204,4 @@ def legacy_promise_warning(registry: Registry) -> str | None:
 
 
 __all__ = ["NEW_RULE", "PolicyView", "Trial", "describe_effect", "describe_match", "legacy_promise_warning",
-           "overview", "parse_rules", "policy_id", "rule_text", "trial", "upserted"]
+           "overview", "parse_rules", "rule_text", "trial", "upserted"]

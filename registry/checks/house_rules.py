@@ -53,10 +53,6 @@ def is_house_rule(rule: str) -> bool:
     return rule.startswith(PREFIX)
 
 
-def policy_id(rule: str) -> str:
-    return rule.removeprefix(PREFIX)
-
-
 def reference_of(policy: Policy) -> str:
     """What a house-rule finding cites: the rule and where it comes from, "house rule eea-only (policy 4-2)"."""
     return f"house rule {policy.id} ({policy.source})"

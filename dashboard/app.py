@@ -12,6 +12,7 @@ st.set_page_config(page_title="flowreg", page_icon="🗺️", layout="wide")
 PAGES = [
     st.Page("views/overview.py", title="Overview", url_path="overview", default=True),
     st.Page("views/findings.py", title="Findings", url_path="findings"),
+    st.Page("views/policies.py", title="Policies", url_path="policies"),
     st.Page("views/transfers_map.py", title="Transfers map", url_path="transfers-map"),
     st.Page("views/graph_explorer.py", title="Graph explorer", url_path="graph-explorer"),
     st.Page("views/entities.py", title="Entities", url_path="entities"),

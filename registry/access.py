@@ -68,11 +68,13 @@ class Permission(StrEnum):
     ACKNOWLEDGE = "acknowledge"  # accept a finding
     EXPORT = "export"  # the legal records and the whole-registry manifest
     IMPORT = "import"  # import a manifest, inventory workbook or CSV files (a DPO's inventory comes this way)
+    POLICY = "policy"  # write house rules: the organisation's own policies, judged with the law
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.VIEW}),
-    Role.DPO: frozenset({Permission.VIEW, Permission.ACKNOWLEDGE, Permission.EXPORT, Permission.IMPORT}),
+    Role.DPO: frozenset({Permission.VIEW, Permission.ACKNOWLEDGE, Permission.EXPORT, Permission.IMPORT,
+                         Permission.POLICY}),
     Role.LEGAL: frozenset({Permission.VIEW, Permission.EXPORT}),
     Role.ENGINEER: frozenset({Permission.VIEW, Permission.REGISTER, Permission.IMPORT}),
     Role.ADMIN: frozenset(Permission),

@@ -38,6 +38,7 @@ from registry.errors import FlowregError, InvalidInput, Problem
 from registry.files import write_file, write_stdout
 from registry.model import LATEST_DATE, Processor, RegistryFragment, check_date_range, validation_problems
 from registry.paths import default_store_path, error_log_path
+from registry.policies import legacy_promise_warning
 from registry.reference import Regime, load_reference
 from registry.reference import listing as reference_listing
 from registry.service import Service, today
@@ -208,13 +209,17 @@ def seed(
     typer.echo(result.describe())
 
 
+PoliciesOption = Annotated[Path | None, typer.Option(
+    "--policies", help="A YAML or JSON file of house rules (`policies:`), the organisation's own policies.")]
+
+
 @app.command("import")
 @user_errors
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(
+    file: Annotated[Path | None, typer.Argument(
         help="A YAML or JSON manifest (whole or a fragment), an inventory workbook (.xlsx), or a folder or .zip "
-             "of its CSV files.")],
+             "of its CSV files. May be left out with --policies.")] = None,
     replace: Annotated[bool, typer.Option(
         help="Make the store equal to the manifest: records absent from it are deleted (and logged).")] = False,
     dry_run: Annotated[bool, typer.Option(
@@ -222,18 +227,32 @@ def import_(
     = False,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Judge the findings opened and closed as of this ISO date. Default: today (UTC).")] = None,
+    policies: PoliciesOption = None,
 ) -> None:
-    """Upsert a manifest's or inventory's records; all or nothing. Exit 2 and a list of every bad record (by
-    line, or by sheet, row and column) if any is bad. Ends with what changed and the findings opened and closed."""
+    """Upsert a manifest's or inventory's records (and a file of house rules); all or nothing. Exit 2 and a list of
+    every bad record (by line, or by sheet, row and column) if any is bad. Ends with what changed and the findings
+    opened and closed."""
     service = session(ctx).service()
-    manifest = inventory.load(file)
+    manifest = read_manifest(file, policies)
     day = parse_day(as_of, "--as-of")
+    name = manifest.sources.file
     if dry_run:
-        typer.echo(service.preview_import(manifest, replace=replace, as_of=day).render(str(file), done=False),
-                   nl=False)
+        typer.echo(service.preview_import(manifest, replace=replace, as_of=day).render(name, done=False), nl=False)
         return
     result, plan = service.import_with_plan(manifest, replace=replace, as_of=day)
-    typer.echo(plan.render(str(file), done=True, headline=result.describe()), nl=False)
+    typer.echo(plan.render(name, done=True, headline=result.describe()), nl=False)
+
+
+def read_manifest(file: Path | None, policies: Path | None) -> manifests.Manifest:
+    """What `import` reads: a manifest or inventory, a policies file, or both as one all-or-nothing input."""
+    if file is None and policies is None:
+        raise InvalidInput([Problem("give a manifest or inventory to import, --policies FILE, or both", field="FILE")])
+    rules = manifests.load_policies(policies) if policies is not None else None
+    if file is None:
+        assert rules is not None
+        return rules
+    manifest = inventory.load(file)
+    return manifests.with_policies(manifest, rules) if rules is not None else manifest
 
 
 @export_app.command("manifest")
@@ -490,11 +509,23 @@ def check(
         "--fail-on", help="Exit 1 when an unacknowledged finding is at or above this severity.")] = Severity.HIGH,
     manifest: Annotated[Path | None, typer.Option(
         help="The manifest the registry was imported from: SARIF results then point at its lines.")] = None,
+    policies: Annotated[Path | None, typer.Option(
+        "--policies", help="Judge with the house rules of this file in place of the stored ones of the same ids; "
+                           "writes nothing.")] = None,
 ) -> None:
-    """Run every rule; exit 0 when nothing unacknowledged is at or above --fail-on, 1 when something is."""
+    """Run every rule, the registry's house rules included; exit 0 when nothing unacknowledged is at or above
+    --fail-on, 1 when something is."""
     day = parse_day(as_of, "--as-of") or today()
     current = session(ctx)
-    findings = current.service().check(day)
+    service = current.service()
+    if policies is not None:
+        tried = service.try_policies(manifests.load_policies(policies), day)
+        registry, findings = tried.registry, tried.findings
+    else:
+        findings, registry = service.check(day), service.registry()
+    legacy = legacy_promise_warning(registry)
+    if legacy:
+        typer.echo(f"warning: {legacy}", err=True)
     reference = load_reference()
     warning = reference.staleness(day)
     if format is ReportFormat.JSON:
@@ -504,7 +535,7 @@ def check(
     elif format is ReportFormat.SARIF:
         artifact = str(manifest) if manifest else current.store.location
         lines = manifest_record_lines(manifest) if manifest else None
-        sarif = json.loads(render_sarif(findings, day, artifact, lines))
+        sarif = json.loads(render_sarif(findings, day, artifact, lines, registry))
         invocation = sarif["runs"][0]["invocations"][0]
         invocation["properties"]["referenceDataReviewed"] = reference.status(day)["reviewed"]
         if warning:
@@ -513,7 +544,7 @@ def check(
     else:
         if warning:
             typer.echo(f"warning: {warning}", err=True)
-        typer.echo(render_text(findings, day, current.service().registry()), nl=False)
+        typer.echo(render_text(findings, day, registry), nl=False)
     if any(f.severity.rank >= fail_on.rank and not f.acknowledged for f in findings):
         raise typer.Exit(1)
 

@@ -31,9 +31,15 @@ RULE_SUMMARIES: dict[str, str] = {
     "processor-without-dpa": "no data processing agreement",
     "excess-disclosure": "more data than the purpose needs",
     "retention-exceeded": "kept longer than declared",
-    "unencrypted-transfer": "not encrypted in transit",
     "undeclared-flow": "not disclosed in the privacy policy",
 }
+
+
+def rule_summary(rule: str) -> str:
+    """What a rule says is wrong, to start a problem's summary; a house rule (`policy:<id>`) by its id."""
+    if rule.startswith("policy:"):
+        return f"breaks house rule {rule.removeprefix('policy:')}"
+    return RULE_SUMMARIES.get(rule, rule)
 
 
 def regime_label(regime: str | None) -> str:

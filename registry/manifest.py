@@ -50,14 +50,23 @@ class SourceMap:
         line = problem.line
         if problem.section and index is not None:
             record_id = record_id if record_id is not None else self.ids.get((problem.section, index))
-            top_field = (problem.field or "").split(".")[0]
-            line = self.field_lines.get((problem.section, index, top_field)) or self.record_lines.get(
+            line = self.field_line(problem.section, index, problem.field) or self.record_lines.get(
                 (problem.section, index)
             )
         elif problem.field:
             line = self.field_lines.get(("", -1, problem.field.split(".")[0]))
         return Problem(problem.message, file=self.file, line=line, section=problem.section,
                        index=index, record_id=record_id, field=problem.field)
+
+    def field_line(self, section: str, index: int, field: str | None) -> int | None:
+        """The line of the most specific key of `field` the file shows (`match.receiver.kinds.0`: the line of
+        `kinds:` in a house rule; a flow's `categories.3`: the line of `categories:`)."""
+        parts = (field or "").split(".")
+        for end in range(len(parts), 0, -1):
+            line = self.field_lines.get((section, index, ".".join(parts[:end])))
+            if line is not None:
+                return line
+        return None
 
 
 @dataclass
@@ -72,6 +81,9 @@ class Manifest:
     # input declares, valid or not: their references are still checked, and references to them are not dangling.
     invalid: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     declared: dict[str, set[str]] = field(default_factory=dict)
+    # Sections the input's format cannot hold (a workbook has no sheet for house rules): a replace keeps them as
+    # stored rather than deleting them.
+    kept: frozenset[str] = frozenset()
 
     def invalid_reference_problems(self, known: dict[str, set[str]]) -> list[Problem]:
         """Dangling references of the records that failed validation, so one run reports both kinds."""
@@ -91,7 +103,7 @@ class Manifest:
         # `more` was found on the registry merged with the store, whose positions mean nothing here.
         problems = self.problems + [self.sources.locate(replace(p, index=None)) for p in more]
         if problems:
-            problems.sort(key=lambda p: (p.line or 0, p.section or "", p.index or 0, p.field or ""))
+            problems.sort(key=lambda p: (p.file or "", p.line or 0, p.section or "", p.index or 0, p.field or ""))
             raise InvalidInput(problems, summary=f"invalid {self.kind} {self.sources.file}")
 
 
@@ -116,14 +128,18 @@ def _shortened(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
-def yaml_document(text: str, file: str, sources: SourceMap, sections: Collection[str] = SECTIONS) -> Any:
+def yaml_document(text: str, file: str, sources: SourceMap, sections: Collection[str] = SECTIONS,
+                  records_of: str | None = None) -> Any:
     """A YAML document read as a manifest is (anchors, aliases and repeated keys refused), with the line of each
-    item of the top-level lists named `sections` and of each of its keys recorded in `sources`."""
+    item of the top-level lists named `sections` and of each of its keys recorded in `sources`. `records_of`: a
+    file of one section's records alone (a policies file), read as that section."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
+        if records_of is not None:
+            node = _as_section(node, records_of)
         _map_lines(node, sources, file, sections)
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
@@ -135,6 +151,20 @@ def yaml_document(text: str, file: str, sources: SourceMap, sections: Collection
         raise _fail(file, "nesting is too deep for a manifest") from None
     finally:
         loader.dispose()
+
+
+def _as_section(node: yaml.Node, section: str) -> yaml.Node:
+    """One record (a mapping without the section's key) or a list of records, as the document `{section: [...]}`
+    whose records keep their own lines."""
+    if isinstance(node, yaml.MappingNode) and any(isinstance(key, yaml.ScalarNode) and key.value == section
+                                                  for key, _ in node.value):
+        return node  # already a document with the section
+    if isinstance(node, yaml.MappingNode):
+        node = yaml.SequenceNode("tag:yaml.org,2002:seq", [node], node.start_mark, node.end_mark)
+    if not isinstance(node, yaml.SequenceNode):
+        return node  # neither: refused as a manifest that is no mapping
+    key = yaml.ScalarNode("tag:yaml.org,2002:str", section, node.start_mark, node.start_mark)
+    return yaml.MappingNode("tag:yaml.org,2002:map", [(key, node)], node.start_mark, node.end_mark)
 
 
 def _duplicate_key(file: str, key: object, first_line: int, second_line: int) -> Problem:
@@ -178,8 +208,23 @@ def _map_lines(root: yaml.Node, sources: SourceMap, file: str, sections: Collect
         for index, item in enumerate(value.value):
             sources.record_lines[(key.value, index)] = item.start_mark.line + 1
             if isinstance(item, yaml.MappingNode):
-                for item_key, _ in item.value:
-                    sources.field_lines[(key.value, index, str(item_key.value))] = item_key.start_mark.line + 1
+                _map_field_lines(item, sources, key.value, index, "")
+
+
+def _map_field_lines(node: yaml.MappingNode, sources: SourceMap, section: str, index: int, prefix: str) -> None:
+    """The line of each key of a record, nested keys as dotted paths (a house rule's `match.receiver.kinds`,
+    `exceptions.0.flow`). Lists of plain values are not itemised: a flow's categories stay one entry, so a
+    manifest of 100,000 flows maps no more lines than it has keys."""
+    for item_key, item_value in node.value:
+        path = f"{prefix}{item_key.value}"
+        sources.field_lines[(section, index, path)] = item_key.start_mark.line + 1
+        if isinstance(item_value, yaml.MappingNode):
+            _map_field_lines(item_value, sources, section, index, f"{path}.")
+        elif isinstance(item_value, yaml.SequenceNode):
+            for position, element in enumerate(item_value.value):
+                if isinstance(element, yaml.MappingNode):
+                    sources.field_lines[(section, index, f"{path}.{position}")] = element.start_mark.line + 1
+                    _map_field_lines(element, sources, section, index, f"{path}.{position}.")
 
 
 class _DuplicateKey(Exception):
@@ -240,8 +285,9 @@ def _json_duplicate_keys(text: str, file: str) -> list[Problem]:
     return problems
 
 
-def parse(data: bytes, file: str) -> Manifest:
-    """Parse a manifest's bytes and validate each record; unreadable input raises InvalidInput."""
+def parse(data: bytes, file: str, *, records_of: str | None = None) -> Manifest:
+    """Parse a manifest's bytes and validate each record; unreadable input raises InvalidInput. `records_of`: the
+    input may also be records of that section on their own (one record, or a list of them)."""
     if len(data) > MAX_MANIFEST_BYTES:
         raise _fail(file, f"the file is {len(data):,} bytes; manifests are limited to {MAX_MANIFEST_BYTES:,}")
     try:
@@ -250,7 +296,14 @@ def parse(data: bytes, file: str) -> Manifest:
         line = data[: error.start].count(b"\n") + 1
         raise _fail(file, f"not UTF-8 text (byte {error.start})", line) from None
     sources = SourceMap(file)
-    document = _json_document(text, file) if file.lower().endswith(".json") else yaml_document(text, file, sources)
+    if file.lower().endswith(".json"):
+        document = _json_document(text, file)
+        if records_of is not None and isinstance(document, dict) and records_of not in document:
+            document = [document]
+        if records_of is not None and isinstance(document, list):
+            document = {records_of: document}
+    else:
+        document = yaml_document(text, file, sources, records_of=records_of)
     if not isinstance(document, dict):
         raise _fail(file, "a manifest is a mapping with keys such as version, processors, flows")
     return validate_document(document, sources)
@@ -298,6 +351,65 @@ def validate_document(document: dict[str, Any], sources: SourceMap) -> Manifest:
 
 def load(path: str | Path) -> Manifest:
     return parse(read_input(path, MAX_MANIFEST_BYTES, what="manifests"), str(path))
+
+
+POLICIES = "policies"
+POLICIES_KIND = "policies file"
+
+
+def load_policies(path: str | Path) -> Manifest:
+    """A policies file (`--policies`): a manifest that holds house rules only (`version` and `policies`)."""
+    return policies_only(load(path))
+
+
+def parse_policies(data: bytes, file: str) -> Manifest:
+    """House rules as text: a policies file, or rules on their own (one rule, or a list of them)."""
+    return policies_only(parse(data, file, records_of=POLICIES))
+
+
+def policies_only(manifest: Manifest) -> Manifest:
+    """`manifest`, refused (with every other problem) if it holds anything but house rules."""
+    if manifest.kind == POLICIES_KIND:
+        return manifest  # already looked at
+    fragment = manifest.fragment
+    present = [name for name in SECTIONS if name != POLICIES and (fragment.section(name) or name in manifest.declared)]
+    present += ["organisation"] if fragment.organisation is not None else []
+    present += ["countries_of_operation"] if fragment.countries_of_operation else []
+    problems = [manifest.sources.locate(Problem(
+        f"a policies file holds only 'policies' (and 'version'); {name} belong in the manifest", field=name))
+        for name in present]
+    manifest.problems = problems + manifest.problems
+    manifest.kind = POLICIES_KIND
+    return manifest
+
+
+@dataclass
+class PolicySources(SourceMap):
+    """Where the records of a manifest and of the policies file given beside it stand: house rules are located in
+    the policies file, everything else in the manifest."""
+
+    manifest: SourceMap | None = None
+    policies: SourceMap | None = None
+
+    def locate(self, problem: Problem) -> Problem:
+        chosen = self.policies if problem.section == POLICIES else self.manifest
+        assert chosen is not None
+        return chosen.locate(problem)
+
+
+def with_policies(manifest: Manifest, policies: Manifest) -> Manifest:
+    """The manifest and a policies file read as one input, written all or nothing."""
+    if manifest.fragment.policies or POLICIES in manifest.declared:
+        raise InvalidInput([manifest.sources.locate(Problem(
+            f"the manifest has its own 'policies'; give house rules either there or in {policies.sources.file}, "
+            "not both", field=POLICIES))], summary=f"invalid manifest {manifest.sources.file}")
+    own = manifest.sources
+    sources = PolicySources(own.file, own.record_lines, own.field_lines, own.ids, own.index_of,
+                            manifest=own, policies=policies.sources)
+    fragment = manifest.fragment.model_copy(update={POLICIES: policies.fragment.policies})
+    declared = {**manifest.declared, **{k: v for k, v in policies.declared.items() if k == POLICIES}}
+    return Manifest(fragment, sources, manifest.problems + policies.problems, kind=manifest.kind,
+                    invalid={**manifest.invalid, **policies.invalid}, declared=declared)
 
 
 def to_document(registry: RegistryFragment) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from registry.model import (
     Flow,
     GroupCompany,
     Organisation,
+    Policy,
     Processor,
     Purpose,
     Recipient,
@@ -37,6 +38,9 @@ from registry.model import (
 COUNTRY = "Country"
 ORGANISATION = "Organisation"
 ACKNOWLEDGEMENT = "Acknowledgement"
+# A house rule: stored like any record, with no relationships (what it names may be a parent category key, which is
+# no node; the model checks its references instead).
+POLICY = "Policy"
 # Manifest section -> node label; a label is a constant of the schema, never taken from input.
 SECTION_LABELS: dict[str, str] = {
     "group_companies": "GroupCompany",
@@ -47,6 +51,7 @@ SECTION_LABELS: dict[str, str] = {
     "purposes": "Purpose",
     "safeguards": "Safeguard",
     "flows": "Flow",
+    "policies": POLICY,
     "acknowledgements": "Acknowledgement",
 }
 LABEL_MODELS: dict[str, type[Strict]] = {
@@ -58,6 +63,7 @@ LABEL_MODELS: dict[str, type[Strict]] = {
     "Purpose": Purpose,
     "Safeguard": Safeguard,
     "Flow": Flow,
+    POLICY: Policy,
     "Acknowledgement": Acknowledgement,
 }
 LABEL_SECTIONS: dict[str, str] = {label: section for section, label in SECTION_LABELS.items()} | {

@@ -10,16 +10,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cached_property
-from typing import Annotated, Literal, Self
+from functools import cache, cached_property
+from typing import Annotated, Literal, Self, get_args, get_origin
 
 import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     ValidationError,
     model_validator,
 )
@@ -92,8 +94,10 @@ def is_international_organisation(place: str) -> bool:
     return place != place.upper()
 
 
+@cache
 def country_name(code: str) -> str:
-    """The ISO short name of a country code the model has already validated (an organisation's key as it is)."""
+    """The ISO short name of a country code the model has already validated (an organisation's key as it is).
+    Kept per code: reasons name the parties' countries, a look-up in pycountry each (25,000 a check of S)."""
     if is_international_organisation(code):
         return f"international organisation {code}"
     country = pycountry.countries.get(alpha_2=code)
@@ -185,8 +189,10 @@ def _check_organisation_key(key: str) -> str:
 
 
 OrganisationKey = Annotated[str, AfterValidator(_check_organisation_key)]
-# A finding's id as `flowreg check` prints it: the rule, a colon and 12 hex digits of the evidence's hash.
-FindingId = Annotated[str, StringConstraints(max_length=256, pattern=r"^[a-z0-9][a-z0-9-]*:[0-9a-f]{12}$")]
+# A finding's id as `flowreg check` prints it: the rule, a colon and 12 hex digits of the evidence's hash; a house
+# rule's findings name the rule as `policy:<its id>`.
+FindingId = Annotated[str, StringConstraints(
+    max_length=256, pattern=r"^(?:policy:[a-z0-9][a-z0-9._-]*|[a-z0-9][a-z0-9-]*):[0-9a-f]{12}$")]
 # Short text (names, references, contacts) is one line; free text (notes, reasons) may have tabs and newlines.
 Name = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=SHORT_TEXT_PATTERN)]
 Text = Annotated[str, StringConstraints(max_length=10_000, pattern=SHORT_TEXT_PATTERN)]
@@ -333,7 +339,8 @@ class Organisation(Record):
     contact: Text | None = None
     dpo: Text | None = None
     representative: Text | None = None
-    # The policy's own promise (policy 7) that the unencrypted-transfer rule holds flows to.
+    # Read for registries written before house rules, judged by nothing: a promise of the organisation's own is a
+    # house rule now (`policies`, with `require: {encrypted_in_transit: true}`), and `flowreg check` says so.
     promises_encryption_in_transit: bool = False
 
 
@@ -529,6 +536,138 @@ class Acknowledgement(Strict):
         return self.finding
 
 
+# -- House rules: the organisation's own data-flow policies, judged with the law (issue 19) ------------------------
+
+PolicySeverity = Literal["high", "medium", "low"]
+# registry.reference.Regime's values (that module reads this one, so it cannot be imported here; a test holds the two
+# to the same keys).
+RegimeKey = Literal["gdpr", "uk_gdpr", "ch_fadp", "jp_appi"]
+# What a sender or receiver is: its kind of record, a processor working for another, or a recipient's own kind.
+PARTY_KINDS: tuple[str, ...] = ("group_company", "processor", "sub_processor", "recipient",
+                                *(kind.value for kind in RecipientKind))
+
+
+def _check_party_kind(kind: str) -> str:
+    if kind not in PARTY_KINDS:
+        raise ValueError(f"{kind!r} is not a kind of sender or receiver ({', '.join(PARTY_KINDS)})"
+                         + did_you_mean(kind, PARTY_KINDS))
+    return kind
+
+
+def _check_duration(text: str) -> str:
+    if _ISO_DURATION.match(text) is None:
+        raise ValueError(f"{text[:40]!r} is not an ISO 8601 duration such as P3Y, P18M or P90D")
+    return _check_retention(text)
+
+
+PartyKind = Annotated[str, AfterValidator(_check_party_kind)]
+Duration = Annotated[Text, AfterValidator(_check_duration)]
+
+
+class PartyMatch(Strict):
+    """Which senders (or receivers) a house rule is about: every key given must hold, each by any of its values."""
+
+    kinds: list[PartyKind] = []
+    roles: list[Role] = []  # a group company's role; a processor is a processor, a recipient a controller
+    countries: list[Region] = []  # where it processes data: country codes, or EEA
+    entities: list[Identifier] = []
+
+
+class PolicyMatch(Strict):
+    """The flows a house rule judges: every key given must hold, each by any of its values; none given: every flow."""
+
+    categories: list[CategoryId] = []  # carried at, below or above one of these keys (user.contact: all contact data)
+    sensitivities: list[Sensitivity] = []  # carries a category of one of these sensitivities
+    subjects: list[Identifier] = []  # data subject groups
+    purposes: list[Identifier] = []
+    sender: PartyMatch = PartyMatch()
+    receiver: PartyMatch = PartyMatch()
+    regimes: list[RegimeKey] = []  # judged by one of these regimes (the sender's, or its people's)
+    cross_border: bool | None = None  # the receiver processes data where the sender does not
+
+
+class AdequateFor(Strict):
+    """A destination term: any country (or organisation) adequate for the regime on the day, for this receiver."""
+
+    adequate_for: RegimeKey
+
+
+class OrganisationTerm(Strict):
+    """A destination term: the international organisation of this key (a recipient that is one, such as epo)."""
+
+    international_organisation: OrganisationKey
+
+
+def _term_kind(term: object) -> str:
+    if isinstance(term, OrganisationTerm) or (isinstance(term, dict) and "international_organisation" in term):
+        return "<organisation>"
+    return "<adequacy>" if isinstance(term, dict | AdequateFor) else "<place>"
+
+
+# Union branches are tagged "<...>" so that an error names the term, not the branch (validation_problems drops them).
+DestinationTerm = Annotated[Annotated[Region, Tag("<place>")] | Annotated[AdequateFor, Tag("<adequacy>")]
+                            | Annotated[OrganisationTerm, Tag("<organisation>")], Discriminator(_term_kind)]
+
+
+class DestinationRule(Strict):
+    """Where the matched flows' data may be processed: country codes, EEA, `adequate_for: <regime>`, or
+    `international_organisation: <key>`."""
+
+    allow: list[DestinationTerm] = Field(min_length=1)
+
+
+class PolicyRequirement(Strict):
+    """What every matched flow must have; each key given is one requirement."""
+
+    dpa: Literal[True] | None = None  # the receiver is a processor with a DPA signed by the day
+    encrypted_in_transit: Literal[True] | None = None
+    tia: Literal[True] | None = None  # a transfer impact assessment is recorded on the flow
+    safeguard_kinds: list[SafeguardKind] = []  # lists a safeguard of one of these kinds, in force on the day
+    max_retention: Duration | None = None  # the flow's retention (else its purpose's) at most this long
+    max_chain_depth: Annotated[int, Field(ge=1, le=100)] | None = None  # 1: a processor, 2: its sub-processor...
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if all(value is None or value == [] for value in self.__dict__.values()):
+            raise FieldError("dpa", "'require' names no requirement: give dpa, encrypted_in_transit, tia, "
+                                    "safeguard_kinds, max_retention or max_chain_depth")
+        return self
+
+
+class PolicyException(Strict):
+    """One flow the rule does not judge until a day: an exception ends, so someone decides again."""
+
+    flow: Identifier
+    reason: Annotated[FreeText, StringConstraints(min_length=1)]
+    until: Day  # the last day the exception holds
+
+
+_EFFECTS = ("forbid", "destinations", "require")
+
+
+class Policy(Record):
+    """A house rule: the organisation's own policy over its flows, judged with the law by the same check."""
+
+    title: Name
+    severity: PolicySeverity
+    source: Annotated[Text, StringConstraints(min_length=1)]  # the policy section or owner it comes from
+    match: PolicyMatch = PolicyMatch()
+    forbid: Literal[True] | None = None  # the match itself is the violation
+    destinations: DestinationRule | None = None
+    require: PolicyRequirement | None = None
+    exceptions: list[PolicyException] = []
+    fix: Text | None = None  # what to do about a violation, when the generated advice is not enough
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> Self:
+        given = [name for name in _EFFECTS if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise FieldError(given[1] if len(given) > 1 else "forbid",
+                             "a house rule has exactly one of 'forbid: true', 'destinations: {allow: [...]}' or "
+                             "'require: {...}'" + (f"; this one has {' and '.join(given)}" if given else ""))
+        return self
+
+
 # Sections of a manifest in the order they are written, and the model of each item.
 SECTIONS: dict[str, type[Strict]] = {
     "group_companies": GroupCompany,
@@ -539,6 +678,7 @@ SECTIONS: dict[str, type[Strict]] = {
     "purposes": Purpose,
     "safeguards": Safeguard,
     "flows": Flow,
+    "policies": Policy,
     "acknowledgements": Acknowledgement,
 }
 ENTITY_SECTIONS = ("group_companies", "processors", "recipients")
@@ -559,6 +699,7 @@ class RegistryFragment(Strict):
     purposes: list[Purpose] = []
     safeguards: list[Safeguard] = []
     flows: list[Flow] = []
+    policies: list[Policy] = []
     acknowledgements: list[Acknowledgement] = []
 
     def section(self, name: str) -> list[Strict]:
@@ -715,6 +856,30 @@ def _field_names(model: type[BaseModel]) -> set[str]:
     return {info.alias or name for name, info in model.model_fields.items()}
 
 
+def _model_at(model: type[BaseModel] | None, path: Iterable[str | int]) -> type[BaseModel] | None:
+    """The model a nested key belongs to (a house rule's `match.sender`), following fields and skipping list
+    positions; None where the path leaves the models."""
+    for part in path:
+        if model is None or isinstance(part, int):
+            continue
+        info = model.model_fields.get(str(part))
+        if info is None:
+            return None
+        model = next((candidate for candidate in _inner_types(info.annotation)
+                      if isinstance(candidate, type) and issubclass(candidate, BaseModel)), None)
+    return model
+
+
+def _inner_types(annotation: object) -> list[object]:
+    """The types inside Optional, list and Annotated: where a nested model hides in a field's annotation."""
+    origin = get_origin(annotation)
+    if origin is None:
+        return [annotation]
+    if origin is Annotated:
+        return _inner_types(get_args(annotation)[0])
+    return [inner for arg in get_args(annotation) for inner in _inner_types(arg)]
+
+
 def _category_resolves(category: str, known: set[str]) -> bool:
     return category in known or any(k.startswith(category + ".") for k in known)
 
@@ -784,6 +949,27 @@ def reference_problems(registry: RegistryFragment, known: Mapping[str, set[str]]
         for safeguard in f.safeguards:
             if safeguard not in safeguard_ids:
                 dangling("flows", index, f.id, "safeguards", safeguard, "safeguard id", safeguard_ids)
+    flow_ids = known.get("flows", set())
+    for index, policy in enumerate(getattr(registry, "policies", ())):  # a raw record's namespace has none
+        match = policy.match
+        for category in match.categories:
+            if not _category_resolves(category, category_ids):
+                dangling("policies", index, policy.id, "match.categories", category, "data category id",
+                         category_ids)
+        for field, values, kind, candidates in (
+                ("match.subjects", match.subjects, "data subject group id", group_ids),
+                ("match.purposes", match.purposes, "purpose id", purpose_ids),
+                ("match.sender.entities", match.sender.entities, "group company, processor or recipient id",
+                 entity_ids),
+                ("match.receiver.entities", match.receiver.entities, "group company, processor or recipient id",
+                 entity_ids)):
+            for value in values:
+                if value not in candidates:
+                    dangling("policies", index, policy.id, field, value, kind, candidates)
+        for number, exception in enumerate(policy.exceptions):
+            if exception.flow not in flow_ids:
+                dangling("policies", index, policy.id, f"exceptions.{number}.flow", exception.flow, "flow id",
+                         flow_ids)
     return problems
 
 
@@ -796,7 +982,8 @@ def validation_problems(error: ValidationError, model: type[BaseModel] | None = 
         if isinstance(cause, IntegrityError):
             problems += cause.problems
             continue
-        loc = list(item["loc"])
+        # A tagged union's branch ("<place>") is no field of the input.
+        loc = [part for part in item["loc"] if not (isinstance(part, str) and part.startswith("<"))]
         section = str(loc.pop(0)) if loc and loc[0] in SECTIONS else None
         index = loc.pop(0) if section and loc and isinstance(loc[0], int) else None
         if isinstance(cause, FieldError):
@@ -809,7 +996,7 @@ def validation_problems(error: ValidationError, model: type[BaseModel] | None = 
         elif pattern in (SHORT_TEXT_PATTERN, FREE_TEXT_PATTERN):
             message = unsafe_text_problem(str(item["input"]), free_text=pattern == FREE_TEXT_PATTERN)
         elif item["type"] == "extra_forbidden":
-            owner = (SECTIONS.get(section or "") or (model if section is None else None)) if len(loc) == 1 else None
+            owner = _model_at(SECTIONS.get(section or "") or (model if section is None else None), loc[:-1])
             known = _field_names(owner) if owner else set()
             message = "unknown key (not part of the manifest format)" + did_you_mean(str(loc[-1]), known)
         elif item["type"] in ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type"):

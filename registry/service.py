@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections import Counter
@@ -18,7 +19,7 @@ from graph.changelog import verify as verify_chain
 from graph.store import Change, DanglingReferences, GraphStore, PlannedChange, WriteResult
 from graph.sync import CopyResult, copy_store
 from registry import diff as diffs
-from registry import exports
+from registry import exports, policies
 from registry import forecast as forecasts
 from registry import manifest as manifests
 from registry import scenario as scenarios
@@ -35,6 +36,7 @@ from registry.mapping import (
     COUNTRY,
     LABEL_SECTIONS,
     LABELS,
+    POLICY,
     SECTION_LABELS,
     apply_changes,
     broken_records,
@@ -167,18 +169,33 @@ class Service:
         so registering one processor never loads the whole registry.
         """
         self._require(Permission.IMPORT, "change the registry")
-        return self._write(manifest, replace=replace, context=context, imported=True)
+        return self._write(self._keeping(manifest, replace), replace=replace, context=context, imported=True)
+
+    def _keeping(self, manifest: manifests.Manifest, replace: bool) -> manifests.Manifest:
+        """For a replace from a file that cannot hold some sections (house rules in a workbook): the manifest with
+        the stored records of those sections, so that making the store equal to the file leaves them alone. They
+        are read just before the write; a concurrent edit of one of them would be written back as read (logged)."""
+        if not replace or not manifest.kept:
+            return manifest
+        stored = {section: [node.properties for node in self.store.read(SECTION_LABELS[section])]
+                  for section in sorted(manifest.kept)}
+        fragment = manifest.fragment.model_copy(update={
+            section: [*manifest.fragment.section(section), *RegistryFragment.model_validate({section: records})
+                      .section(section)] for section, records in stored.items()})
+        return dataclasses.replace(manifest, fragment=fragment)
 
     def _approver(self, records: Permission) -> Callable[[list[PlannedChange]], None]:
         """What a write needs, judged on what it would really change (inside its transaction): records need
         `records` (IMPORT through a file, REGISTER through the form or code; creating, changing and deleting
-        alike), acknowledgements need ACKNOWLEDGE, whichever command carries them."""
+        alike), acknowledgements need ACKNOWLEDGE and house rules POLICY, whichever command carries them."""
 
         def approve(planned: list[PlannedChange]) -> None:
             if any(p.label == ACKNOWLEDGEMENT for p in planned):
                 self._require(Permission.ACKNOWLEDGE,
                               "acknowledge findings (create, change or delete acknowledgements)")
-            if any(p.label != ACKNOWLEDGEMENT for p in planned):
+            if any(p.label == POLICY for p in planned):
+                self._require(Permission.POLICY, "change house rules (create, change or delete policies)")
+            if any(p.label not in (ACKNOWLEDGEMENT, POLICY) for p in planned):
                 self._require(records, "change the registry")
 
         return approve
@@ -251,6 +268,7 @@ class Service:
                        as_of: date | None = None) -> ImportPlan:
         """What importing the manifest would change, and the findings it would open and close; writes nothing.
         Raises InvalidInput exactly as the import would."""
+        manifest = self._keeping(manifest, replace)
         self._validate(manifest, replace=replace)
         as_of = as_of or today()
         return plan_import(self.registry(), manifest.fragment, replace=replace, as_of=as_of, before=self.check(as_of))
@@ -261,6 +279,7 @@ class Service:
         what the written records touch is judged again (registry.checks.incremental)."""
         self._require(Permission.IMPORT, "change the registry")
         as_of = as_of or today()
+        manifest = self._keeping(manifest, replace)
         self._validate(manifest, replace=replace)
         before = self.check(as_of)
         plan = plan_import(self.registry(), manifest.fragment, replace=replace, as_of=as_of, judge=False)
@@ -328,6 +347,7 @@ class Service:
         self._require(Permission.EXPORT, "copy the registry to another store")
         self._require(Permission.REGISTER, "overwrite and delete records in the target store")
         self._require(Permission.ACKNOWLEDGE, "overwrite and delete acknowledgements in the target store")
+        self._require(Permission.POLICY, "overwrite and delete house rules in the target store")
 
     def sync_to(self, target: GraphStore, *, progress: Callable[[CopyResult], None] | None = None) -> CopyResult:
         """Make `target` (say, Neo4j) hold this store's registry; safe to interrupt and run again."""
@@ -473,6 +493,31 @@ class Service:
             processing_countries=dict(sorted(processing.items())),
             regions=dict(sorted(regions.items())),
         )
+
+    def policy_views(self, as_of: date | None = None) -> list[policies.PolicyView]:
+        """Every house rule with what it matches, its findings on the day and its exceptions (the Policies page)."""
+        as_of = as_of or today()
+        with self._cache.lock:
+            check = self._checked(as_of)
+            return policies.overview(check.registry, list(check.findings), as_of)
+
+    def try_policies(self, manifest: manifests.Manifest, as_of: date | None = None) -> policies.Trial:
+        """The findings as they would be with the house rules of `manifest` (a policies file, or rules typed in the
+        dashboard) stored over those of the same ids; writes nothing. Refuses them (InvalidInput) exactly as
+        saving them would."""
+        self._validate(manifest, replace=False)
+        as_of = as_of or today()
+        with self._cache.lock:
+            check = self._checked(as_of)
+            return policies.trial(check.registry, manifest.fragment.policies, check.findings, check.reference, as_of,
+                                  analyser=check.analyser)
+
+    def save_policies(self, manifest: manifests.Manifest) -> ImportResult:
+        """Store house rules (upserted by id) and nothing else; needs POLICY, as every write of a house rule does."""
+        self._require(Permission.POLICY, "change house rules")
+        manifest = manifests.policies_only(manifest)
+        ids = ", ".join(p.id for p in manifest.fragment.policies)
+        return self._write(manifest, context=f"policies {manifest.sources.file}: {ids}"[:200])
 
 
 

@@ -34,6 +34,8 @@ def test_run_prints_one_json_object_last_with_the_agreed_keys(tmp_path: Path) ->
     for key in ("forecast_s", "what_if_s", "trend_s", "forecast_ratio", "what_if_ratio", "trend_ratio"):
         assert results[key] > 0, key
     assert results["trend_points"] == 12 and results["what_if_losing_basis"] >= 0 and results["forecast_opens"] >= 0
+    # The full check again with 20 house rules: they find something, and the ratio is reported.
+    assert results["house_rule_findings"] > 0 and results["house_rules_overhead"] > 0
 
 
 @pytest.mark.neo4j

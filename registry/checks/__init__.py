@@ -1,13 +1,16 @@
 """The rules catalogue (docs/design.md §5): one module per rule, run together as of a date.
 
 Rules are pure functions of the registry, the reference data and the day. Findings come out sorted, with
-stable ids, so a DPO can acknowledge one and find it again tomorrow.
+stable ids, so a DPO can acknowledge one and find it again tomorrow. The legal rules (RULES) are about the law; a
+registry's own policies join them as house rules (`catalogue`, registry.checks.house_rules), judged by the same
+check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from registry.checks import (
     adequacy_out_of_scope,
@@ -22,11 +25,11 @@ from registry.checks import (
     tia_missing,
     transfer_without_safeguard,
     undeclared_flow,
-    unencrypted_transfer,
 )
 from registry.checks.finding import Evidence, Finding, Severity
+from registry.checks.house_rules import house_rules, is_house_rule
 from registry.checks.references import load_references
-from registry.checks.rule import CheckContext, Rule
+from registry.checks.rule import CheckContext, KeptState, Rule, about_evidence
 from registry.collector import collector_paused
 from registry.model import Acknowledgement, Registry
 from registry.reference import Reference, load_reference
@@ -41,7 +44,6 @@ RULES: tuple[Rule, ...] = (
     derogation_misused.RULE,
     foreign_authority_disclosure.RULE,
     tia_missing.RULE,
-    unencrypted_transfer.RULE,
     processor_without_dpa.RULE,
     undeclared_flow.RULE,
     retention_exceeded.RULE,
@@ -52,8 +54,13 @@ REGIME_LESS = frozenset(rule.id for rule in RULES if rule.regime_less)
 load_references().require((rule.id for rule in RULES), REGIME_LESS)
 _BY_ID = {rule.id: rule for rule in RULES}
 
-__all__ = ["RULES", "Evidence", "Finding", "Rule", "Severity", "about", "apply_acknowledgements",
+__all__ = ["RULES", "Evidence", "Finding", "Rule", "Severity", "about", "apply_acknowledgements", "catalogue",
            "current_acknowledgements", "evaluate_rules", "marked", "refresh_states", "run_checks"]
+
+
+def catalogue(registry: Registry) -> tuple[Rule, ...]:
+    """Every rule that judges `registry`: the legal rules, then its house rules (its policies) in id order."""
+    return RULES + house_rules(registry) if registry.policies else RULES
 
 
 def run_checks(registry: Registry, as_of: date, reference: Reference | None = None) -> list[Finding]:
@@ -66,22 +73,27 @@ def evaluate_rules(context: CheckContext) -> list[Finding]:
     """What every rule finds in the context's scope, without duplicates, unsorted."""
     found: dict[str, Finding] = {}
     with collector_paused():
-        for rule in RULES:
+        for rule in catalogue(context.registry):
             for finding in rule.evaluate(context):
                 found.setdefault(finding.id, finding)
     return list(found.values())
 
 
 def about(finding: Finding) -> str:
-    """What `finding` is about, as its rule says (Rule.about): a re-check that judges that again replaces it."""
+    """What `finding` is about, as its rule says (Rule.about): a re-check that judges that again replaces it. A house
+    rule's finding is about its flow."""
+    if is_house_rule(finding.rule):
+        return about_evidence(finding)
     return _BY_ID[finding.rule].about(finding)
 
 
 def refresh_states(context: CheckContext) -> None:
     """Bring every rule's kept state to the context's registry after the changes in its scope, letting each
-    widen the scope by what it says must be judged again."""
-    for rule in RULES:
-        if rule.keeps is not None:
+    widen the scope by what it says must be judged again (a state several rules share is refreshed once)."""
+    refreshed: set[KeptState[Any]] = set()
+    for rule in catalogue(context.registry):
+        if rule.keeps is not None and rule.keeps not in refreshed:
+            refreshed.add(rule.keeps)
             context.scope = rule.keeps.refresh(context.state(rule.keeps), context)
 
 

@@ -96,8 +96,9 @@ class Finding(BaseModel):
     acknowledgement: Acknowledgement | None = None
 
     @property
-    def sort_key(self) -> tuple[int, str, str, str]:
-        return (-_RANKS[self.severity], self.rule, self.regime or "", self.id)
+    def sort_key(self) -> tuple[int, bool, str, str, str]:
+        """Worst first; within a severity the law before the house rules (`policy:<id>`), then by rule."""
+        return (-_RANKS[self.severity], self.rule.startswith("policy:"), self.rule, self.regime or "", self.id)
 
 
 def worst(severities: Iterable[Severity]) -> Severity | None:

@@ -6,8 +6,8 @@ works out which flows the changed records touch (their own, those of a changed p
 group of people), has each rule refresh its kept state for them (the onward search is redone downstream of
 them, which adds the later hops there to what is judged again), drops the findings about what it judges
 again and adds the new ones. It names no rule: a new rule needs nothing here. The result equals a full check of the new
-registry (tests/checks/test_incremental.py holds it to that); a change to the organisation or to the data
-categories, which every flow depends on, falls back to a full check.
+registry (tests/checks/test_incremental.py holds it to that); a change to the organisation, to the data
+categories, which every flow depends on, or to the house rules (policies) falls back to a full check.
 
 The same update moves the findings to another day: the records whose dates fall in between (registry.calendar
 names them) are judged again although they did not change, which is how a forecast, a diff of two days and a
@@ -29,8 +29,9 @@ from registry.collector import collector_paused
 from registry.model import ENTITY_SECTIONS, Flow, Processor, Registry
 from registry.reference import Reference
 
-# Sections whose change can touch every flow: re-checked in full.
-_EVERYTHING = frozenset({"organisation", "data_categories"})
+# Sections whose change can touch every flow: re-checked in full. A changed house rule (policies) may judge any
+# flow again, and the catalogue itself changes with it.
+_EVERYTHING = frozenset({"organisation", "data_categories", "policies"})
 
 
 class FlowReferences:
@@ -238,7 +239,7 @@ class CheckState:
             self.findings[bisect.bisect_left(self.findings, _sort_key(fresh), key=_sort_key)] = fresh
 
 
-def _sort_key(finding: Finding) -> tuple[int, str, str, str]:
+def _sort_key(finding: Finding) -> tuple[int, bool, str, str, str]:
     return finding.sort_key
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from registry.checks.finding import Finding, Severity, worst
-from registry.labels import REGIME_LABELS, RULE_SUMMARIES, entity_label, regimes_label
+from registry.labels import REGIME_LABELS, entity_label, regimes_label, rule_summary
 from registry.model import Registry
 
 
@@ -37,7 +37,7 @@ class Problem:
                 regimes[finding.rule].add(finding.regime)
         parts = []
         for rule, judged in regimes.items():
-            said = RULE_SUMMARIES.get(rule, rule)
+            said = rule_summary(rule)
             parts.append(f"{said} under {regimes_label(judged)}" if judged else said)
         return "; ".join(parts)
 
@@ -66,10 +66,11 @@ def record_label(registry: Registry | None, record_id: str) -> str:
 _REGIMES = list(REGIME_LABELS)
 
 
-def _order(finding: Finding) -> tuple[int, str, int, str]:
-    """Worst first, then rule, then regime in the catalogue's order (EU, UK, Swiss, Japan)."""
+def _order(finding: Finding) -> tuple[int, bool, str, int, str]:
+    """Worst first, the law before house rules, then rule, then regime in the catalogue's order (EU, UK, Swiss,
+    Japan)."""
     regime = _REGIMES.index(finding.regime) if finding.regime in _REGIMES else -1
-    return (-finding.severity.rank, finding.rule, regime, finding.id)
+    return (-finding.severity.rank, finding.rule.startswith("policy:"), finding.rule, regime, finding.id)
 
 
 def group_problems(findings: Iterable[Finding], registry: Registry | None = None) -> list[Problem]:

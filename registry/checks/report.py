@@ -80,19 +80,29 @@ def _version() -> str:
 
 
 def render_sarif(findings: Sequence[Finding], as_of: date, artifact: str,
-                 record_lines: dict[str, int] | None = None) -> str:
-    """SARIF 2.1.0: one run, the rules as reportingDescriptors, a result per finding located at the record."""
-    from registry.checks import RULES  # the catalogue imports this module's siblings, not the other way
+                 record_lines: dict[str, int] | None = None, registry: Registry | None = None) -> str:
+    """SARIF 2.1.0: one run, the rules as reportingDescriptors, a result per finding located at the record.
+    `registry` adds its house rules to the legal ones."""
+    # The catalogue imports this module's siblings, not the other way.
+    from registry.checks import RULES, catalogue
 
     lines = record_lines or {}
+    catalogued = catalogue(registry) if registry is not None else RULES
     rules = [{
         "id": rule.id, "name": rule.id.replace("-", " "),
         "shortDescription": {"text": rule.title}, "fullDescription": {"text": f"{rule.title} ({rule.reference})"},
-        "help": {"text": rule.fix}, "helpUri": rule.help_uri,
+        "help": {"text": rule.fix}, **({"helpUri": rule.help_uri} if rule.help_uri else {}),
         "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
         "properties": {"reference": rule.reference, "severity": rule.severity.value},
-    } for rule in RULES]
-    index = {rule.id: position for position, rule in enumerate(RULES)}
+    } for rule in catalogued]
+    index = {rule.id: position for position, rule in enumerate(catalogued)}
+    for finding in findings:
+        if finding.rule not in index:  # a house rule of a registry not given: described by its finding
+            index[finding.rule] = len(rules)
+            rules.append({"id": finding.rule, "name": finding.rule.replace("-", " "),
+                          "shortDescription": {"text": finding.reference}, "help": {"text": finding.fix},
+                          "defaultConfiguration": {"level": _SARIF_LEVEL[finding.severity]},
+                          "properties": {"reference": finding.reference, "severity": finding.severity.value}})
     results = []
     for finding in findings:
         # The record at fault: for an onward gap the later hop, not the chain's first flow.

@@ -26,7 +26,10 @@ from registry.suggest import did_you_mean
 
 ORGANISATION_SHEET = "organisation"
 LISTS_SHEET = "lists"  # the template's hidden sheet of long drop-down lists; ignored on import
-SHEETS: tuple[str, ...] = (ORGANISATION_SHEET, *SECTIONS)
+# House rules are nested mappings (what they match, what they require), which one flat row cannot hold: they are
+# written in YAML (a manifest's `policies`, or a policies file), and a workbook has no sheet for them.
+TABLE_SECTIONS = {section: model for section, model in SECTIONS.items() if section != "policies"}
+SHEETS: tuple[str, ...] = (ORGANISATION_SHEET, *TABLE_SECTIONS)
 FIRST_ROW = 3  # row 1: field names, row 2: what each column means
 # Beyond this many records in one sheet the input is refused: the largest registry benchmarked has 100,000 flows.
 MAX_ROWS = 250_000
@@ -166,7 +169,7 @@ def _columns(section: str, model: Any) -> tuple[Column, ...]:
 COLUMNS: dict[str, tuple[Column, ...]] = {
     ORGANISATION_SHEET: (*_columns(ORGANISATION_SHEET, Organisation),
                          Column("countries_of_operation", "list", HELP["countries_of_operation"], country=True)),
-    **{section: _columns(section, model) for section, model in SECTIONS.items()},
+    **{section: _columns(section, model) for section, model in TABLE_SECTIONS.items()},
 }
 KEY_COLUMN = {sheet: ("finding" if sheet == "acknowledgements" else "id") for sheet in SHEETS}
 
@@ -453,6 +456,7 @@ def to_manifest(file: str, tables: list[Table], *, kind: str = "workbook") -> Ma
             document[table.sheet] = records
     manifest = validate_document(document, sources)
     manifest.kind = kind
+    manifest.kept = frozenset(SECTIONS.keys() - TABLE_SECTIONS.keys())
     kept = [p for p in manifest.problems if not _hides_a_bad_cell(p, bad_cells)]
     manifest.problems = problems + kept
     return manifest
@@ -481,7 +485,7 @@ def record_rows(registry: Any) -> dict[str, list[dict[str, Any]]]:
     if registry.countries_of_operation:
         org_row["countries_of_operation"] = list(registry.countries_of_operation)
     rows[ORGANISATION_SHEET] = [org_row] if org_row else []
-    for section in SECTIONS:
+    for section in TABLE_SECTIONS:
         rows[section] = [r.model_dump(mode="python", by_alias=True) for r in registry.section(section)]
     return rows
 

@@ -21,9 +21,12 @@ def registry(
     subjects: list[dict[str, Any]] | None = None,
     purposes: list[dict[str, Any]] | None = None,
     promises_encryption: bool = True,
+    policies: list[dict[str, Any]] | None = None,
+    categories: list[dict[str, Any]] | None = None,
 ) -> Registry:
     """A valid registry; flows default to EEA subjects, the campaign purpose, email only, encrypted, declared."""
-    categories = [{"id": c, "name": c} for c in ("user.contact.email", "user.contact.phone", "user.advertising.ad_id")]
+    categories = [{"id": c, "name": c} for c in ("user.contact.email", "user.contact.phone", "user.advertising.ad_id")
+                  ] + (categories or [])
     return Registry.model_validate({
         "organisation": {"id": "org", "name": "Org", "promises_encryption_in_transit": promises_encryption},
         "group_companies": companies if companies is not None else [
@@ -38,6 +41,8 @@ def registry(
         "safeguards": safeguards or [],
         "flows": [{"subjects": ["eea"], "categories": ["user.contact.email"], "purpose": "campaign",
                    "encrypted_in_transit": True, "source": "policy 4-2", **flow} for flow in flows],
+        "policies": [{"title": "A house rule", "severity": "high", "source": "privacy office", **policy}
+                     for policy in policies or []],
     })
 
 

@@ -158,6 +158,45 @@ def test_random_changes_keep_the_findings_equal_to_a_full_check(started: tuple[S
         assert_incremental_equals_full(service, store, f"change {number}: {fragment.model_dump(exclude_defaults=True)}")
 
 
+def house_rules(registry: Registry) -> RegistryFragment:
+    """One house rule of each effect over the generated registry, a sub-processing depth among them."""
+    category = registry.data_categories[0].id.rsplit(".", 1)[0]
+    rules = [
+        {"id": "eea-adequate", "match": {"cross_border": True, "categories": [category]},
+         "destinations": {"allow": ["EEA", {"adequate_for": "gdpr"}]},
+         "exceptions": [{"flow": registry.flows[0].id, "reason": "moving", "until": "2026-12-31"}]},
+        {"id": "contract", "match": {"receiver": {"kinds": ["processor"]}}, "require": {"dpa": True}},
+        {"id": "depth", "require": {"max_chain_depth": 1, "encrypted_in_transit": True}},
+        {"id": "no-india", "match": {"receiver": {"countries": ["IN"]}, "purposes": [registry.purposes[0].id]},
+         "forbid": True},
+        {"id": "retention", "match": {"sender": {"kinds": ["group_company"]}}, "require": {"max_retention": "P1Y"}},
+    ]
+    return RegistryFragment.model_validate({"policies": [
+        {"title": "House rule", "severity": "medium", "source": "privacy office", **rule} for rule in rules]})
+
+
+def test_house_rules_follow_every_change_and_a_changed_rule_judges_again(
+        started: tuple[Service, CountingStore]) -> None:
+    service, store = started
+    service.save_policies(manifests.Manifest.of(house_rules(service.registry()), "policies.yaml"))
+    assert_incremental_equals_full(service, store, "house rules added")
+    assert any(f.rule.startswith("policy:") for f in service.check(AS_OF))
+    rng = random.Random(19)
+    for number in range(40):
+        registry = service.registry()
+        if number % 5 == 4:  # a processor moves in the sub-processing tree: everything below it changes depth
+            moved, parent = rng.sample(registry.processors, 2)
+            fragment = RegistryFragment(processors=[moved.model_copy(update={"parent": parent.id})])
+        else:
+            fragment = mutate(registry, rng, 500 + number)
+        service.register(fragment, source=f"change {number}")
+        assert_incremental_equals_full(service, store, f"change {number}: {fragment.model_dump(exclude_defaults=True)}")
+    policy = service.registry().policies[0]
+    service.save_policies(manifests.Manifest.of(RegistryFragment(policies=[policy.model_copy(
+        update={"exceptions": [], "severity": "high"})]), "policies.yaml"))
+    assert_incremental_equals_full(service, store, "a house rule changed")
+
+
 def test_acknowledging_and_deleting_follow_too(tmp_path: Path) -> None:
     store = CountingStore(tmp_path / "seed.sqlite")
     service = Service(store, actor="dpo")

@@ -17,7 +17,6 @@ def test_every_rule_of_the_catalogue_is_registered_with_its_reference() -> None:
     assert [r.id for r in RULES] == [
         "transfer-without-safeguard", "safeguard-expired", "adequacy-out-of-scope", "bcr-outside-group",
         "excess-disclosure", "onward-transfer-gap", "derogation-misused", "foreign-authority-disclosure", "tia-missing",
-        "unencrypted-transfer",
         "processor-without-dpa", "undeclared-flow", "retention-exceeded"]
     assert all(r.reference and r.fix and r.title for r in RULES)
 
@@ -127,14 +126,6 @@ def test_tia_missing_fires_for_sccs_to_a_non_adequate_country_without_a_tia() ->
     assert findings(to_adequate) == []
 
 
-def test_unencrypted_transfer_fires_only_across_borders_and_only_when_promised() -> None:
-    flows = [{"id": "f", "from": "hq", "to": "p", "encrypted_in_transit": False}]
-    abroad = registry(processors=[processor("p", "JP")], flows=flows)
-    assert flagged(abroad, "unencrypted-transfer") == {(None, ("f",))}
-    assert findings(registry(processors=[processor("p", "DE")], flows=flows)) == []
-    assert findings(registry(processors=[processor("p", "JP")], flows=flows, promises_encryption=False)) == []
-
-
 def test_processor_without_dpa_fires_until_the_contract_is_signed() -> None:
     reg = registry(processors=[processor("p", "DE", dpa_signed="2026-12-01")],
                    flows=[{"id": "f", "from": "hq", "to": "p"}])
@@ -213,7 +204,8 @@ def test_a_processor_that_also_processes_elsewhere_is_judged_for_every_country()
 def test_findings_are_sorted_deterministic_and_their_ids_do_not_depend_on_the_day() -> None:
     reg = registry(processors=[processor("p", "IN", dpa_signed=None), processor("q", "US")],
                    flows=[{"id": "f", "from": "hq", "to": "p", "categories": ["user.advertising.ad_id"]},
-                          {"id": "g", "from": "hq", "to": "q", "encrypted_in_transit": False}])
+                          {"id": "g", "from": "hq", "to": "q", "encrypted_in_transit": False}],
+                   policies=[{"id": "sealed", "require": {"encrypted_in_transit": True}}])
     first, again = findings(reg), findings(reg)
     assert first == again and len(first) >= 5
     ranks = [f.severity.rank for f in first]

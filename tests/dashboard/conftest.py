@@ -18,6 +18,7 @@ AS_OF = date(2026, 5, 1)  # a fixed day, so the findings do not drift with the c
 PAGES = {
     "Overview": "views/overview.py",
     "Findings": "views/findings.py",
+    "Policies": "views/policies.py",
     "Transfers map": "views/transfers_map.py",
     "Graph explorer": "views/graph_explorer.py",
     "Entities": "views/entities.py",

@@ -385,7 +385,8 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     judge = Judge(rule, context)
     selects, excepted, violation = judge.selector.selects, judge.excepted, judge.violation
     for analysis in context.analyses:
-        if selects(analysis) and analysis.flow.id not in excepted:
+        # A contingent flow moves no data before its day: a house rule judges it from then, as the law does.
+        if analysis.live and selects(analysis) and analysis.flow.id not in excepted:
             found = violation(analysis)
             if found is not None:
                 yield judge.finding(analysis, found)

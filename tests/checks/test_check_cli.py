@@ -80,7 +80,7 @@ def test_sarif_is_2_1_0_and_points_at_the_manifest_lines(tmp_path: Path) -> None
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     # The legal rules, then the seed's two house rules.
     assert rule_ids[-2:] == ["policy:encryption-in-transit", "policy:service-providers-under-contract"]
-    assert len(rule_ids) == 13
+    assert len(rule_ids) == 14
     lines = SEED.read_text(encoding="utf-8").splitlines()
     for result_ in run["results"]:
         assert rule_ids[result_["ruleIndex"]] == result_["ruleId"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from registry.checks import RULES, catalogue
+from registry.checks import RULES, catalogue, run_checks
 from registry.checks.house_rules import processor_depths
 from registry.model import Registry
 from tests.checks.builders import AS_OF, findings, processor, registry, scc
@@ -200,3 +200,13 @@ def test_the_seeds_encryption_promise_is_a_house_rule_now() -> None:
     assert [(f.rule, f.severity, f.problem) for f in opened] == [
         ("policy:encryption-in-transit", "medium", "f06-hq-cloud-campaign")]
     assert opened[0].reference == "house rule encryption-in-transit (policy 7)"
+
+
+def test_a_contingent_flow_is_judged_by_house_rules_only_from_its_day() -> None:
+    flows = [{"id": "buyer", "from": "hq", "to": "p", "encrypted_in_transit": False, "contingent": True,
+              "effective": "2027-01-01"}]
+    reg = registry(processors=[processor("p", "DE")], flows=flows,
+                   policies=one_rule(require={"encrypted_in_transit": True}))
+    before = [f.rule for f in run_checks(reg, date(2026, 12, 31))]
+    on = [f.rule for f in run_checks(reg, date(2027, 1, 1))]
+    assert "policy:r" not in before and "policy:r" in on

@@ -100,12 +100,12 @@ def test_what_if_prints_the_problems_opened_and_the_flows_without_a_fallback(tmp
     before = revision(store)
     text = ok(flowreg(tmp_path, "what-if", str(EXAMPLES / "dpf-falls.yaml")))
     assert "what if: The EU-US Data Privacy Framework falls" in text and ", as of 2027-03-01" in text
-    assert "OPENED   HIGH   f13-hq-adtech-advertising" in text
+    assert "CHANGED  HIGH   f13-hq-adtech-advertising" in text  # its house-rule problem (no DPA) is open already
     assert "transfers that lose part of their basis: 1, 1 without a fallback" in text
     document = json.loads(ok(flowreg(tmp_path, "what-if", str(EXAMPLES / "processor-dropped.yaml"), "--as-of",
                                      "2026-12-03", "--format", "json")))
     assert list(document) == ["scenario", "as_of", "summary", "problems", "losing_basis", "reference_data"]
-    assert document["summary"] == {"opened": 0, "closed": 1, "changed": 0, "losing_basis": 0,
+    assert document["summary"] == {"opened": 0, "closed": 2, "changed": 0, "losing_basis": 0,
                                    "without_fallback": 0}
     assert document["problems"][0]["findings"][0]["causes"] == [
         {"kind": "scenario", "description": "processor adtech-us is dropped, with its flows"}]

@@ -208,7 +208,8 @@ def test_the_policies_overview_and_a_trial_of_an_edited_rule(service: Service) -
     revision = service.store.revision()
     edited = rule_text(contract.policy).replace("kinds:\n    - processor", "kinds:\n    - processor\n    - recipient")
     trial = service.try_policies(parse_rules(edited), day)
-    assert sorted(f.problem for f in trial.opened) == ["f14-hq-authority", "f15-hq-fraud", "f16-hq-acquirer"]
+    # The buyer (f16) is contingent with no day yet: it moves no data, so no rule judges it.
+    assert sorted(f.problem for f in trial.opened) == ["f14-hq-authority", "f15-hq-fraud"]
     assert trial.closed == [] and len(trial.of_tried()) == 4
     assert service.store.revision() == revision
     # With an exception for f13 until the contract is signed, the trial closes its finding.

@@ -213,24 +213,35 @@ def _holds(registry: Registry, record: str) -> bool:
 _MARKS = {Status.OPENED: "+", Status.CLOSED: "-", Status.CHANGED: "~"}
 
 
-def render_text(diff: Diff) -> str:
-    before, after = diff.before, diff.after
-    if before.revision == after.revision:
-        head = f"diff {before.as_of} -> {after.as_of} (registry at revision {after.revision})"
-    else:
-        head = f"diff revision {before.revision} -> {after.revision} (both judged as of {after.as_of})"
-    lines = [head + ": " + ", ".join(f"{diff.count(s)} problem{'' if diff.count(s) == 1 else 's'} {s.value}"
-                                     for s in Status)]
-    for problem in diff.problems:
+def counted(problems: Sequence[ProblemChange]) -> str:
+    """"1 problem opened, 0 problems closed, 2 problems changed": the headline a diff and a what-if share."""
+    counts = {status: sum(problem.status is status for problem in problems) for status in Status}
+    return ", ".join(f"{n} problem{'' if n == 1 else 's'} {status.value}" for status, n in counts.items())
+
+
+def problem_lines(problems: Sequence[ProblemChange], *, earlier_reasons: bool = True) -> list[str]:
+    """Each problem that opened, closed or changed, then its findings with their causes, as text; with
+    `earlier_reasons`, a finding whose reason changed also shows the reason it had before."""
+    lines: list[str] = []
+    for problem in problems:
         lines += ["", printable(f"{problem.status.value.upper():8} {problem.severity.upper():6} {problem.label}")]
         for change in problem.findings:
             finding = change.finding
             regime = f" [{regime_label(finding.regime)}]" if finding.regime else ""
             lines.append(printable(f"  {_MARKS[change.status]} {finding.rule}{regime} {finding.id}"))
             lines.append(printable(f"      {finding.reason}"))
-            if change.status is Status.CHANGED and change.before is not None:
+            if earlier_reasons and change.status is Status.CHANGED and change.before is not None:
                 lines.append(printable(f"      was: {change.before.reason}"))
             for cause in change.causes:
                 when = f"{cause.day}: " if isinstance(cause, Event) else ""
                 lines.append(printable(f"      because: {when}{cause.description}"))
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def render_text(diff: Diff) -> str:
+    before, after = diff.before, diff.after
+    if before.revision == after.revision:
+        head = f"diff {before.as_of} -> {after.as_of} (registry at revision {after.revision})"
+    else:
+        head = f"diff revision {before.revision} -> {after.revision} (both judged as of {after.as_of})"
+    return "\n".join([f"{head}: {counted(diff.problems)}", *problem_lines(diff.problems)]) + "\n"

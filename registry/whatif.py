@@ -15,7 +15,7 @@ from datetime import date
 from registry.checks.finding import Finding, Severity
 from registry.checks.incremental import CheckState
 from registry.checks.problems import record_label, records_behind
-from registry.diff import ProblemChange, Status, compare
+from registry.diff import ProblemChange, Status, compare, counted, problem_lines
 from registry.exports.table import Column, Kind, Table
 from registry.labels import countries_label, regime_label, safeguard_kind_label
 from registry.model import Flow, Registry
@@ -160,24 +160,13 @@ def _basis(verdict: RegimeVerdict) -> tuple[Basis, ...]:
     return adequate + tools
 
 
-_MARKS = {Status.OPENED: "+", Status.CLOSED: "-", Status.CHANGED: "~"}
-
-
 def render_text(result: WhatIf) -> str:
     applied = result.applied
     lines = [printable(f"what if: {applied.scenario.title} ({applied.file}), as of {result.as_of}")]
     lines += [printable(f"  - {change.description}") for change in applied.changes]
-    lines.append(", ".join(f"{result.count(s)} problem{'' if result.count(s) == 1 else 's'} {s.value}"
-                           for s in Status))
-    for problem in result.problems:
-        lines += ["", printable(f"{problem.status.value.upper():8} {problem.severity.upper():6} {problem.label}")]
-        for change in problem.findings:
-            finding = change.finding
-            regime = f" [{regime_label(finding.regime)}]" if finding.regime else ""
-            lines.append(printable(f"  {_MARKS[change.status]} {finding.rule}{regime} {finding.id}"))
-            lines.append(printable(f"      {finding.reason}"))
-            for cause in change.causes:
-                lines.append(printable(f"      because: {cause.description}"))
+    lines.append(counted(result.problems))
+    # A scenario's causes are its own changes, and the unchanged registry's reasons are not repeated.
+    lines += problem_lines(result.problems, earlier_reasons=False)
     missing = result.without_fallback
     lines += ["", f"transfers that lose part of their basis: {len(result.lost)}, {len(missing)} without a fallback"]
     for lost in result.lost:

@@ -128,7 +128,7 @@ def _shortened(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
-def yaml_document(text: str, file: str, sources: SourceMap, sections: Collection[str] = SECTIONS,
+def _yaml_document(text: str, file: str, sources: SourceMap, sections: Collection[str] = SECTIONS,
                   records_of: str | None = None) -> Any:
     """A YAML document read as a manifest is (anchors, aliases and repeated keys refused), with the line of each
     item of the top-level lists named `sections` and of each of its keys recorded in `sources`. `records_of`: a
@@ -285,25 +285,32 @@ def _json_duplicate_keys(text: str, file: str) -> list[Problem]:
     return problems
 
 
-def parse(data: bytes, file: str, *, records_of: str | None = None) -> Manifest:
-    """Parse a manifest's bytes and validate each record; unreadable input raises InvalidInput. `records_of`: the
-    input may also be records of that section on their own (one record, or a list of them)."""
-    if len(data) > MAX_MANIFEST_BYTES:
-        raise _fail(file, f"the file is {len(data):,} bytes; manifests are limited to {MAX_MANIFEST_BYTES:,}")
+def read_document(data: bytes, file: str, sources: SourceMap, sections: Collection[str] = SECTIONS,
+                  records_of: str | None = None) -> Any:
+    """The document a YAML or JSON file holds, read as a manifest is: UTF-8 only, repeated keys, anchors and
+    aliases refused, each item's line recorded in `sources`. Manifests and what-if scenarios both read this way."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise _fail(file, f"not UTF-8 text (byte {error.start})", line) from None
+    if not file.lower().endswith(".json"):
+        return _yaml_document(text, file, sources, sections, records_of=records_of)
+    document = _json_document(text, file)
+    if records_of is not None and isinstance(document, dict) and records_of not in document:
+        document = [document]
+    if records_of is not None and isinstance(document, list):
+        document = {records_of: document}
+    return document
+
+
+def parse(data: bytes, file: str, *, records_of: str | None = None) -> Manifest:
+    """Parse a manifest's bytes and validate each record; unreadable input raises InvalidInput. `records_of`: the
+    input may also be records of that section on their own (one record, or a list of them)."""
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise _fail(file, f"the file is {len(data):,} bytes; manifests are limited to {MAX_MANIFEST_BYTES:,}")
     sources = SourceMap(file)
-    if file.lower().endswith(".json"):
-        document = _json_document(text, file)
-        if records_of is not None and isinstance(document, dict) and records_of not in document:
-            document = [document]
-        if records_of is not None and isinstance(document, list):
-            document = {records_of: document}
-    else:
-        document = yaml_document(text, file, sources, records_of=records_of)
+    document = read_document(data, file, sources, records_of=records_of)
     if not isinstance(document, dict):
         raise _fail(file, "a manifest is a mapping with keys such as version, processors, flows")
     return validate_document(document, sources)

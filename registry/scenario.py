@@ -24,7 +24,6 @@ data (an unknown regime, country, kind or record id), is reported at once with i
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from registry.calendar import Calendar, Event, EventKind
 from registry.errors import InvalidInput, Problem
 from registry.files import read_input
 from registry.labels import regime_label, safeguard_kind_label
-from registry.manifest import SourceMap, yaml_document
+from registry.manifest import SourceMap, read_document
 from registry.model import (
     CountryCode,
     Day,
@@ -174,19 +173,7 @@ def load(path: str | Path) -> ScenarioFile:
 def parse(data: bytes, file: str) -> ScenarioFile:
     """Read a scenario and validate each of its items on its own; unreadable input raises InvalidInput."""
     sources = SourceMap(file)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InvalidInput([Problem(f"not UTF-8 text (byte {error.start})", file=file)],
-                           summary=f"cannot read {file}") from None
-    if file.lower().endswith(".json"):
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InvalidInput([Problem(f"not valid JSON: {error.msg}", file=file, line=error.lineno)],
-                               summary=f"cannot read {file}") from None
-    else:
-        document = yaml_document(text, file, sources, SECTIONS)
+    document = read_document(data, file, sources, SECTIONS)
     if not isinstance(document, dict):
         raise InvalidInput([Problem("a scenario is a mapping with keys such as title, adequacy, drop_processors",
                                     file=file)], summary=f"invalid scenario {file}")

@@ -227,3 +227,12 @@ def test_the_result_downloads_as_two_tables(tmp_path: Path) -> None:
     assert [c.value for c in sheet[1]] == ["Flow", "Regime", "Sender", "Receiver", "Loses", "Still on the flow",
                                            "Carried by its fallback"]
     assert sheet.max_row == 3  # f1 (carried by its SCCs) and f2
+
+
+def test_a_json_scenario_with_a_repeated_key_is_refused_naming_both_lines() -> None:
+    """A scenario is read as a manifest is: a key given twice is refused, never silently last-one-wins."""
+    data = b'{\n  "title": "t",\n  "title": "u"\n}\n'
+    with pytest.raises(InvalidInput) as refused:
+        scenarios.parse(data, "scenario.json")
+    text = refused.value.render()
+    assert "'title'" in text and "2" in text and "3" in text

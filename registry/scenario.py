@@ -173,7 +173,10 @@ def load(path: str | Path) -> ScenarioFile:
 def parse(data: bytes, file: str) -> ScenarioFile:
     """Read a scenario and validate each of its items on its own; unreadable input raises InvalidInput."""
     sources = SourceMap(file)
-    document = read_document(data, file, sources, SECTIONS)
+    try:
+        document = read_document(data, file, sources, SECTIONS)
+    except InvalidInput as error:  # the reader words its summary for manifests
+        raise InvalidInput(error.problems, summary=f"invalid scenario {file}") from None
     if not isinstance(document, dict):
         raise InvalidInput([Problem("a scenario is a mapping with keys such as title, adequacy, drop_processors",
                                     file=file)], summary=f"invalid scenario {file}")

@@ -235,4 +235,5 @@ def test_a_json_scenario_with_a_repeated_key_is_refused_naming_both_lines() -> N
     with pytest.raises(InvalidInput) as refused:
         scenarios.parse(data, "scenario.json")
     text = refused.value.render()
-    assert "'title'" in text and "2" in text and "3" in text
+    assert text.startswith("invalid scenario scenario.json")
+    assert "'title' appears twice" in text and "lines 2 and 3" in text

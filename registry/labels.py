@@ -250,3 +250,17 @@ def cell(value: object, *, empty: str = NOT_RECORDED) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(cell(item, empty="") for item in value if not is_empty(item))
     return str(value)
+
+
+# The Data Privacy Framework lists an entity may be on, by the model's field: the list's name and the regime whose
+# adequacy decision it makes apply (registry.reference.AdequacyScope names the same three).
+DPF_LISTS: dict[str, tuple[str, str]] = {
+    "dpf_certified": ("EU-US Data Privacy Framework", "gdpr"),
+    "dpf_uk_extension": ("UK Extension to the EU-US DPF", "uk_gdpr"),
+    "dpf_swiss": ("Swiss-US Data Privacy Framework", "ch_fadp"),
+}
+
+
+def dpf_lists_label(entity: Entity, *, empty: str = "none") -> str:
+    """The DPF lists the entity is on, by name: "EU-US Data Privacy Framework, Swiss-US Data Privacy Framework"."""
+    return ", ".join(name for field, (name, _) in DPF_LISTS.items() if getattr(entity, field)) or empty

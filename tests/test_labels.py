@@ -14,6 +14,7 @@ from registry.checks.finding import Severity
 from registry.labels import (
     APPI_ITEM_LABELS,
     DEROGATION_LETTER_LABELS,
+    DPF_LISTS,
     ENUM_LABELS,
     NOT_RECORDED,
     PARTY_KIND_LABELS,
@@ -21,6 +22,7 @@ from registry.labels import (
     SCC_MODULE_LABELS,
     SEVERITY_LABELS,
     cell,
+    dpf_lists_label,
     label,
     party_kind_label,
     sentence_label,
@@ -86,3 +88,12 @@ def test_a_cell_shows_values_as_people_write_them() -> None:
     assert cell(True) == "yes" and cell(False) == "no"
     assert cell([model.Frequency.OCCASIONAL, None, "x"]) == "Occasional, x"
     assert cell(model.Sector.NON_PROFIT) == "Non-profit"
+
+
+def test_every_dpf_list_the_model_knows_has_its_name_and_regime() -> None:
+    fields = {name for name in model.Entity.model_fields if name.startswith("dpf_")}
+    assert fields == set(DPF_LISTS)
+    assert {regime for _, regime in DPF_LISTS.values()} <= set(REGIME_LABELS)
+    entity = model.Processor(id="p", name="P", country="US", dpf_uk_extension=True, dpf_swiss=True)
+    assert dpf_lists_label(entity) == "UK Extension to the EU-US DPF, Swiss-US Data Privacy Framework"
+    assert dpf_lists_label(model.Processor(id="q", name="Q", country="US")) == "none"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from registry.calendar import lapses_on
-from registry.labels import regime_label
+from registry.labels import cell, label, law_label, regime_label
 from registry.model import Flow, Safeguard
 from registry.snapshot import Snapshot
 
@@ -35,16 +35,21 @@ def flow_row(snapshot: Snapshot, flow: Flow) -> dict[str, object]:
 
 
 def safeguard_row(snapshot: Snapshot, safeguard: Safeguard) -> dict[str, object]:
+    """The safeguard in words: its kind with module, letter or item, and its parties by name."""
     detail = (f" module {safeguard.module}" if safeguard.module else
               f" letter {safeguard.letter}" if safeguard.letter else
               f" item {safeguard.item}" if safeguard.item else "")
     if safeguard.law_of:
-        detail += f" on {safeguard.law_of} law"
+        detail += f" on {law_label(safeguard.law_of)} law"
+    parties = snapshot.registry.entities
+    organisation = snapshot.registry.organisation
+    names = [parties[p].name if p in parties else organisation.name if organisation and organisation.id == p else p
+             for p in safeguard.parties]
     return {
-        "safeguard": safeguard.id, "kind": safeguard.kind.value + detail,
+        "safeguard": safeguard.id, "kind": label(safeguard.kind) + detail,
         "effective": safeguard.effective, "expires": safeguard.expires,
-        "status": safeguard_status(snapshot, safeguard), "reference": safeguard.reference or "",
-        "parties": ", ".join(safeguard.parties),
+        "status": safeguard_status(snapshot, safeguard), "reference": cell(safeguard.reference, empty=""),
+        "parties": ", ".join(names),
     }
 
 

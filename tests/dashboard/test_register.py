@@ -129,3 +129,58 @@ def test_an_engineer_registers_but_may_not_export(open_page: OpenPage, seeded: S
     app.switch_page(PAGES["Exports"]).run()
     app.button(key="x_manifest").click().run()
     assert any("may not export" in str(e.value) for e in app.error)
+
+
+LIBRARY_PHRASES = ("required key", "String should", "Input should", "List should", "Field required", "Value error")
+
+
+def test_the_empty_form_says_what_to_do_in_plain_words_and_writes_nothing(open_page: OpenPage,
+                                                                            seeded: Service) -> None:
+    revision = seeded.store.revision()
+    app = open_page("Register processor")
+    submit(app)
+    assert not app.exception, [e.value for e in app.exception]
+    shown = errors(app)
+    assert not [m for m in shown if any(phrase in m for phrase in LIBRARY_PHRASES)], shown
+    id_column = next(c for c in app.columns if any(w.key == "r_p_id" for w in c.text_input))
+    assert [str(e.value) for e in id_column.error] == [
+        "Give the processor an id: lowercase letters, digits, dots, dashes or underscores, starting with a letter "
+        "or digit (e.g. mail-delivery-eu)."]
+    for key, words in (("r_p_country", "country"), ("r_f0_counterpart", "party"), ("r_f0_purpose", "purpose")):
+        assert any(words in str(e.value).lower() for e in column_of(app, key).error), key
+    # The flow id is optional: nothing is said about it.
+    flow_id_column = next(c for c in app.columns if any(w.key == "r_f0_id" for w in c.text_input))
+    assert not flow_id_column.error
+    assert any("Nothing was saved" in message for message in shown)
+    assert seeded.store.revision() == revision
+
+
+def test_a_bad_id_names_the_field_once(open_page: OpenPage, seeded: Service) -> None:
+    app = open_form(open_page)
+    app.text_input(key="r_p_id").input("Payroll IN")
+    app.text_input(key="r_p_name").input("Payroll Services India Pvt Ltd")
+    submit(app)
+    id_column = next(c for c in app.columns if any(w.key == "r_p_id" for w in c.text_input))
+    messages = [str(e.value) for e in id_column.error]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith("Id: 'Payroll IN' is not an id") and "'payroll-in'" in messages[0]
+
+
+def test_each_dpf_list_is_its_own_tick_and_the_uk_extension_is_stored(open_page: OpenPage, seeded: Service) -> None:
+    app = open_form(open_page)
+    ticks = {box.key: box.label for box in app.checkbox if box.key and box.key.startswith("r_p_dpf")}
+    assert ticks == {"r_p_dpf_certified": "On the EU-US Data Privacy Framework List (EU/EEA GDPR)",
+                     "r_p_dpf_uk_extension": "On the UK Extension to the EU-US DPF List (UK GDPR)",
+                     "r_p_dpf_swiss": "On the Swiss-US Data Privacy Framework List (Swiss FADP)"}
+    app.checkbox(key="r_p_dpf_uk_extension").check()
+    fill_processor(app)
+    stored = seeded.registry().processors_by_id["payroll-in"]
+    assert stored.dpf_uk_extension and not stored.dpf_certified and not stored.dpf_swiss
+
+
+def test_the_form_says_the_day_and_the_role_it_writes_with(open_page: OpenPage,
+                                                           as_role: Callable[[str], Path]) -> None:
+    as_role("engineer")
+    app = open_form(open_page)
+    captions = [str(c.value) for c in app.caption]
+    assert any(f"as of {AS_OF}" in c and "(Engineer)" in c for c in captions), captions

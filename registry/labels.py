@@ -179,6 +179,15 @@ ACCESS_ROLE_LABELS: dict[str, str] = {
     "viewer": "viewer", "dpo": "DPO", "legal": "legal", "engineer": "engineer", "admin": "administrator",
 }
 
+# Whom an adequacy decision covers (registry.reference.AdequacyScope), as "covering ...".
+ADEQUACY_SCOPE_LABELS: dict[str, str] = {
+    "all": "every organisation", "dpf_certified": "organisations on the EU-US DPF List",
+    "dpf_uk_extension": "organisations on the UK Extension to the EU-US DPF",
+    "dpf_swiss": "organisations on the Swiss-US DPF List", "commercial": "commercial organisations",
+    "private_sector": "the private sector", "safe_harbour": "Safe Harbour organisations",
+    "privacy_shield": "Privacy Shield organisations",
+}
+
 # Each StrEnum the registry shows people, by its qualified name: the enums of registry.checks and
 # registry.access are named rather than imported, as those modules read this one.
 ENUM_LABELS: dict[str, Mapping[str, str]] = {
@@ -190,6 +199,7 @@ ENUM_LABELS: dict[str, Mapping[str, str]] = {
     "registry.model.SafeguardKind": SAFEGUARD_KIND_LABELS,
     "registry.model.Frequency": FREQUENCY_LABELS,
     "registry.reference.Regime": REGIME_LABELS,
+    "registry.reference.AdequacyScope": ADEQUACY_SCOPE_LABELS,
     "registry.checks.finding.Severity": SEVERITY_LABELS,
     "registry.access.Role": ACCESS_ROLE_LABELS,
 }

@@ -27,7 +27,7 @@ from registry.labels import (
     party_kind_label,
     sentence_label,
 )
-from registry.reference import Regime
+from registry.reference import AdequacyScope, Regime
 
 
 def model_enums() -> list[type[StrEnum]]:
@@ -36,7 +36,7 @@ def model_enums() -> list[type[StrEnum]]:
             if inspect.isclass(value) and issubclass(value, StrEnum) and value.__module__ == model.__name__]
 
 
-SHOWN_ENUMS = [*model_enums(), Regime, Severity, access.Role]
+SHOWN_ENUMS = [*model_enums(), Regime, AdequacyScope, Severity, access.Role]
 
 
 def test_the_model_has_the_enums_this_test_expects_to_find() -> None:

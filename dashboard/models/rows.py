@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from registry.calendar import lapses_on
-from registry.labels import cell, label, law_label, regime_label
+from registry.labels import cell, label, law_label, regime_label, yes_no
 from registry.model import Flow, Safeguard
 from registry.snapshot import Snapshot
 
@@ -28,9 +28,9 @@ def flow_row(snapshot: Snapshot, flow: Flow) -> dict[str, object]:
         "sender countries": ", ".join(entities[flow.sender].where_processed),
         "receiver countries": ", ".join(entities[flow.receiver].where_processed),
         "categories": ", ".join(flow.categories), "purpose": flow.purpose,
-        "safeguards": ", ".join(flow.safeguards), "frequency": flow.frequency.value,
-        "encrypted in transit": "-" if flow.encrypted_in_transit is None else str(flow.encrypted_in_transit),
-        "tia": flow.tia or "", "worst open finding": flagged.value if flagged else "",
+        "safeguards": ", ".join(flow.safeguards), "frequency": label(flow.frequency),
+        "encrypted in transit": yes_no(flow.encrypted_in_transit),
+        "tia": cell(flow.tia, empty=""), "worst open finding": label(flagged, empty=""),
     }
 
 

@@ -274,3 +274,8 @@ DPF_LISTS: dict[str, tuple[str, str]] = {
 def dpf_lists_label(entity: Entity, *, empty: str = "none") -> str:
     """The DPF lists the entity is on, by name: "EU-US Data Privacy Framework, Swiss-US Data Privacy Framework"."""
     return ", ".join(name for field, (name, _) in DPF_LISTS.items() if getattr(entity, field)) or empty
+
+
+def roles_label(roles: Iterable[Enum]) -> str:
+    """A user's roles for a sentence: "DPO, Engineer"; "no role" for none."""
+    return ", ".join(sorted(label(role) for role in roles)) or "no role"

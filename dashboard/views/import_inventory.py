@@ -15,7 +15,7 @@ from registry import inventory
 from registry.access import Permission
 from registry.errors import InvalidInput, PermissionDenied, Problem
 from registry.inventory.layout import CellProblem
-from registry.labels import cell, label, rule_summary
+from registry.labels import cell, label, roles_label, rule_summary
 from registry.model import country_label
 from registry.preview import ImportPlan
 
@@ -81,6 +81,9 @@ if source is not None and allowed:
         show_table(problem_rows(error.problems), wide=("problem",), key="i_problems")
     else:
         show_plan(plan)
+        roles = roles_label(context.user.roles)
+        st.caption(f"Importing as {context.user.user} ({roles}); findings judged as of {context.as_of:%Y-%m-%d}. "
+                   "Every change goes into the change log under your name.")
         if st.button(f"Import {name}", type="primary", key="i_confirm"):
             try:
                 result = context.service.import_manifest(

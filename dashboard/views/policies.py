@@ -12,7 +12,7 @@ from dashboard.tables import show_table
 from registry.access import Permission
 from registry.checks.finding import Finding
 from registry.errors import InvalidInput, PermissionDenied, Problem
-from registry.labels import cell, label, yes_no
+from registry.labels import cell, label, roles_label, yes_no
 from registry.policies import NEW_RULE, PolicyView, Trial, parse_rules, rule_text
 
 NEW = "(a new rule)"
@@ -81,6 +81,9 @@ text = st.text_area("The rule as YAML (keys as in the manifest's policies)", key
 outcome = st.session_state.pop("p_outcome", None)
 if outcome is not None:
     st.success(outcome)
+roles = roles_label(context.user.roles)
+st.caption(f"Signed in as {context.user.user} ({roles}); a dry run judges as of {context.as_of:%Y-%m-%d}. A save goes "
+           "into the change log under your name.")
 dry, save = st.columns(2)
 dry_run = dry.button("Dry run against the registry", key="p_dry")
 saving = save.button("Save", type="primary", key="p_save", disabled=not allowed)

@@ -21,6 +21,7 @@ from registry.labels import (
     REGIME_LABELS,
     SCC_MODULE_LABELS,
     label,
+    roles_label,
     rule_summary,
 )
 from registry.model import DerogationLetter, Frequency, SafeguardKind, country_name
@@ -62,7 +63,7 @@ def problems_at(key: WidgetKey) -> None:
 context = state.context()
 registry = context.snapshot.registry
 entity_ids = sorted(registry.entities)
-roles = ", ".join(label(role) for role in sorted(context.user.roles)) or "no role"
+roles = roles_label(context.user.roles)
 st.title("Register processor")
 st.caption(f"Signed in as {context.user.user} ({roles}). The findings a registration introduces are judged as of "
            f"{context.as_of:%Y-%m-%d}, the day chosen in the sidebar. Fields marked (optional) may stay empty.")

@@ -4,6 +4,7 @@ as-of day and the user's role are said where the write happens; the service chec
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, get_args
 
@@ -46,7 +47,7 @@ def with_typed(options: list[str], key: str) -> list[str]:
     return options + [value for value in typed if value not in options]
 
 
-def named(ids: dict[str, Any]) -> Any:
+def named(ids: Mapping[str, Any]) -> Callable[[str], str]:
     """How a picker shows a record: its name, with the id to copy; a typed id that is not a record, as typed."""
     def show(record_id: str) -> str:
         record = ids.get(record_id)
@@ -65,8 +66,8 @@ registry = context.snapshot.registry
 entity_ids = sorted(registry.entities)
 roles = roles_label(context.user.roles)
 st.title("Register processor")
-st.caption(f"Signed in as {context.user.user} ({roles}). The findings a registration introduces are judged as of "
-           f"{context.as_of:%Y-%m-%d}, the day chosen in the sidebar. Fields marked (optional) may stay empty.")
+st.caption("Fields marked (optional) may stay empty; the others are needed. The processor is written with its "
+           "safeguards and flows, all or nothing.")
 if not context.can(Permission.REGISTER):
     st.warning("Registering processors needs the engineer or admin role; the registry will refuse it for yours.")
 
@@ -216,8 +217,9 @@ with st.form("register"):
             record["encrypted_in_transit"] = st.checkbox("Encrypted in transit", value=True,
                                                          key=f"r_f{i}_encrypted")
         flows.append(record)
-    st.caption(f"Registering as {context.user.user} ({roles}); findings judged as of {context.as_of:%Y-%m-%d}. "
-               "Every change goes into the change log under your name.")
+    st.caption(f"Registering as {context.user.user} ({roles}); the findings it introduces are judged as of "
+               f"{context.as_of:%Y-%m-%d}, the day chosen in the sidebar. Every change goes into the change log under "
+               "your name.")
     submitted = st.form_submit_button("Register", type="primary")
 
 if submitted:

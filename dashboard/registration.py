@@ -47,9 +47,8 @@ FIELD_NAMES: dict[str, str] = {
     "source": "Declared in", "kind": "Kind", "module": "SCC module", "letter": "Art. 49 letter",
     "reference": "Document", "effective": "Effective", "expires": "Expires", "counterpart": "Party",
     "from": "Party", "to": "Party", "subjects": "About (data subjects)", "categories": "Data categories",
-    "purpose": "Purpose",
-    "safeguards": "Safeguards", "frequency": "Frequency", "tia": "Transfer impact assessment",
-    **{field: name for field, (name, _) in DPF_LISTS.items()},
+    "purpose": "Purpose", "safeguards": "Safeguards", "frequency": "Frequency", "tia": "Transfer impact assessment",
+    **{key: name for key, (name, _) in DPF_LISTS.items()},
 }
 # Phrases of the validation library that must not reach a person, and what to say instead.
 _LIBRARY_PHRASES: tuple[tuple[str, str], ...] = (
@@ -104,16 +103,16 @@ def missing_problems(values: FormValues) -> list[Problem]:
     """The required fields left empty, each with what to do, located as the model would locate them."""
     problems: list[Problem] = []
     processor = _clean(values.processor)
-    problems += [Problem(REQUIRED[("processor", field)], section="processors", index=0, field=field)
-                 for field in ("id", "name", "country") if field not in processor]
+    problems += [Problem(REQUIRED[("processor", key)], section="processors", index=0, field=key)
+                 for key in ("id", "name", "country") if key not in processor]
     for index, safeguard in enumerate(values.safeguards):
         cleaned = _clean(safeguard)
-        problems += [Problem(REQUIRED[("safeguards", field)], section="safeguards", index=index, field=field)
-                     for field in ("id", "kind") if field not in cleaned]
+        problems += [Problem(REQUIRED[("safeguards", key)], section="safeguards", index=index, field=key)
+                     for key in ("id", "kind") if key not in cleaned]
     for index, flow in enumerate(values.flows):
         cleaned = _clean(flow)
-        problems += [Problem(REQUIRED[("flows", field)], section="flows", index=index, field=field)
-                     for field in ("counterpart", "subjects", "categories", "purpose") if field not in cleaned]
+        problems += [Problem(REQUIRED[("flows", key)], section="flows", index=index, field=key)
+                     for key in ("counterpart", "subjects", "categories", "purpose") if key not in cleaned]
     return problems
 
 
@@ -125,11 +124,11 @@ def plain(problem: Problem) -> Problem:
         if message.startswith(phrase):
             message = words + message.removeprefix(phrase)
             break
-    field = FIELD_NAMES.get((problem.field or "").split(".")[0])
-    if field is None:
+    name = FIELD_NAMES.get((problem.field or "").split(".")[0])
+    if name is None:
         return replace(problem, message=message)
     ending = "" if message.endswith((".", "?", "!", ")")) else "."
-    return replace(problem, message=f"{field}: {message}{ending}")
+    return replace(problem, message=f"{name}: {message}{ending}")
 
 
 def build_fragment(values: FormValues) -> RegistryFragment:
@@ -166,12 +165,12 @@ def _already_said(problem: Problem, reported: set[tuple[str | None, int | None, 
                   flows: list[tuple[dict[str, Any], bool]]) -> bool:
     """A problem of a field already reported empty, of a flow's made-up id, or of a flow's side left empty (the
     processor's id or the party, each reported at its own field): nothing to add."""
-    field = (problem.field or "").split(".")[0]
-    if (problem.section, problem.index, field) in reported:
+    key = (problem.field or "").split(".")[0]
+    if (problem.section, problem.index, key) in reported:
         return True
     if problem.section == "flows" and problem.index is not None and problem.index < len(flows):
         record, generated = flows[problem.index]
-        return (field == "id" and generated) or (field in ("from", "to") and not record[field])
+        return (key == "id" and generated) or (key in ("from", "to") and not record[key])
     return False
 
 

@@ -6,8 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.registration import FormValues, build_fragment, problems_by_widget
+from registry.errors import InvalidInput
 from registry.service import Service
 from tests.dashboard.conftest import AS_OF, PAGES
 
@@ -184,3 +187,21 @@ def test_the_form_says_the_day_and_the_role_it_writes_with(open_page: OpenPage,
     app = open_form(open_page)
     captions = [str(c.value) for c in app.caption]
     assert any(f"as of {AS_OF}" in c and "(Engineer)" in c for c in captions), captions
+
+
+def test_every_problem_the_models_word_for_a_manifest_reaches_the_form_named_and_plain() -> None:
+    values = FormValues(
+        processor={"id": "p1", "name": "x" * 1001, "country": "JP", "dpa_signed": None},
+        safeguards=[{"id": "s1", "kind": "scc_2021", "module": None}],
+        flows=[{"direction": "out", "counterpart": "hq", "subjects": ["s"], "categories": ["c"], "purpose": "p",
+                "frequency": "sometimes"}])
+    with pytest.raises(InvalidInput) as error:
+        build_fragment(values)
+    placed = problems_by_widget(error.value.problems, values)
+    messages = [m for listed in placed.values() for m in listed]
+    assert not [m for m in messages if any(phrase in m for phrase in LIBRARY_PHRASES)], messages
+    assert placed[("processor", None, "name")] == ["Legal name: too long: at most 1000 characters."]
+    assert placed[("flows", 0, "frequency")][0].startswith("Frequency: choose one of the offered values")
+    assert placed[("safeguards", 0, "module")][0].startswith("SCC module: ")
+    # The flow id was left empty: it is made up, and never itself a problem.
+    assert ("flows", 0, "id") not in placed

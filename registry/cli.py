@@ -9,18 +9,18 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import click
 import pycountry
 import typer
 from pydantic import ValidationError
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from graph.store import GraphStore
 from graph.stores import is_neo4j
@@ -54,7 +54,56 @@ R = TypeVar("R")
 GLOBAL_OPTIONS = ("--store", "--actor")
 
 
-class GlobalOptionsGroup(TyperGroup):
+def readable_placeholders(params: Iterable[Any]) -> None:
+    """Name what each option takes the way people read help: the metavar given (DATE, FILE, ID), a closed set's
+    choices ("[text|json|sarif]"), nothing for a flag. Typer's own placeholders (`<str>`, `<bool>`) name Python
+    types."""
+    for param in params:
+        if param.param_type_name == "argument":
+            # An argument's name column shows its metavar already; Typer would add its type (`<path>`) beside it.
+            param.display_type_rich = lambda ctx: None
+        if param.metavar is not None:
+            continue
+        descriptor = getattr(param, "type_descriptor", None)
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif descriptor is not None and descriptor.is_choice and descriptor.choices:
+            param.metavar = "[" + "|".join(str(getattr(c, "value", c)) for c in descriptor.choices) + "]"
+
+
+class ReadableCommand(TyperCommand):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        readable_placeholders(self.params)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        readable_placeholders([option] if option is not None else [])
+        return option
+
+
+class ReadableGroup(TyperGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        readable_placeholders(self.params)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        readable_placeholders([option] if option is not None else [])
+        return option
+
+
+class FlowregTyper(typer.Typer):
+    """A Typer whose commands and groups write readable help (see `readable_placeholders`)."""
+
+    def __init__(self, *args: Any, cls: type[TyperGroup] = ReadableGroup, **kwargs: Any) -> None:
+        super().__init__(*args, cls=cls, **kwargs)
+
+    def command(self, *args: Any, cls: type[TyperCommand] = ReadableCommand, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls, **kwargs)
+
+
+class GlobalOptionsGroup(ReadableGroup):
     """Moves --store and --actor written after the subcommand to the front, where the root command reads them."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -85,7 +134,7 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return front + rest
 
 
-app = typer.Typer(
+app = FlowregTyper(
     cls=GlobalOptionsGroup,
     name="flowreg",
     help="Data-flow inventory and transfer-safeguard registry.",
@@ -93,12 +142,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-export_app = typer.Typer(help="Write the registry out: manifest (a backup), or the legal records as CSV, JSON, XLSX.",
+export_app = FlowregTyper(help="Write the registry out: manifest (a backup), or the legal records as CSV, JSON, XLSX.",
                          no_args_is_help=True)
 app.add_typer(export_app, name="export")
-processor_app = typer.Typer(help="Register processors and sub-processors.", no_args_is_help=True)
+processor_app = FlowregTyper(help="Register processors and sub-processors.", no_args_is_help=True)
 app.add_typer(processor_app, name="processor")
-neo4j_app = typer.Typer(help="Work with a Neo4j copy of the registry.", no_args_is_help=True)
+neo4j_app = FlowregTyper(help="Work with a Neo4j copy of the registry.", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 
 
@@ -171,12 +220,12 @@ def session(ctx: typer.Context) -> Session:
 def main_options(
     ctx: typer.Context,
     store: Annotated[str | None, typer.Option(
-        "--store", envvar="FLOWREG_STORE", show_envvar=True,
+        "--store", envvar="FLOWREG_STORE", show_envvar=True, metavar="PATH|URI",
         help=f"A SQLite file path, or a neo4j:// / bolt:// URI. Default: {default_store_path()}. "
              "Accepted before or after the subcommand.",
     )] = None,
     actor: Annotated[str | None, typer.Option(
-        "--actor", envvar="FLOWREG_ACTOR", show_envvar=True,
+        "--actor", envvar="FLOWREG_ACTOR", show_envvar=True, metavar="NAME",
         help="Who is making changes, for the change log. Default: the OS user. Before or after the subcommand.",
     )] = None,
 ) -> None:
@@ -210,7 +259,8 @@ def seed(
 
 
 PoliciesOption = Annotated[Path | None, typer.Option(
-    "--policies", help="A YAML or JSON file of house rules (`policies:`), the organisation's own policies.")]
+    "--policies", metavar="FILE",
+    help="A YAML or JSON file of house rules (`policies:`), the organisation's own policies.")]
 
 
 @app.command("import")
@@ -218,6 +268,7 @@ PoliciesOption = Annotated[Path | None, typer.Option(
 def import_(
     ctx: typer.Context,
     file: Annotated[Path | None, typer.Argument(
+        metavar="FILE",
         help="A YAML or JSON manifest (whole or a fragment), an inventory workbook (.xlsx), or a folder or .zip "
              "of its CSV files. May be left out with --policies.")] = None,
     replace: Annotated[bool, typer.Option(
@@ -226,7 +277,8 @@ def import_(
         "--dry-run", help="Print what would change and the findings that would open and close; write nothing.")]
     = False,
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Judge the findings opened and closed as of this ISO date. Default: today (UTC).")] = None,
+        "--as-of", metavar="DATE",
+        help="Judge the findings opened and closed as of this ISO date. Default: today (UTC).")] = None,
     policies: PoliciesOption = None,
 ) -> None:
     """Upsert a manifest's or inventory's records (and a file of house rules); all or nothing. Exit 2 and a list of
@@ -260,7 +312,8 @@ def read_manifest(file: Path | None, policies: Path | None) -> manifests.Manifes
 def export_manifest(
     ctx: typer.Context,
     fmt: Annotated[ManifestFormat, typer.Option("--format", help="yaml or json.")] = ManifestFormat.YAML,
-    out: Annotated[Path | None, typer.Option(help="Write to this file instead of standard output.")] = None,
+    out: Annotated[Path | None, typer.Option(metavar="FILE",
+                                             help="Write to this file instead of standard output.")] = None,
 ) -> None:
     """The whole registry as a manifest that `flowreg import` reads back (a backup)."""
     text = session(ctx).service().export_manifest(fmt.value)
@@ -280,7 +333,7 @@ class TemplateFormat(StrEnum):
 @user_errors
 def export_template(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option(help="The workbook to write, or a directory for the CSV files.")],
+    out: Annotated[Path, typer.Option(metavar="PATH", help="The workbook to write, or a directory for the CSV files.")],
     from_store: Annotated[bool, typer.Option(
         "--from-store", help="Fill it with the registry's records: edit them and import the file back.")] = False,
     fmt: Annotated[TemplateFormat, typer.Option("--format", help="xlsx (one sheet a section) or csv (one file a "
@@ -308,8 +361,10 @@ class ExportFormat(StrEnum):
 
 
 ExportFormatOption = Annotated[ExportFormat, typer.Option("--format", help="csv (one file per table), json or xlsx.")]
-AsOfOption = Annotated[str | None, typer.Option("--as-of", help="As of this ISO date. Default: today (UTC).")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                                help="As of this ISO date. Default: today (UTC).")]
 OutOption = Annotated[Path | None, typer.Option(
+    metavar="PATH",
     help="A file, or a directory for several CSV files. Default: standard output for one CSV or JSON file; "
          "flowreg-<table>-<date>.xlsx in the current directory for XLSX.")]
 
@@ -383,15 +438,19 @@ def show(ctx: typer.Context) -> None:
 @user_errors
 def processor_add(
     ctx: typer.Context,
-    processor_id: Annotated[str, typer.Option("--id", help="A new or existing processor id.")],
-    name: Annotated[str, typer.Option(help="Legal name.")],
-    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 code of where it is established, e.g. US.")],
+    processor_id: Annotated[str, typer.Option("--id", metavar="ID", help="A new or existing processor id.")],
+    name: Annotated[str, typer.Option(metavar="NAME", help="Legal name.")],
+    country: Annotated[str, typer.Option(metavar="CODE",
+                                         help="ISO 3166-1 alpha-2 code of where it is established, e.g. US.")],
     processing_country: Annotated[list[str] | None, typer.Option(
-        help="Where it hosts or accesses the data (repeat the option); default: --country.")] = None,
-    dpa_signed: Annotated[str | None, typer.Option(help="Date the Art. 28 contract was signed (YYYY-MM-DD).")] = None,
+        metavar="CODE", help="Where it hosts or accesses the data (repeat the option); default: --country.")] = None,
+    dpa_signed: Annotated[str | None, typer.Option(metavar="DATE",
+                                                   help="Date the Art. 28 contract was signed (YYYY-MM-DD).")] = None,
     dpf_certified: Annotated[bool, typer.Option(help="On the EU-US Data Privacy Framework List.")] = False,
-    parent: Annotated[str | None, typer.Option(help="The processor this one is a sub-processor of.")] = None,
-    source: Annotated[str | None, typer.Option(help="Where the privacy policy declares it, e.g. 'policy 4-2'.")] = None,
+    parent: Annotated[str | None, typer.Option(metavar="ID",
+                                               help="The processor this one is a sub-processor of.")] = None,
+    source: Annotated[str | None, typer.Option(metavar="TEXT",
+                                               help="Where the privacy policy declares it, e.g. 'policy 4-2'.")] = None,
 ) -> None:
     """Register (or update) one processor; its flows and safeguards come with `flowreg import`."""
     options = {"id": processor_id, "name": name, "country": country, "processing_countries": processing_country,
@@ -417,8 +476,9 @@ def _processor_from_options(record: dict[str, object]) -> Processor:
 @user_errors
 def log(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help="Only changes at or after this ISO date or time (UTC).")] = None,
-    record: Annotated[str | None, typer.Option(help="Only changes to the record with this id.")] = None,
+    since: Annotated[str | None, typer.Option(metavar="DATE",
+                                              help="Only changes at or after this ISO date or time (UTC).")] = None,
+    record: Annotated[str | None, typer.Option(metavar="ID", help="Only changes to the record with this id.")] = None,
     verify: Annotated[bool, typer.Option(
         "--verify", help="Check the log's hash chain instead of listing it; exit 3 naming the first bad entry.")]
     = False,
@@ -454,7 +514,7 @@ def parse_since(text: str | None) -> datetime | None:
 @user_errors
 def neo4j_sync(
     ctx: typer.Context,
-    to: Annotated[str, typer.Option("--to", envvar="NEO4J_URI", show_envvar=True,
+    to: Annotated[str, typer.Option("--to", envvar="NEO4J_URI", show_envvar=True, metavar="URI",
                                     help="The Neo4j to copy into: neo4j://, bolt://, neo4j+s:// (Aura).")],
 ) -> None:
     """Copy the store (--store) into Neo4j. Running it twice changes nothing; an interrupted run completes
@@ -501,16 +561,19 @@ def manifest_record_lines(path: Path) -> dict[str, int]:
 @user_errors
 def check(
     ctx: typer.Context,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Judge as of this ISO date. Default: today (UTC).")]
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                              help="Judge as of this ISO date. Default: today (UTC).")]
     = None,
     format: Annotated[ReportFormat, typer.Option("--format", help="text, json (stable shape) or sarif 2.1.0.")] = (
         ReportFormat.TEXT),
     fail_on: Annotated[Severity, typer.Option(
         "--fail-on", help="Exit 1 when an unacknowledged finding is at or above this severity.")] = Severity.HIGH,
     manifest: Annotated[Path | None, typer.Option(
+        metavar="FILE",
         help="The manifest the registry was imported from: SARIF results then point at its lines.")] = None,
     policies: Annotated[Path | None, typer.Option(
-        "--policies", help="Judge with the house rules of this file in place of the stored ones of the same ids; "
+        "--policies", metavar="FILE",
+        help="Judge with the house rules of this file in place of the stored ones of the same ids; "
                            "writes nothing.")] = None,
 ) -> None:
     """Run every rule, the registry's house rules included; exit 0 when nothing unacknowledged is at or above
@@ -570,8 +633,10 @@ def _warn_stale(day: date) -> None:
 @user_errors
 def forecast_command(
     ctx: typer.Context,
-    days: Annotated[int, typer.Option("--days", min=0, max=36_500, help="How far ahead, in days.")] = 90,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="From this ISO date. Default: today (UTC).")] = None,
+    days: Annotated[int, typer.Option("--days", metavar="DAYS", min=0, max=36_500,
+                                      help="How far ahead, in days.")] = 90,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                              help="From this ISO date. Default: today (UTC).")] = None,
     format: Annotated[ListingFormat, typer.Option("--format", help="text or json (stable shape).")]
     = ListingFormat.TEXT,
 ) -> None:
@@ -594,15 +659,17 @@ def forecast_command(
 @user_errors
 def diff_command(
     ctx: typer.Context,
-    from_day: Annotated[str | None, typer.Option("--from", help="The first day (ISO date).")] = None,
-    to_day: Annotated[str | None, typer.Option("--to", help="The second day (ISO date). Default: today (UTC).")]
+    from_day: Annotated[str | None, typer.Option("--from", metavar="DATE", help="The first day (ISO date).")] = None,
+    to_day: Annotated[str | None, typer.Option("--to", metavar="DATE",
+                                               help="The second day (ISO date). Default: today (UTC).")]
     = None,
     since: Annotated[str | None, typer.Option(
-        "--since", help="Instead of two days: the registry as it was at this change-log revision (a number, as "
+        "--since", metavar="REVISION|DATE",
+        help="Instead of two days: the registry as it was at this change-log revision (a number, as "
                         "`flowreg log` shows) or just before this ISO date or time, against the registry now.")]
     = None,
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="With --since: the day both are judged on. Default: today (UTC).")] = None,
+        "--as-of", metavar="DATE", help="With --since: the day both are judged on. Default: today (UTC).")] = None,
     format: Annotated[ListingFormat, typer.Option("--format", help="text or json (stable shape).")]
     = ListingFormat.TEXT,
 ) -> None:
@@ -645,10 +712,12 @@ def _moment(text: str, option: str) -> datetime:
 @user_errors
 def what_if_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A scenario: YAML (or JSON) of hypothetical changes, as in "
+    file: Annotated[Path, typer.Argument(metavar="FILE",
+                                         help="A scenario: YAML (or JSON) of hypothetical changes, as in "
                                               "examples/what-if/.")],
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Judge on this ISO date. Default: the latest of today and the days the changes take "
+        "--as-of", metavar="DATE",
+        help="Judge on this ISO date. Default: the latest of today and the days the changes take "
                         "effect.")] = None,
     format: Annotated[ListingFormat, typer.Option("--format", help="text or json (stable shape).")]
     = ListingFormat.TEXT,
@@ -677,8 +746,10 @@ def trend_command(
         "--every", help="month or week. Default: month, or week when the history holds fewer than three month "
                         "ends.")] = None,
     from_day: Annotated[str | None, typer.Option(
-        "--from", help="Start at this ISO date. Default: the day of the first change-log entry.")] = None,
-    to_day: Annotated[str | None, typer.Option("--to", help="The last point (ISO date). Default: today (UTC).")]
+        "--from", metavar="DATE",
+        help="Start at this ISO date. Default: the day of the first change-log entry.")] = None,
+    to_day: Annotated[str | None, typer.Option("--to", metavar="DATE",
+                                               help="The last point (ISO date). Default: today (UTC).")]
     = None,
     format: Annotated[TrendFormat, typer.Option("--format", help="csv or json (stable shape).")] = TrendFormat.CSV,
 ) -> None:
@@ -718,8 +789,10 @@ def parse_destination(text: str | None) -> str | None:
 def reference_command(
     regime: Annotated[Regime | None, typer.Option("--regime", help="Only this regime.")] = None,
     country: Annotated[str | None, typer.Option(
-        "--country", help="Only decisions for this country code, or international organisation key (epo).")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="In force on this ISO date. Default: today (UTC).")]
+        "--country", metavar="CODE",
+        help="Only decisions for this country code, or international organisation key (epo).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                              help="In force on this ISO date. Default: today (UTC).")]
     = None,
     format: Annotated[ListingFormat, typer.Option("--format", help="text or json.")] = ListingFormat.TEXT,
 ) -> None:
@@ -736,11 +809,14 @@ def reference_command(
 @user_errors
 def ack(
     ctx: typer.Context,
-    finding: Annotated[str, typer.Argument(help="The finding id, as `flowreg check` prints it.")],
-    reason: Annotated[str, typer.Option(help="Why the finding is accepted for now (kept in the change log).")],
-    until: Annotated[str | None, typer.Option(help="Accept until this ISO date; after it the finding counts again.")]
+    finding: Annotated[str, typer.Argument(metavar="FINDING_ID", help="The finding id, as `flowreg check` prints it.")],
+    reason: Annotated[str, typer.Option(metavar="TEXT",
+                                        help="Why the finding is accepted for now (kept in the change log).")],
+    until: Annotated[str | None, typer.Option(metavar="DATE",
+                                              help="Accept until this ISO date; after it the finding counts again.")]
     = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="The day the finding is looked up on. Default: today.")]
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                              help="The day the finding is looked up on. Default: today.")]
     = None,
 ) -> None:
     """Acknowledge a finding: it stays listed, marked acknowledged, and no longer fails `check`."""

@@ -18,8 +18,8 @@ from registry.checks.finding import Finding
 from registry.checks.house_rules import house_rules, is_house_rule, rule_id
 from registry.checks.rule import CheckContext
 from registry.errors import InvalidInput, Problem
-from registry.labels import regime_label, safeguard_kind_label
-from registry.model import AdequateFor, OrganisationTerm, PartyMatch, Policy, Registry
+from registry.labels import party_kind_label, regime_label, safeguard_kind_label, sentence_label
+from registry.model import EEA_REGION, AdequateFor, OrganisationTerm, PartyMatch, Policy, Registry, country_name
 from registry.reference import Reference
 from registry.transfers import TransferAnalyser
 
@@ -38,11 +38,12 @@ require:
 def describe_party(match: PartyMatch) -> str:
     parts = []
     if match.kinds:
-        parts.append(" or ".join(kind.replace("_", " ") for kind in match.kinds))
+        parts.append(" or ".join(party_kind_label(kind) for kind in match.kinds))
     if match.roles:
-        parts.append("acting as " + " or ".join(role.value.replace("_", " ") for role in match.roles))
+        parts.append("acting as " + " or ".join(sentence_label(role) for role in match.roles))
     if match.countries:
-        parts.append("processing in " + ", ".join(match.countries))
+        parts.append("processing in " + ", ".join("the EEA" if c == EEA_REGION else country_name(c)
+                                                  for c in match.countries))
     if match.entities:
         parts.append("one of " + ", ".join(match.entities))
     return ", ".join(parts)
@@ -55,7 +56,7 @@ def describe_match(policy: Policy) -> list[str]:
     if match.categories:
         lines.append("carries " + ", ".join(match.categories) + " (or a category below or above one)")
     if match.sensitivities:
-        lines.append("carries " + " or ".join(s.value for s in match.sensitivities) + " data")
+        lines.append("carries " + " or ".join(sentence_label(s) for s in match.sensitivities) + " data")
     if match.subjects:
         lines.append("about " + ", ".join(match.subjects))
     if match.purposes:

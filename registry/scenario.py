@@ -37,7 +37,7 @@ from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from registry.calendar import Calendar, Event, EventKind
 from registry.errors import InvalidInput, Problem
 from registry.files import read_input
-from registry.labels import regime_label, safeguard_kind_label
+from registry.labels import regime_label, safeguard_kind_label, sentence_label
 from registry.manifest import SourceMap, read_document
 from registry.model import (
     CountryCode,
@@ -92,7 +92,7 @@ class AdequacyChange(Strict):
         the scenario is then compared with the decision renewed)."""
         place = country_name(self.country)
         if self.adequate:
-            scope = "" if self.scope is AdequacyScope.ALL else f" (scope {self.scope.value})"
+            scope = "" if self.scope is AdequacyScope.ALL else f" (covering {sentence_label(self.scope)})"
             return f"an {regime_label(self.regime)} adequacy decision for {place} applies from {self.from_}{scope}"
         return f"the {regime_label(self.regime)} adequacy decision for {place} is revoked from {self.from_}"
 

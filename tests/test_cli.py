@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import typer.main
 import yaml
 from typer.testing import CliRunner
 
@@ -28,6 +30,30 @@ def test_every_command_has_help() -> None:
         result = runner.invoke(app, command)
         assert result.exit_code == 0, command
         assert "Usage" in result.output
+
+
+def command_paths(command: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and subcommand of the CLI, as the words that call it."""
+    found = [path]
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        found += command_paths(sub, (*path, name))
+    return found
+
+
+def test_help_names_what_each_option_takes_not_python_types() -> None:
+    paths = command_paths(typer.main.get_command(app))
+    assert ("check",) in paths and ("export", "ropa") in paths and ("processor", "add") in paths
+    for path in paths:
+        output = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"}).output
+        placeholders = re.findall(r"<(?:str|bool|int|path|float|datetime|list\[[^\]]*\])>", output)
+        assert not placeholders, (path, placeholders)
+    check_help = runner.invoke(app, ["check", "--help"], env={"COLUMNS": "200"}).output
+    assert re.search(r"--as-of\s+DATE\s", check_help) and re.search(r"--format\s+\[text\|json\|sarif\]", check_help)
+    assert re.search(r"--manifest\s+FILE\s", check_help) and re.search(r"--help\s+Show this message", check_help)
+    ack_help = runner.invoke(app, ["ack", "--help"], env={"COLUMNS": "200"}).output
+    assert re.search(r"FINDING_ID\s+The finding id", ack_help) and re.search(r"--until\s+DATE\s", ack_help)
+    add_help = runner.invoke(app, ["processor", "add", "--help"], env={"COLUMNS": "200"}).output
+    assert re.search(r"--id\s+ID\s", add_help) and re.search(r"--no-dpf-certified\s+On the EU-US", add_help)
 
 
 def test_default_store_is_in_the_user_data_directory_not_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from registry.calendar import lapses_on
-from registry.labels import regime_label
+from registry.labels import cell, label, law_label, regime_label, yes_no
 from registry.model import Flow, Safeguard
 from registry.snapshot import Snapshot
 
@@ -28,23 +28,28 @@ def flow_row(snapshot: Snapshot, flow: Flow) -> dict[str, object]:
         "sender countries": ", ".join(entities[flow.sender].where_processed),
         "receiver countries": ", ".join(entities[flow.receiver].where_processed),
         "categories": ", ".join(flow.categories), "purpose": flow.purpose,
-        "safeguards": ", ".join(flow.safeguards), "frequency": flow.frequency.value,
-        "encrypted in transit": "-" if flow.encrypted_in_transit is None else str(flow.encrypted_in_transit),
-        "tia": flow.tia or "", "worst open finding": flagged.value if flagged else "",
+        "safeguards": ", ".join(flow.safeguards), "frequency": label(flow.frequency),
+        "encrypted in transit": yes_no(flow.encrypted_in_transit),
+        "tia": cell(flow.tia, empty=""), "worst open finding": label(flagged, empty=""),
     }
 
 
 def safeguard_row(snapshot: Snapshot, safeguard: Safeguard) -> dict[str, object]:
+    """The safeguard in words: its kind with module, letter or item, and its parties by name."""
     detail = (f" module {safeguard.module}" if safeguard.module else
               f" letter {safeguard.letter}" if safeguard.letter else
               f" item {safeguard.item}" if safeguard.item else "")
     if safeguard.law_of:
-        detail += f" on {safeguard.law_of} law"
+        detail += f" on {law_label(safeguard.law_of)} law"
+    parties = snapshot.registry.entities
+    organisation = snapshot.registry.organisation
+    names = [parties[p].name if p in parties else organisation.name if organisation and organisation.id == p else p
+             for p in safeguard.parties]
     return {
-        "safeguard": safeguard.id, "kind": safeguard.kind.value + detail,
+        "safeguard": safeguard.id, "kind": label(safeguard.kind) + detail,
         "effective": safeguard.effective, "expires": safeguard.expires,
-        "status": safeguard_status(snapshot, safeguard), "reference": safeguard.reference or "",
-        "parties": ", ".join(safeguard.parties),
+        "status": safeguard_status(snapshot, safeguard), "reference": cell(safeguard.reference, empty=""),
+        "parties": ", ".join(names),
     }
 
 

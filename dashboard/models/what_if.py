@@ -12,6 +12,7 @@ from registry import scenario as scenarios
 from registry.checks.finding import Severity
 from registry.exports.to_csv import render_csv
 from registry.exports.to_xlsx import render_workbook
+from registry.labels import regime_label, yes_no
 from registry.whatif import WhatIf, tables
 
 FORM_FILE = "form.json"  # what the form's problems are located in
@@ -36,9 +37,9 @@ def problem_rows(result: WhatIf) -> list[dict[str, object]]:
 
 
 def basis_rows(result: WhatIf) -> list[dict[str, object]]:
-    return [{"flow": lost.label, "regime": lost.regime.value, "loses": ", ".join(b.label for b in lost.lost),
-             "still on the flow": ", ".join(b.label for b in lost.left) or "-",
-             "fallback carries it": lost.carried} for lost in result.lost]
+    return [{"flow": lost.label, "regime": regime_label(lost.regime), "loses": ", ".join(b.label for b in lost.lost),
+             "still on the flow": ", ".join(b.label for b in lost.left) or "nothing",
+             "fallback carries it": yes_no(lost.carried)} for lost in result.lost]
 
 
 def without_fallback_pairs(result: WhatIf) -> list[CountryPair]:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
+from dashboard.tables import show_table
 
 LIMIT = 2_000
 
@@ -15,7 +16,7 @@ record = st.text_input("Record id (or country code)", key="log_record", placehol
 changes = context.service.log(record=record.strip() or None)
 st.caption(f"{len(changes):,} change(s), newest first" + (f"; showing the latest {LIMIT:,}" if len(changes) > LIMIT
                                                            else ""))
-st.dataframe(pd.DataFrame([(c.seq, f"{c.at:%Y-%m-%d %H:%M:%S}", c.actor, c.operation, c.label, c.key, c.context or "")
-                           for c in reversed(changes[-LIMIT:])],
-                          columns=["seq", "at (UTC)", "actor", "operation", "kind", "record", "context"]),
-             hide_index=True)
+show_table(pd.DataFrame([(c.seq, f"{c.at:%Y-%m-%d %H:%M:%S}", c.actor, c.operation, c.label, c.key, c.context or "")
+                         for c in reversed(changes[-LIMIT:])],
+                        columns=["seq", "at (UTC)", "actor", "operation", "kind", "record", "context"]),
+           wide=("context",), key="log_table")

@@ -14,16 +14,18 @@ MIME = {"csv": "text/csv", "json": "application/json",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "yaml": "application/yaml"}
 TABLE_NAMES = {"all": "All three tables", "ropa": "Record of processing (Art. 30)", "transfers": "Transfer register",
                "findings": "Findings"}
+FORMAT_NAMES = {"csv": "CSV (one file per table)", "json": "JSON", "xlsx": "Excel workbook (XLSX)"}
 
 context = state.context()
 st.title("Exports")
-st.caption(f"As of {context.as_of:%Y-%m-%d}. The same files as `flowreg export`.")
+st.caption(f"As of {context.as_of:%Y-%m-%d}, the day chosen in the sidebar. The same files as `flowreg export`.")
 if not context.can(Permission.EXPORT):
     st.warning("Exports need the legal, dpo or admin role; the registry will refuse them for yours.")
 
 left, right = st.columns(2)
 which = left.selectbox("Table", list(TABLE_NAMES), format_func=TABLE_NAMES.__getitem__, key="x_which")
-fmt = right.selectbox("Format", list(exports.FORMATS), index=list(exports.FORMATS).index("xlsx"), key="x_format")
+fmt = right.selectbox("Format", list(exports.FORMATS), index=list(exports.FORMATS).index("xlsx"),
+                      format_func=lambda name: FORMAT_NAMES.get(name, name.upper()), key="x_format")
 # Built on request and kept per (revision, day, table, format): choosing options recomputes nothing.
 wanted = (context.service.store.revision(), context.as_of, which, fmt)
 if st.button("Prepare files", key="x_prepare"):
@@ -39,7 +41,8 @@ if prepared and prepared[0] == wanted:
         st.download_button(f"Download {name}", content, file_name=name, mime=MIME[fmt], key=f"x_dl_{name}")
 
 st.subheader("Manifest (backup of the whole registry)")
-manifest_format = st.radio("Manifest format", ["yaml", "json"], horizontal=True, key="x_manifest_format")
+manifest_format = st.radio("Manifest format", ["yaml", "json"], format_func=str.upper, horizontal=True,
+                           key="x_manifest_format")
 if st.button("Prepare manifest", key="x_manifest"):
     try:
         text = context.service.export_manifest(manifest_format)

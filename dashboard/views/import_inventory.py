@@ -10,10 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
+from dashboard.tables import show_table
 from registry import inventory
 from registry.access import Permission
 from registry.errors import InvalidInput, PermissionDenied, Problem
 from registry.inventory.layout import CellProblem
+from registry.labels import cell, label, roles_label, rule_summary
+from registry.model import country_label
 from registry.preview import ImportPlan
 
 # AppTest cannot drive a file uploader: a (name, bytes) pair placed under this key (as the tests do) is read
@@ -25,11 +28,12 @@ def problem_rows(problems: list[Problem]) -> pd.DataFrame:
     rows = []
     for problem in problems:
         if isinstance(problem, CellProblem):
-            rows.append({"sheet": problem.sheet, "row": problem.row, "column": problem.column,
-                         "id": problem.record_id, "problem": problem.message})
+            rows.append({"sheet": problem.sheet, "row": problem.row, "column": cell(problem.column, empty=""),
+                         "id": cell(problem.record_id, empty=""), "problem": problem.message})
         else:
-            rows.append({"sheet": problem.section, "row": problem.line, "column": problem.field,
-                         "id": problem.record_id, "problem": problem.message})
+            rows.append({"sheet": cell(problem.section, empty=""), "row": problem.line,
+                         "column": cell(problem.field, empty=""), "id": cell(problem.record_id, empty=""),
+                         "problem": problem.message})
     return pd.DataFrame(rows, columns=["sheet", "row", "column", "id", "problem"])
 
 
@@ -37,18 +41,17 @@ def show_plan(plan: ImportPlan) -> None:
     st.markdown(f"**{plan.count('create')} to create, {plan.count('update')} to update, {plan.count('delete')} to "
                 f"delete, {plan.unchanged} unchanged**")
     if plan.countries:
-        st.markdown(f"Countries of operation: {' '.join(plan.countries)}")
+        st.markdown(f"Countries of operation: {', '.join(country_label(c) for c in plan.countries)}")
     if plan.changes:
-        st.dataframe(pd.DataFrame([{"change": c.operation, "sheet": c.section, "id": c.record_id,
-                                    "fields": ", ".join(c.fields)} for c in plan.changes]),
-                     hide_index=True, use_container_width=True, key="i_changes")
+        show_table([{"change": c.operation, "sheet": c.section, "id": c.record_id, "fields": ", ".join(c.fields)}
+                    for c in plan.changes], wide=("fields",), key="i_changes")
     st.markdown(f"**Findings as of {plan.as_of:%Y-%m-%d}: {len(plan.opened)} would open, "
                 f"{len(plan.closed)} would close**")
     for title, findings in (("open", plan.opened), ("close", plan.closed)):
         if findings:
-            st.dataframe(pd.DataFrame([{"would": title, "severity": f.severity.value, "rule": f.rule,
-                                        "finding": f.id, "reason": f.reason} for f in findings]),
-                         hide_index=True, use_container_width=True, key=f"i_findings_{title}")
+            show_table([{"would": title, "severity": label(f.severity), "problem": rule_summary(f.rule),
+                         "reason": f.reason, "finding": f.id} for f in findings], wide=("reason",),
+                       key=f"i_findings_{title}")
 
 
 context = state.context()
@@ -75,9 +78,12 @@ if source is not None and allowed:
         plan = context.service.preview_import(manifest, replace=replace, as_of=context.as_of)
     except InvalidInput as error:
         st.error(f"{error.summary}: {len(error.problems)} problem(s); nothing will be written")
-        st.dataframe(problem_rows(error.problems), hide_index=True, use_container_width=True, key="i_problems")
+        show_table(problem_rows(error.problems), wide=("problem",), key="i_problems")
     else:
         show_plan(plan)
+        roles = roles_label(context.user.roles)
+        st.caption(f"Importing as {context.user.user} ({roles}); findings judged as of {context.as_of:%Y-%m-%d}. "
+                   "Every change goes into the change log under your name.")
         if st.button(f"Import {name}", type="primary", key="i_confirm"):
             try:
                 result = context.service.import_manifest(

@@ -8,23 +8,24 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
+from dashboard.tables import show_table
 from registry.access import Permission
 from registry.checks.finding import Finding
 from registry.errors import InvalidInput, PermissionDenied, Problem
+from registry.labels import cell, label, roles_label, yes_no
 from registry.policies import NEW_RULE, PolicyView, Trial, parse_rules, rule_text
 
 NEW = "(a new rule)"
 
 
 def problem_rows(problems: list[Problem]) -> pd.DataFrame:
-    return pd.DataFrame([{"line": p.line, "rule": p.record_id, "field": p.field, "problem": p.message}
-                         for p in problems], columns=["line", "rule", "field", "problem"])
+    return pd.DataFrame([{"line": p.line, "rule": cell(p.record_id, empty=""), "field": cell(p.field, empty=""),
+                          "problem": p.message} for p in problems], columns=["line", "rule", "field", "problem"])
 
 
 def finding_rows(findings: list[Finding], key: str) -> None:
-    st.dataframe(pd.DataFrame([{"flow": f.problem, "severity": f.severity.value, "acknowledged": f.acknowledged,
-                                "reason": f.reason, "finding": f.id} for f in findings]),
-                 hide_index=True, use_container_width=True, key=key)
+    show_table([{"flow": f.problem, "severity": label(f.severity), "acknowledged": yes_no(f.acknowledged),
+                 "reason": f.reason, "finding": f.id} for f in findings], wide=("reason",), key=key)
 
 
 def show_rule(view: PolicyView) -> None:
@@ -40,9 +41,8 @@ def show_rule(view: PolicyView) -> None:
         st.markdown(f"No violations as of {context.as_of:%Y-%m-%d}.")
     if view.exceptions:
         st.markdown("**Exceptions**")
-        st.dataframe(pd.DataFrame([{"flow": e.flow, "until": e.until, "in force": e.in_force, "reason": e.reason}
-                                   for e in view.exceptions]), hide_index=True, use_container_width=True,
-                     key=f"p_exceptions_{policy.id}")
+        show_table([{"flow": e.flow, "until": e.until, "in force": yes_no(e.in_force), "reason": e.reason}
+                    for e in view.exceptions], wide=("reason",), key=f"p_exceptions_{policy.id}")
 
 
 def show_trial(trial: Trial) -> None:
@@ -81,6 +81,9 @@ text = st.text_area("The rule as YAML (keys as in the manifest's policies)", key
 outcome = st.session_state.pop("p_outcome", None)
 if outcome is not None:
     st.success(outcome)
+roles = roles_label(context.user.roles)
+st.caption(f"Signed in as {context.user.user} ({roles}); a dry run judges as of {context.as_of:%Y-%m-%d}. A save goes "
+           "into the change log under your name.")
 dry, save = st.columns(2)
 dry_run = dry.button("Dry run against the registry", key="p_dry")
 saving = save.button("Save", type="primary", key="p_save", disabled=not allowed)
@@ -94,7 +97,7 @@ if dry_run or saving:
             show_trial(context.service.try_policies(manifest, context.as_of))
     except InvalidInput as error:
         st.error(f"{error.summary}: {len(error.problems)} problem(s); nothing was written")
-        st.dataframe(problem_rows(error.problems), hide_index=True, use_container_width=True, key="p_problems")
+        show_table(problem_rows(error.problems), wide=("problem",), key="p_problems")
     except PermissionDenied as error:
         st.error(error.render())
     else:

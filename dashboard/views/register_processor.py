@@ -1,10 +1,12 @@
 """Register processor: a form over the registry's own models, with its safeguards and flows; problems shown
-next to their field; on save, the findings the new processor introduces (engineer or admin)."""
+next to their field in plain words; on save, the findings the new processor introduces (engineer or admin). The
+as-of day and the user's role are said where the write happens; the service checks the permission."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
 import pycountry
 import streamlit as st
@@ -14,11 +16,23 @@ from dashboard.models.rows import regime_name
 from dashboard.registration import GENERAL, FormValues, WidgetKey, problems_by_widget, register
 from registry.access import Permission
 from registry.errors import InvalidInput, PermissionDenied
-from registry.model import Frequency, SafeguardKind, country_name
+from registry.labels import (
+    DEROGATION_LETTER_LABELS,
+    DPF_LISTS,
+    REGIME_LABELS,
+    SCC_MODULE_LABELS,
+    label,
+    roles_label,
+    rule_summary,
+)
+from registry.model import DerogationLetter, Frequency, SafeguardKind, country_name
 
 MIN_DAY, MAX_DAY = date(1990, 1, 1), date(2100, 12, 31)
 COUNTRIES = sorted((c.alpha_2 for c in pycountry.countries), key=country_name)
 DIRECTIONS = {"in": "to this processor, from", "out": "from this processor, to"}
+# The tick of each DPF list, by the model's field: the form's widget key and its words, naming the regime.
+DPF_TICKS = {field: (f"r_p_{field}", f"On the {name} List ({REGIME_LABELS[regime]})")
+             for field, (name, regime) in DPF_LISTS.items()}
 
 
 def country_option(code: str) -> str:
@@ -33,6 +47,14 @@ def with_typed(options: list[str], key: str) -> list[str]:
     return options + [value for value in typed if value not in options]
 
 
+def named(ids: Mapping[str, Any]) -> Callable[[str], str]:
+    """How a picker shows a record: its name, with the id to copy; a typed id that is not a record, as typed."""
+    def show(record_id: str) -> str:
+        record = ids.get(record_id)
+        return f"{record.name} ({record_id})" if record is not None else record_id
+    return show
+
+
 def problems_at(key: WidgetKey) -> None:
     """The problems of the last save that belong to the widget just drawn."""
     for message in st.session_state.get("r_problems", {}).get(key, []):
@@ -42,7 +64,10 @@ def problems_at(key: WidgetKey) -> None:
 context = state.context()
 registry = context.snapshot.registry
 entity_ids = sorted(registry.entities)
+roles = roles_label(context.user.roles)
 st.title("Register processor")
+st.caption("Fields marked (optional) may stay empty; the others are needed. The processor is written with its "
+           "safeguards and flows, all or nothing.")
 if not context.can(Permission.REGISTER):
     st.warning("Registering processors needs the engineer or admin role; the registry will refuse it for yours.")
 
@@ -53,8 +78,8 @@ if outcome is not None:
     if kind == "saved":
         st.markdown(f"**Findings it introduces as of {context.as_of:%Y-%m-%d}: {len(introduced)}**")
         for finding in introduced:
-            st.markdown(f"- **[{finding.severity.value}] {finding.rule}** ({regime_name(finding.regime)}): "
-                        f"{finding.reason}")
+            under = f" under {regime_name(finding.regime)}" if finding.regime else ""
+            st.markdown(f"- **{label(finding.severity)}: {rule_summary(finding.rule)}{under}.** {finding.reason}")
 for message in st.session_state.get("r_problems", {}).get(GENERAL, []):
     st.error(message)
 
@@ -80,23 +105,28 @@ with st.form("register"):
         problems_at(("processor", None, "country"))
     with b:
         processor["processing_countries"] = st.multiselect(
-            "Processing countries (where data is hosted or accessed; empty: the country above)",
+            "Processing countries (optional: where data is hosted or accessed; empty means the country above)",
             with_typed(COUNTRIES, "r_p_processing"),
             format_func=country_option, accept_new_options=True, key="r_p_processing")
         problems_at(("processor", None, "processing_countries"))
     a, b, c = st.columns(3)
     with a:
-        processor["dpa_signed"] = st.date_input("Art. 28 DPA signed on", value=None, min_value=MIN_DAY,
+        processor["dpa_signed"] = st.date_input("Art. 28 DPA signed on (optional)", value=None, min_value=MIN_DAY,
                                                 max_value=MAX_DAY, key="r_p_dpa")
         problems_at(("processor", None, "dpa_signed"))
     with b:
-        processor["parent"] = st.selectbox("Sub-processor of", sorted(registry.processors_by_id), index=None,
+        processor["parent"] = st.selectbox("Sub-processor of (optional)", sorted(registry.processors_by_id),
+                                           index=None, format_func=named(registry.processors_by_id),
                                            placeholder="(none)", key="r_p_parent")
         problems_at(("processor", None, "parent"))
     with c:
-        processor["source"] = st.text_input("Declared in (policy section)", key="r_p_source",
+        processor["source"] = st.text_input("Declared in (optional: the policy section)", key="r_p_source",
                                             placeholder="policy 4-2")
-        processor["dpf_certified"] = st.checkbox("On the EU-US Data Privacy Framework List", key="r_p_dpf")
+    st.markdown("**Data Privacy Framework** (tick each list the processor is on)")
+    for column, (field, (key, words)) in zip(st.columns(len(DPF_TICKS)), DPF_TICKS.items(), strict=True):
+        with column:
+            processor[field] = st.checkbox(words, key=key)
+            problems_at(("processor", None, field))
 
     safeguards: list[dict[str, Any]] = []
     for i in range(int(n_safeguards)):
@@ -107,24 +137,28 @@ with st.form("register"):
             record["id"] = st.text_input("Id", key=f"r_s{i}_id")
             problems_at(("safeguards", i, "id"))
         with b:
-            record["kind"] = st.selectbox("Kind", [k.value for k in SafeguardKind], key=f"r_s{i}_kind")
+            record["kind"] = st.selectbox("Kind", [k.value for k in SafeguardKind],
+                                          format_func=lambda kind: label(SafeguardKind(kind)), key=f"r_s{i}_kind")
             problems_at(("safeguards", i, "kind"))
         with c:
-            record["module"] = st.selectbox("SCC module", [1, 2, 3, 4], index=None, key=f"r_s{i}_module")
+            record["module"] = st.selectbox("SCC module (2021 SCCs only)", list(SCC_MODULE_LABELS), index=None,
+                                            format_func=lambda n: f"Module {n}: {SCC_MODULE_LABELS[n]}",
+                                            key=f"r_s{i}_module")
             problems_at(("safeguards", i, "module"))
         with d:
-            record["letter"] = st.selectbox("Art. 49 letter", [*"abcdefg", "compelling_interests"], index=None,
+            record["letter"] = st.selectbox("Art. 49 letter (derogations only)", list(get_args(DerogationLetter)),
+                                            index=None, format_func=DEROGATION_LETTER_LABELS.__getitem__,
                                             key=f"r_s{i}_letter")
             problems_at(("safeguards", i, "letter"))
         a, b, c = st.columns(3)
         with a:
-            record["reference"] = st.text_input("Document", key=f"r_s{i}_reference")
+            record["reference"] = st.text_input("Document (optional)", key=f"r_s{i}_reference")
         with b:
-            record["effective"] = st.date_input("Effective", value=None, min_value=MIN_DAY, max_value=MAX_DAY,
-                                                key=f"r_s{i}_effective")
+            record["effective"] = st.date_input("Effective (optional)", value=None, min_value=MIN_DAY,
+                                                max_value=MAX_DAY, key=f"r_s{i}_effective")
             problems_at(("safeguards", i, "effective"))
         with c:
-            record["expires"] = st.date_input("Expires", value=None, min_value=MIN_DAY, max_value=MAX_DAY,
+            record["expires"] = st.date_input("Expires (optional)", value=None, min_value=MIN_DAY, max_value=MAX_DAY,
                                               key=f"r_s{i}_expires")
             problems_at(("safeguards", i, "expires"))
         safeguards.append(record)
@@ -141,41 +175,51 @@ with st.form("register"):
                                            key=f"r_f{i}_direction")
         with b:
             record["counterpart"] = st.selectbox("Party", with_typed(entity_ids, f"r_f{i}_counterpart"), index=None,
-                                                 accept_new_options=True,
-                                                 placeholder="an entity id", key=f"r_f{i}_counterpart")
+                                                 accept_new_options=True, format_func=named(registry.entities),
+                                                 placeholder="a group company, processor or recipient",
+                                                 key=f"r_f{i}_counterpart")
             problems_at(("flows", i, "counterpart"))
         with c:
-            record["id"] = st.text_input("Flow id (optional)", key=f"r_f{i}_id")
+            record["id"] = st.text_input("Flow id (optional)", key=f"r_f{i}_id",
+                                         placeholder="made from the parties and the purpose when left empty")
             problems_at(("flows", i, "id"))
         a, b, c = st.columns(3)
         with a:
             record["subjects"] = st.multiselect("About (data subjects)", sorted(registry.subject_groups_by_id),
+                                                format_func=named(registry.subject_groups_by_id),
                                                 key=f"r_f{i}_subjects")
             problems_at(("flows", i, "subjects"))
         with b:
             record["categories"] = st.multiselect("Data categories", sorted(registry.categories_by_id),
+                                                  format_func=named(registry.categories_by_id),
                                                   key=f"r_f{i}_categories")
             problems_at(("flows", i, "categories"))
         with c:
             record["purpose"] = st.selectbox("Purpose", sorted(registry.purposes_by_id), index=None,
-                                             key=f"r_f{i}_purpose")
+                                             format_func=named(registry.purposes_by_id), key=f"r_f{i}_purpose")
             problems_at(("flows", i, "purpose"))
         a, b, c, d = st.columns(4)
         with a:
-            record["safeguards"] = st.multiselect("Safeguards", with_typed(safeguard_options, f"r_f{i}_safeguards"),
+            record["safeguards"] = st.multiselect("Safeguards (optional)",
+                                                  with_typed(safeguard_options, f"r_f{i}_safeguards"),
                                                   accept_new_options=True,
                                                   key=f"r_f{i}_safeguards")
             problems_at(("flows", i, "safeguards"))
         with b:
-            record["frequency"] = st.selectbox("Frequency", [f.value for f in Frequency], key=f"r_f{i}_frequency")
+            record["frequency"] = st.selectbox("Frequency", [f.value for f in Frequency],
+                                               format_func=lambda value: label(Frequency(value)),
+                                               key=f"r_f{i}_frequency")
             problems_at(("flows", i, "frequency"))
         with c:
-            record["tia"] = st.text_input("Transfer impact assessment", key=f"r_f{i}_tia")
-            record["source"] = st.text_input("Declared in", key=f"r_f{i}_source", placeholder="policy 4-2")
+            record["tia"] = st.text_input("Transfer impact assessment (optional)", key=f"r_f{i}_tia")
+            record["source"] = st.text_input("Declared in (optional)", key=f"r_f{i}_source", placeholder="policy 4-2")
         with d:
             record["encrypted_in_transit"] = st.checkbox("Encrypted in transit", value=True,
                                                          key=f"r_f{i}_encrypted")
         flows.append(record)
+    st.caption(f"Registering as {context.user.user} ({roles}); the findings it introduces are judged as of "
+               f"{context.as_of:%Y-%m-%d}, the day chosen in the sidebar. Every change goes into the change log under "
+               "your name.")
     submitted = st.form_submit_button("Register", type="primary")
 
 if submitted:
@@ -184,8 +228,8 @@ if submitted:
         registration = register(context.service, values, context.as_of)
     except InvalidInput as error:
         st.session_state["r_problems"] = problems_by_widget(error.problems, values)
-        st.session_state["r_outcome"] = ("refused", f"Nothing was saved: {len(error.problems)} problem(s), shown "
-                                         "next to their fields.", [])
+        st.session_state["r_outcome"] = ("refused", f"Nothing was saved: {len(error.problems)} thing(s) to fix, "
+                                         "each shown next to its field.", [])
     except PermissionDenied as error:
         st.session_state["r_problems"] = {}
         st.session_state["r_outcome"] = ("refused", f"Refused: {error}. Nothing was saved.", [])

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import figures, state
 from dashboard.models.what_if import basis_rows, files, problem_rows, scenario_from_form, without_fallback_pairs
+from dashboard.tables import show_table
 from registry import scenario as scenarios
 from registry.diff import Status
 from registry.errors import FlowregError, InvalidInput
@@ -70,7 +71,7 @@ if loaded is not None:
         for column, (label, count) in zip(st.columns(len(counts)), counts.items(), strict=True):
             column.metric(label, f"{count:,}")
         if result.problems:
-            st.dataframe(problem_rows(result), hide_index=True, key="w_problems")
+            show_table(problem_rows(result), wide=("problem", "because"), key="w_problems")
         else:
             st.success("The scenario opens and closes no problem.")
         pairs = without_fallback_pairs(result)
@@ -81,6 +82,6 @@ if loaded is not None:
             if unplaced:
                 st.caption(f"Not drawn (a country too small for the map): {', '.join(p.label for p in unplaced)}.")
         if result.lost:
-            st.dataframe(basis_rows(result), hide_index=True, key="w_basis")
+            show_table(basis_rows(result), wide=("flow", "loses", "still on the flow"), key="w_basis")
         for column, (name, (content, mime)) in zip(st.columns(3), files(result).items(), strict=True):
             column.download_button(f"Download {name}", content, file_name=name, mime=mime, key=f"w_dl_{name}")

@@ -22,6 +22,7 @@ from registry.checks.finding import Finding, worst_open
 from registry.exports import wording
 from registry.exports.findings import FindingsByFlow, rule_ids
 from registry.exports.table import Column, Kind, Row, Table
+from registry.labels import LEGAL_BASIS_LABELS, sentence_label
 from registry.model import (
     AnyEntity,
     Flow,
@@ -199,10 +200,10 @@ def _activity_row(context: _Context, activity: str, record: str, controller: str
         "dpo": organisation.dpo if organisation else None,
         "representative": organisation.representative if organisation else None,
         "purpose": purpose.name,
-        "lawful_basis": wording.LEGAL_BASES[purpose.legal_basis] if processor is None else None,
+        "lawful_basis": LEGAL_BASIS_LABELS[purpose.legal_basis] if processor is None else None,
         "individuals": _names([_group(registry, s) for f in flows for s in f.subjects]),
         "personal_data": [by_id[c].name for c in categories],
-        "special_data": [f"{by_id[c].name} ({by_id[c].sensitivity.value})" for c in categories
+        "special_data": [f"{by_id[c].name} ({sentence_label(by_id[c].sensitivity)})" for c in categories
                          if by_id[c].sensitivity is not Sensitivity.STANDARD],
         "recipients": _names([wording.recipient(entities[f.receiver]) for f in sent]),
         "processor_contracts": contracts,

@@ -19,6 +19,7 @@ from registry.checks.finding import Finding, worst_open
 from registry.exports.findings import FindingsByFlow, rule_ids
 from registry.exports.table import Column, Kind, Row, Table
 from registry.exports.wording import countries, retention, safeguard_kind
+from registry.labels import label
 from registry.model import Recipient, RecipientKind, Registry, SafeguardKind, country_label
 from registry.reference import DisclosureRecipient, Reference, regime_name
 from registry.transfers import Destination, FlowAnalysis, RegimeVerdict, SafeguardStatus
@@ -125,7 +126,7 @@ def _row(analysis: FlowAnalysis, verdict: RegimeVerdict | None, registry: Regist
         "subjects": [registry.subject_groups_by_id[s].name for s in flow.subjects],
         "categories": list(flow.categories),
         "purpose": purpose.name,
-        "frequency": flow.frequency.value,
+        "frequency": label(flow.frequency),
         "safeguards": [s.id for s in safeguards],
         "safeguard_kinds": [safeguard_kind(s) for s in safeguards],
         "references": list(dict.fromkeys(s.reference for s in safeguards if s.reference)),

@@ -1,50 +1,30 @@
-"""How registry records read in a legal record: parties, countries, safeguards, bases and periods in words."""
+"""How registry records read in a legal record: parties, countries, safeguards, bases and periods in words
+(the vocabulary itself is registry.labels)."""
 
 from __future__ import annotations
 
 import re
 
-from registry.labels import law_label
+from registry.labels import (
+    NOT_RECORDED,
+    SAFEGUARD_KIND_LABELS,
+    SCC_MODULE_LABELS,
+    label,
+    law_label,
+    sentence_label,
+)
 from registry.model import (
     AnyEntity,
     GroupCompany,
-    LegalBasis,
     Organisation,
     Processor,
     Recipient,
     Role,
     Safeguard,
-    SafeguardKind,
     country_label,
 )
 from registry.reference import Reference, Regime
 
-LEGAL_BASES: dict[LegalBasis, str] = {
-    LegalBasis.CONSENT: "Art. 6(1)(a) consent",
-    LegalBasis.CONTRACT: "Art. 6(1)(b) contract",
-    LegalBasis.LEGAL_OBLIGATION: "Art. 6(1)(c) legal obligation",
-    LegalBasis.VITAL_INTERESTS: "Art. 6(1)(d) vital interests",
-    LegalBasis.PUBLIC_TASK: "Art. 6(1)(e) public task",
-    LegalBasis.LEGITIMATE_INTERESTS: "Art. 6(1)(f) legitimate interests",
-}
-
-SAFEGUARD_KINDS: dict[SafeguardKind, str] = {
-    SafeguardKind.ADEQUACY: "adequacy decision",
-    SafeguardKind.SCC_2021: "standard contractual clauses 2021",
-    SafeguardKind.SCC_LEGACY: "standard contractual clauses before 2021",
-    SafeguardKind.BCR: "binding corporate rules",
-    SafeguardKind.UK_IDTA: "UK International Data Transfer Agreement",
-    SafeguardKind.UK_ADDENDUM: "UK Addendum to the SCCs",
-    SafeguardKind.APPI_CONSENT: "APPI Art. 28 consent",
-    SafeguardKind.APPI_EQUIVALENT_SYSTEM: "APPI Art. 28 equivalent system",
-    SafeguardKind.APPI_CBPR: "APPI Art. 28 international framework certification (APEC CBPR)",
-    SafeguardKind.APPI_EXCEPTION: "APPI Art. 27(1) exception",
-    SafeguardKind.DEROGATION_49: "Art. 49 derogation",
-    SafeguardKind.CODE_OF_CONDUCT: "code of conduct",
-    SafeguardKind.CERTIFICATION: "certification",
-}
-SCC_MODULES = {1: "controller to controller", 2: "controller to processor", 3: "processor to processor",
-               4: "processor to controller"}
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _UNITS = ("year", "month", "week", "day")
 
@@ -59,7 +39,7 @@ def party_kind(entity: AnyEntity) -> str:
     if isinstance(entity, Processor):
         return "sub-processor" if entity.parent else "processor"
     if isinstance(entity, Recipient):
-        return entity.kind.value.replace("_", " ")
+        return sentence_label(entity.kind)
     return "party"
 
 
@@ -71,7 +51,7 @@ def contact(entity: AnyEntity | Organisation, organisation: Organisation | None 
     reach = entity.contact
     if reach is None and isinstance(entity, GroupCompany) and organisation and organisation.contact:
         reach = f"through {organisation.name}: {organisation.contact}"
-    return f"{entity.name}{where}; contact: {reach or 'not recorded'}"
+    return f"{entity.name}{where}; contact: {reach or NOT_RECORDED}"
 
 
 def recipient(entity: AnyEntity) -> str:
@@ -80,9 +60,9 @@ def recipient(entity: AnyEntity) -> str:
 
 def safeguard(item: Safeguard) -> str:
     """Kind with module or letter, then the document and the dates: what a lawyer pulls from the file."""
-    kind = SAFEGUARD_KINDS[item.kind]
+    kind = SAFEGUARD_KIND_LABELS[item.kind]
     if item.module is not None:
-        kind += f" module {item.module} ({SCC_MODULES[item.module]})"
+        kind += f" module {item.module} ({SCC_MODULE_LABELS[item.module]})"
     if item.letter is not None:
         kind = f"{derogation_point(item.letter)} derogation"
     if item.item is not None:
@@ -98,11 +78,14 @@ def safeguard(item: Safeguard) -> str:
 
 
 def safeguard_kind(item: Safeguard) -> str:
-    if item.module is not None:
-        return f"{item.kind.value} module {item.module}"
-    if item.letter is not None or item.item is not None:
-        return f"{item.kind.value} ({item.letter or item.item})"
-    return item.kind.value
+    """The kind with its module, letter or item, as a cell shows it: "2021 EU standard contractual clauses
+    module 3", "Art. 49(1)(e) derogation", "APPI Art. 27(1)(ii) exception"."""
+    if item.letter is not None:
+        return f"{derogation_point(item.letter)} derogation"
+    if item.item is not None:
+        return f"APPI Art. 27(1)({item.item}) exception"
+    kind = label(item.kind)
+    return f"{kind} module {item.module}" if item.module is not None else kind
 
 
 def derogation_point(letter: str) -> str:
@@ -119,7 +102,7 @@ def derogation(item: Safeguard, reference: Reference) -> str:
 def retention(text: str | None) -> str:
     """An ISO 8601 period with its reading ("P3Y (3 years)"); a rule in words stays as written."""
     if not text:
-        return "not recorded"
+        return NOT_RECORDED
     match = _DURATION.match(text)
     if not match or not any(match.groups()):
         return text

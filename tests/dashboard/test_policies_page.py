@@ -94,4 +94,4 @@ def test_a_dpo_saves_a_rule_and_others_only_read(open_page: OpenPage, seeded: Se
     assert "[low] no-advertising-abroad: Advertising data stays in Japan (3 open)" in [e.label for e in app.expander]
     [exceptions] = frames(app, "until", "in force")
     assert [(r["flow"], str(r["until"]), r["in force"]) for _, r in exceptions.iterrows()] == [
-        ("f13-hq-adtech-advertising", "2026-12-31", True)]
+        ("f13-hq-adtech-advertising", "2026-12-31", "yes")]

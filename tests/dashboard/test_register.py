@@ -6,8 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.registration import FormValues, build_fragment, problems_by_widget
+from registry.errors import InvalidInput
 from registry.service import Service
 from tests.dashboard.conftest import AS_OF, PAGES
 
@@ -129,3 +132,76 @@ def test_an_engineer_registers_but_may_not_export(open_page: OpenPage, seeded: S
     app.switch_page(PAGES["Exports"]).run()
     app.button(key="x_manifest").click().run()
     assert any("may not export" in str(e.value) for e in app.error)
+
+
+LIBRARY_PHRASES = ("required key", "String should", "Input should", "List should", "Field required", "Value error")
+
+
+def test_the_empty_form_says_what_to_do_in_plain_words_and_writes_nothing(open_page: OpenPage,
+                                                                            seeded: Service) -> None:
+    revision = seeded.store.revision()
+    app = open_page("Register processor")
+    submit(app)
+    assert not app.exception, [e.value for e in app.exception]
+    shown = errors(app)
+    assert not [m for m in shown if any(phrase in m for phrase in LIBRARY_PHRASES)], shown
+    id_column = next(c for c in app.columns if any(w.key == "r_p_id" for w in c.text_input))
+    assert [str(e.value) for e in id_column.error] == [
+        "Give the processor an id: lowercase letters, digits, dots, dashes or underscores, starting with a letter "
+        "or digit (e.g. mail-delivery-eu)."]
+    for key, words in (("r_p_country", "country"), ("r_f0_counterpart", "party"), ("r_f0_purpose", "purpose")):
+        assert any(words in str(e.value).lower() for e in column_of(app, key).error), key
+    # The flow id is optional: nothing is said about it.
+    flow_id_column = next(c for c in app.columns if any(w.key == "r_f0_id" for w in c.text_input))
+    assert not flow_id_column.error
+    assert any("Nothing was saved" in message for message in shown)
+    assert seeded.store.revision() == revision
+
+
+def test_a_bad_id_names_the_field_once(open_page: OpenPage, seeded: Service) -> None:
+    app = open_form(open_page)
+    app.text_input(key="r_p_id").input("Payroll IN")
+    app.text_input(key="r_p_name").input("Payroll Services India Pvt Ltd")
+    submit(app)
+    id_column = next(c for c in app.columns if any(w.key == "r_p_id" for w in c.text_input))
+    messages = [str(e.value) for e in id_column.error]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith("Id: 'Payroll IN' is not an id") and "'payroll-in'" in messages[0]
+
+
+def test_each_dpf_list_is_its_own_tick_and_the_uk_extension_is_stored(open_page: OpenPage, seeded: Service) -> None:
+    app = open_form(open_page)
+    ticks = {box.key: box.label for box in app.checkbox if box.key and box.key.startswith("r_p_dpf")}
+    assert ticks == {"r_p_dpf_certified": "On the EU-US Data Privacy Framework List (EU/EEA GDPR)",
+                     "r_p_dpf_uk_extension": "On the UK Extension to the EU-US DPF List (UK GDPR)",
+                     "r_p_dpf_swiss": "On the Swiss-US Data Privacy Framework List (Swiss FADP)"}
+    app.checkbox(key="r_p_dpf_uk_extension").check()
+    fill_processor(app)
+    stored = seeded.registry().processors_by_id["payroll-in"]
+    assert stored.dpf_uk_extension and not stored.dpf_certified and not stored.dpf_swiss
+
+
+def test_the_form_says_the_day_and_the_role_it_writes_with(open_page: OpenPage,
+                                                           as_role: Callable[[str], Path]) -> None:
+    as_role("engineer")
+    app = open_form(open_page)
+    captions = [str(c.value) for c in app.caption]
+    assert any(f"as of {AS_OF}" in c and "(Engineer)" in c for c in captions), captions
+
+
+def test_every_problem_the_models_word_for_a_manifest_reaches_the_form_named_and_plain() -> None:
+    values = FormValues(
+        processor={"id": "p1", "name": "x" * 1001, "country": "JP", "dpa_signed": None},
+        safeguards=[{"id": "s1", "kind": "scc_2021", "module": None}],
+        flows=[{"direction": "out", "counterpart": "hq", "subjects": ["s"], "categories": ["c"], "purpose": "p",
+                "frequency": "sometimes"}])
+    with pytest.raises(InvalidInput) as error:
+        build_fragment(values)
+    placed = problems_by_widget(error.value.problems, values)
+    messages = [m for listed in placed.values() for m in listed]
+    assert not [m for m in messages if any(phrase in m for phrase in LIBRARY_PHRASES)], messages
+    assert placed[("processor", None, "name")] == ["Legal name: too long: at most 1000 characters."]
+    assert placed[("flows", 0, "frequency")][0].startswith("Frequency: choose one of the offered values")
+    assert placed[("safeguards", 0, "module")][0].startswith("SCC module: ")
+    # The flow id was left empty: it is made up, and never itself a problem.
+    assert ("flows", 0, "id") not in placed

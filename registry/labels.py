@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from registry.model import UNION_LAW, Entity, country_name
+from registry.model import UNION_LAW, Entity, GroupCompany, Processor, Recipient, country_name
 
 # Keyed by the regime's machine key; registry.reference.Regime is a StrEnum of the same keys.
 REGIME_LABELS: dict[str, str] = {
@@ -91,3 +91,39 @@ SAFEGUARD_KIND_LABELS: dict[str, str] = {
 
 def safeguard_kind_label(kind: str) -> str:
     return SAFEGUARD_KIND_LABELS.get(str(kind), str(kind))
+
+
+# Entities' kinds and roles, for the graph explorer's legend and hover text.
+ROLE_LABELS: dict[str, str] = {
+    "controller": "Controller",
+    "joint_controller": "Joint controller",
+    "processor": "Processor",
+}
+
+RECIPIENT_KIND_LABELS: dict[str, str] = {
+    "law_enforcement": "Law-enforcement authority",
+    "regulator": "Regulator",
+    "authority": "Public authority",
+    "acquirer": "Acquirer",
+    "auditor": "Auditor",
+    "fraud_prevention": "Fraud-prevention service",
+    "other": "Other recipient",
+}
+
+
+def entity_kind_label(entity: Entity) -> str:
+    """What kind of party it is: "Group company", "Processor", "Sub-processor" or "Recipient"."""
+    if isinstance(entity, GroupCompany):
+        return "Group company"
+    if isinstance(entity, Processor):
+        return "Sub-processor" if entity.parent else "Processor"
+    return "Recipient"
+
+
+def entity_role_label(entity: Entity) -> str:
+    """The part it plays in its flows: a group company's role, a recipient's kind, or "Processor"."""
+    if isinstance(entity, GroupCompany):
+        return ROLE_LABELS.get(str(entity.role), str(entity.role))
+    if isinstance(entity, Recipient):
+        return RECIPIENT_KIND_LABELS.get(str(entity.kind), str(entity.kind))
+    return "Sub-processor" if isinstance(entity, Processor) and entity.parent else "Processor"

@@ -105,18 +105,19 @@ def _rank(severity: str) -> int:
 
 def party_graph(graph: PartyGraph, show_categories: bool = False) -> go.Figure:
     """The parties in columns, left to right, joined by a line per pair of parties: its colour, width and dash
-    say the worst open finding on its flows; its data categories are in the hover text (and written on it with
-    `show_categories`). Axes are in the model's pixels, so its labels neither overlap nor leave the plot."""
+    say the worst open finding on its flows; its data categories are in the hover text (and, with
+    `show_categories`, written beside each party they reach). Axes are in the model's pixels, so its labels
+    neither overlap nor leave the plot."""
     where = {p.node: p for p in graph.parties}
     figure = go.Figure()
     for severity in ("", "low", "medium", "high"):  # the worst drawn last, on top
         links = [k for k in graph.links if (k.worst.value if k.worst else "") == severity and k.flows]
         if links:
-            _add_links(figure, links, where, LINK_STYLES[severity], severity)
+            _add_links(figure, links, where, graph.column_pitch, LINK_STYLES[severity], severity)
     sub_only = [k for k in graph.links if not k.flows]
     if sub_only:
-        _add_links(figure, sub_only, where, LINK_STYLES["sub"], "sub")
-    _add_link_hover(figure, graph.links, where, show_categories)
+        _add_links(figure, sub_only, where, graph.column_pitch, LINK_STYLES["sub"], "sub")
+    _add_link_hover(figure, graph.links, where, graph.column_pitch)
     for kind, (symbol, colour) in PARTY_STYLES.items():
         parties = [p for p in graph.parties if p.kind == kind]
         if not parties:
@@ -132,7 +133,9 @@ def party_graph(graph: PartyGraph, show_categories: bool = False) -> go.Figure:
     # Given all at once: plotly checks the whole list again for each one added.
     labels = [{"x": party.x, "y": party.y, "yshift": MARKER_PX / 2, "yanchor": "bottom", "showarrow": False,
                "text": "<br>".join(party.lines), "font": {"size": FONT_PX}, "bgcolor": "rgba(255,255,255,0.8)",
-               "borderpad": 0, "hovertext": party.name} for party in graph.parties]
+               "borderpad": 0, "hovertext": party.name, "name": "party"} for party in graph.parties]
+    if show_categories:
+        labels += arriving_categories(graph)
     figure.update_layout(
         annotations=labels,
         height=graph.height + GRAPH_MARGIN["t"] + GRAPH_MARGIN["b"], margin=GRAPH_MARGIN, plot_bgcolor="white",
@@ -162,7 +165,7 @@ GRAPH_MARGIN = {"l": 0, "r": 0, "t": 10, "b": 70}  # the legend sits below the d
 ARROW_BACK = MARKER_PX + 4  # an arrowhead stops short of the receiver's marker
 
 
-def _add_links(figure: go.Figure, links: Sequence[Link], where: dict[str, Party],
+def _add_links(figure: go.Figure, links: Sequence[Link], where: dict[str, Party], pitch: float,
                style: tuple[str, str, float, str], key: str) -> None:
     name, colour, width, dash = style
     xs: list[float | None] = []
@@ -171,44 +174,91 @@ def _add_links(figure: go.Figure, links: Sequence[Link], where: dict[str, Party]
     heads_y: list[float] = []
     angles: list[float] = []
     for link in links:
-        source, target = where[link.source], where[link.target]
-        xs += [source.x, target.x, None]
-        ys += [source.y, target.y, None]
-        dx, dy = target.x - source.x, target.y - source.y
-        length = math.hypot(dx, dy) or 1.0
-        heads_x.append(target.x - dx / length * ARROW_BACK)
-        heads_y.append(target.y - dy / length * ARROW_BACK)
-        angles.append(-math.degrees(math.atan2(dy, dx)))  # plotly turns markers clockwise, y grows upwards
-    figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, legendgroup=f"links-{key}",
-                                hoverinfo="skip",
+        path = link_path(where[link.source], where[link.target], pitch)
+        xs += [x for x, _ in path] + [None]
+        ys += [y for _, y in path] + [None]
+        (x0, y0), (x1, y1) = path[-2], path[-1]
+        length = math.hypot(x1 - x0, y1 - y0) or 1.0
+        back = min(ARROW_BACK, length) if len(path) > 2 else ARROW_BACK
+        heads_x.append(x1 - (x1 - x0) / length * back)
+        heads_y.append(y1 - (y1 - y0) / length * back)
+        angles.append(-math.degrees(math.atan2(y1 - y0, x1 - x0)))  # plotly turns markers clockwise, y grows up
+    figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, legendgroup=f"links-{key}", hoverinfo="skip",
                                 line={"color": colour, "width": width, "dash": dash}))
     figure.add_trace(go.Scatter(x=heads_x, y=heads_y, mode="markers", legendgroup=f"links-{key}", showlegend=False,
                                 hoverinfo="skip", marker={"symbol": "triangle-right", "size": 6 + width,
                                                           "angle": angles, "color": colour}))
 
 
-CATEGORIES_ON_LINK = 2  # data categories written on a link; the hover text has them all
-CATEGORY_CHARS = 18
+CURVE_POINTS = 16
 
 
-def _add_link_hover(figure: go.Figure, links: Sequence[Link], where: dict[str, Party], show_categories: bool) -> None:
-    """A point in the middle of each link with what it carries in its hover text (and written on it)."""
+def link_path(source: Party, target: Party, pitch: float) -> list[tuple[float, float]]:
+    """The points a link is drawn through: straight between columns; within a column, a curve out into the gap
+    to the right of the column, so that it passes beside the labels between its ends, not through them."""
+    if source.column != target.column:
+        return [(source.x, source.y), (target.x, target.y)]
+    control = (source.x + pitch, (source.y + target.y) / 2)  # a quadratic curve reaches half-way to its control
+    return [((1 - t) ** 2 * source.x + 2 * t * (1 - t) * control[0] + t ** 2 * target.x,
+             (1 - t) ** 2 * source.y + 2 * t * (1 - t) * control[1] + t ** 2 * target.y)
+            for t in (i / CURVE_POINTS for i in range(CURVE_POINTS + 1))]
+
+
+LINK_FONT_PX = 9
+CHAR_SHARE = 0.58  # of the font's size, a character's estimated width
+SHORTEST_CATEGORY = 8
+
+
+def _add_link_hover(figure: go.Figure, links: Sequence[Link], where: dict[str, Party], pitch: float) -> None:
+    """An invisible point in the middle of each link, with what it carries in its hover text."""
     if not links:
         return
-    middles = [((where[k.source].x + where[k.target].x) / 2, (where[k.source].y + where[k.target].y) / 2)
-               for k in links]
-    texts = [_categories_short(k.categories) for k in links] if show_categories else None
+    middles = []
+    for link in links:
+        path = link_path(where[link.source], where[link.target], pitch)
+        middles.append(path[len(path) // 2] if len(path) > 2 else
+                       ((path[0][0] + path[1][0]) / 2, (path[0][1] + path[1][1]) / 2))
     figure.add_trace(go.Scatter(
-        x=[x for x, _ in middles], y=[y for _, y in middles], mode="markers+text" if show_categories else "markers",
-        text=texts, textposition="middle center", textfont={"size": FONT_PX - 2, "color": "#444444"},
-        hovertext=[_link_hover(k, where) for k in links], hoverinfo="text", showlegend=False,
+        x=[x for x, _ in middles], y=[y for _, y in middles], mode="markers", showlegend=False,
+        hovertext=[_link_hover(k, where) for k in links], hoverinfo="text",
         marker={"size": 10, "color": "rgba(0,0,0,0)"}))
 
 
-def _categories_short(categories: Sequence[str]) -> str:
-    shown = ", ".join(shorten(c, CATEGORY_CHARS) for c in categories[:CATEGORIES_ON_LINK])
-    more = len(categories) - CATEGORIES_ON_LINK
-    return f"{shown} +{more}" if more > 0 else shown
+def arriving_categories(graph: PartyGraph) -> list[dict[str, object]]:
+    """Label annotations naming the data categories that reach each party from the columns on its left (written
+    left of its marker) and on its right (written right of it): one per side, in the half column beside the
+    marker that no label of the neighbouring column reaches (labels are at most a column's pitch minus a gap
+    wide, centred on their column), so they overlap neither labels nor each other."""
+    where = {p.node: p for p in graph.parties}
+    arriving: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for link in graph.links:
+        source, target = where[link.source], where[link.target]
+        if source.column != target.column:
+            arriving[(target.node, -1 if source.column < target.column else 1)].update(link.categories)
+    room = graph.column_pitch / 2 - ARROW_BACK
+    most = int(room / (CHAR_SHARE * LINK_FONT_PX))
+    notes: list[dict[str, object]] = []
+    for (node, side), categories in sorted(arriving.items()):
+        names = sorted(categories)
+        text = _categories_short(names, most)
+        if text:
+            party = where[node]
+            notes.append({"x": party.x + side * ARROW_BACK, "y": party.y, "xanchor": "left" if side > 0 else "right",
+                          "yanchor": "middle", "showarrow": False, "text": text, "name": "categories",
+                          "font": {"size": LINK_FONT_PX, "color": "#444444"}, "bgcolor": "rgba(255,255,255,0.85)",
+                          "borderpad": 0, "hovertext": "Data categories arriving:<br>" + _wrapped(names)})
+    return notes
+
+
+def _categories_short(categories: Sequence[str], most: int) -> str:
+    """The first data category, shortened, and how many more: "Rakuten member ID +9"; only how many when the
+    room is too small for a name."""
+    if not categories:
+        return ""
+    if most < SHORTEST_CATEGORY + 4:
+        return f"{len(categories)} categor{'y' if len(categories) == 1 else 'ies'}" if most >= 12 else ""
+    more = f" +{len(categories) - 1}" if len(categories) > 1 else ""
+    return shorten(categories[0], most - len(more)) + more
 
 
 def _link_hover(link: Link, where: dict[str, Party]) -> str:

@@ -26,7 +26,7 @@ SHOWN_PARTIES = 30  # what one column of readable labels holds on a screen; "sho
 MOST_PARTIES = 120
 
 # The nominal drawing: labels sit above their markers, in FONT_PX text, estimated CHAR_PX wide a character.
-PLOT_WIDTH = 1000
+PLOT_WIDTH = 800  # the page's main block at 1280x800 with the sidebar open; wider screens only add air
 FONT_PX = 11
 CHAR_PX = 0.62 * FONT_PX
 LINE_PX = 1.3 * FONT_PX
@@ -81,6 +81,7 @@ class PartyGraph:
     cap: int
     width: float
     height: float
+    column_pitch: float  # between neighbouring columns' centres
 
     @property
     def truncated(self) -> bool:
@@ -230,7 +231,7 @@ class GraphExplorerModel(PageModel):
                       links.worst[(s, r)], pair.subprocessor)
                  for s, r in kept.edges for pair in [links.pairs[(s, r)]]]
         height = max((len(members) for members in columns), default=1) * pitch + 2 * MARGIN
-        return PartyGraph(parties, drawn, len(distance), cap, PLOT_WIDTH, height)
+        return PartyGraph(parties, drawn, len(distance), cap, PLOT_WIDTH, height, _column_pitch(len(columns)))
 
     def _party(self, entity_id: str, column: int, x: float, y: float, lines: tuple[str, ...], centre: bool) -> Party:
         entity = self.registry.entities[entity_id]

@@ -152,6 +152,7 @@ def test_graph_explorer_draws_the_controllers_parties_left_to_right(open_page: O
     assert len(xs) == 13 and len(set(xs)) == 3
     assert all(left < x < right for x in xs) and all(bottom < y < top for y in ys)
     names = {a["hovertext"] for a in figure["layout"]["annotations"]}
+    assert all(a["name"] == "party" for a in figure["layout"]["annotations"])
     assert names == {e.name for e in registry.entities.values()} - {"Follow-the-sun operations centre, India (example)"}
     categories = {c.name for c in registry.data_categories}
     assert not any(t.get("text") and set(t["text"]) & categories for t in figure["data"])
@@ -163,8 +164,10 @@ def test_graph_explorer_draws_the_controllers_parties_left_to_right(open_page: O
     large = next(c.value for c in app.caption if "node(s)" in c.value)
     assert int(small.split()[0]) < int(large.split()[0]) == len(registry.entities)
     app.toggle(key="g_categories").set_value(True).run()
-    written = [x for t in _drawn(app)["data"] if t.get("mode") == "markers+text" for x in t["text"]]
-    assert len(written) == 13 and any("Rakuten member ID" in text for text in written)
+    notes = [a for a in _drawn(app)["layout"]["annotations"] if a.get("name") == "categories"]
+    # One note beside each party that data reaches from its left: all but the controller.
+    assert len(notes) == 13 and all(n["hovertext"].startswith("Data categories arriving:") for n in notes)
+    assert any("Rakuten member ID" in n["hovertext"] for n in notes)
     app.radio(key="g_kind").set_value("Country").run()
     assert not app.exception and len(app.get("plotly_chart")) == 1
     figure = _drawn(app)

@@ -132,8 +132,9 @@ def party_graph(graph: PartyGraph, show_categories: bool = False) -> go.Figure:
     # Annotations, not scatter text: they take a background, so a line passing behind a label leaves it legible.
     # Given all at once: plotly checks the whole list again for each one added.
     labels = [{"x": party.x, "y": party.y, "yshift": MARKER_PX / 2, "yanchor": "bottom", "showarrow": False,
-               "text": "<br>".join(party.lines), "font": {"size": FONT_PX}, "bgcolor": "rgba(255,255,255,0.8)",
-               "borderpad": 0, "hovertext": party.name, "name": "party"} for party in graph.parties]
+               "text": "<br>".join(party.lines), "font": {"size": FONT_PX, "color": LABEL_COLOUR},
+               "bgcolor": "rgba(255,255,255,0.8)", "borderpad": 0, "hovertext": party.name, "name": "party"}
+              for party in graph.parties]
     if show_categories:
         labels += arriving_categories(graph)
     figure.update_layout(
@@ -163,6 +164,7 @@ PARTY_STYLES = {  # marker symbol and colour by the kind of party (registry.labe
 }
 GRAPH_MARGIN = {"l": 0, "r": 0, "t": 10, "b": 70}  # the legend sits below the drawing, clear of the toolbar
 ARROW_BACK = MARKER_PX + 4  # an arrowhead stops short of the receiver's marker
+LABEL_COLOUR = "#262730"  # Streamlit's text colour: its plotly theme would draw annotations pale grey
 
 
 def _add_links(figure: go.Figure, links: Sequence[Link], where: dict[str, Party], pitch: float,

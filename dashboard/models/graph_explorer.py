@@ -34,7 +34,7 @@ MARKER_PX = 12
 LABEL_LINES = 2  # a long name wraps once, then is shortened
 ROW_AIR = 6  # between a label and the marker above it
 LABEL_GAP = 16  # between the labels of neighbouring columns
-SHORTEST_LABEL = 12
+SHORTEST_LABEL = 6  # two lines of it: with many columns a name is mostly in its hover text
 LONGEST_LABEL = 32
 MARGIN = 24  # round the drawing, so that no marker or label touches the plot's edge
 
@@ -112,8 +112,9 @@ class _Links:
         self.worst = {p: worst(flagged[i] for i in pair.flows if i in flagged) for p, pair in pairs.items()}
         self.severity: dict[str, int] = defaultdict(int)
         for pair, found in self.worst.items():
-            for entity in pair if found is not None else ():
-                self.severity[entity] = max(self.severity[entity], found.rank)  # type: ignore[union-attr]
+            if found is not None:
+                for entity in pair:
+                    self.severity[entity] = max(self.severity[entity], found.rank)
 
     def within(self, seeds: set[str], hops: int) -> dict[str, int]:
         """Each party at most `hops` links from a seed, either way, with its distance (breadth first)."""
@@ -149,7 +150,7 @@ class GraphExplorerModel(PageModel):
     @cached_property
     def busiest_entity(self) -> str | None:
         """The node of the entity in the most flows: where the explorer starts."""
-        counts = Counter(e for f in self.registry.flows for e in (f.sender, f.receiver))
+        counts = self._flow_counts
         if not counts:
             return None
         return record_node(self.registry.entities[min(counts, key=lambda e: (-counts[e], e))])
@@ -174,6 +175,7 @@ class GraphExplorerModel(PageModel):
 
     @cached_property
     def _flow_counts(self) -> Counter[str]:
+        """Entity id -> how many flows it sends or receives."""
         return Counter(e for f in self.registry.flows for e in (f.sender, f.receiver))
 
     @cached_property

@@ -103,6 +103,26 @@ def _rank(severity: str) -> int:
     return Severity(severity).rank if severity else 0
 
 
+# Okabe and Ito's colour-blind-safe palette; width and dash tell the severities apart a second way.
+GRAPH_SEVERITY_COLOURS = {"high": "#D55E00", "medium": "#E69F00", "low": "#0072B2", "": "#999999"}
+LINK_STYLES: dict[str, tuple[str, str, float, str]] = {  # legend name, colour, width, dash
+    "high": ("High open finding", GRAPH_SEVERITY_COLOURS["high"], 4.0, "solid"),
+    "medium": ("Medium open finding", GRAPH_SEVERITY_COLOURS["medium"], 3.0, "dash"),
+    "low": ("Low open finding", GRAPH_SEVERITY_COLOURS["low"], 2.0, "dot"),
+    "": ("No open finding", GRAPH_SEVERITY_COLOURS[""], 1.2, "solid"),
+    "sub": ("Sub-processor relation, no flow", "#999999", 1.2, "dashdot"),
+}
+PARTY_STYLES = {  # marker symbol and colour by the kind of party (registry.labels.entity_kind_label)
+    "Group company": ("square", "#56B4E9"),
+    "Processor": ("circle", "#CC79A7"),
+    "Sub-processor": ("circle-open-dot", "#CC79A7"),
+    "Recipient": ("diamond", "#009E73"),
+}
+GRAPH_MARGIN = {"l": 0, "r": 0, "t": 10, "b": 70}  # the legend sits below the drawing, clear of the toolbar
+ARROW_BACK = MARKER_PX + 4  # an arrowhead stops short of the receiver's marker
+LABEL_COLOUR = "#262730"  # Streamlit's text colour: its plotly theme would draw annotations pale grey
+
+
 def party_graph(graph: PartyGraph, show_categories: bool = False) -> go.Figure:
     """The parties in columns, left to right, joined by a line per pair of parties: its colour, width and dash
     say the worst open finding on its flows; its data categories are in the hover text (and, with
@@ -142,29 +162,10 @@ def party_graph(graph: PartyGraph, show_categories: bool = False) -> go.Figure:
         height=graph.height + GRAPH_MARGIN["t"] + GRAPH_MARGIN["b"], margin=GRAPH_MARGIN, plot_bgcolor="white",
         xaxis={"range": list(graph.x_range), "visible": False, "autorange": False},
         yaxis={"range": list(graph.y_range), "visible": False, "autorange": False},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.01, "xanchor": "left", "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.01, "xanchor": "left", "x": 0,
+                "font": {"color": LABEL_COLOUR}, "grouptitlefont": {"color": LABEL_COLOUR}},
         hovermode="closest")
     return figure
-
-
-# Okabe and Ito's colour-blind-safe palette; width and dash tell the severities apart a second way.
-GRAPH_SEVERITY_COLOURS = {"high": "#D55E00", "medium": "#E69F00", "low": "#0072B2", "": "#999999"}
-LINK_STYLES: dict[str, tuple[str, str, float, str]] = {  # legend name, colour, width, dash
-    "high": ("High open finding", GRAPH_SEVERITY_COLOURS["high"], 4.0, "solid"),
-    "medium": ("Medium open finding", GRAPH_SEVERITY_COLOURS["medium"], 3.0, "dash"),
-    "low": ("Low open finding", GRAPH_SEVERITY_COLOURS["low"], 2.0, "dot"),
-    "": ("No open finding", GRAPH_SEVERITY_COLOURS[""], 1.2, "solid"),
-    "sub": ("Sub-processor of (no flow)", "#999999", 1.2, "dashdot"),
-}
-PARTY_STYLES = {  # marker symbol and colour by the kind of party (registry.labels.entity_kind_label)
-    "Group company": ("square", "#56B4E9"),
-    "Processor": ("circle", "#CC79A7"),
-    "Sub-processor": ("circle-open-dot", "#CC79A7"),
-    "Recipient": ("diamond", "#009E73"),
-}
-GRAPH_MARGIN = {"l": 0, "r": 0, "t": 10, "b": 70}  # the legend sits below the drawing, clear of the toolbar
-ARROW_BACK = MARKER_PX + 4  # an arrowhead stops short of the receiver's marker
-LABEL_COLOUR = "#262730"  # Streamlit's text colour: its plotly theme would draw annotations pale grey
 
 
 def _add_links(figure: go.Figure, links: Sequence[Link], where: dict[str, Party], pitch: float,

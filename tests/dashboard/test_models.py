@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from benchmarks.generate import generate_registry
+from dashboard import figures
 from dashboard.models.entities import EntitiesModel, search_rows
 from dashboard.models.findings import FindingFilter, FindingsModel
 from dashboard.models.graph_explorer import MARKER_PX, SHOWN_PARTIES, GraphExplorerModel, PartyGraph, shorten, wrap
@@ -219,3 +220,19 @@ def test_the_cap_bounds_what_a_big_registry_draws(snapshot: Snapshot) -> None:
     # The nearest first: with more partners than fit, only parties one link away are drawn.
     one_hop = explorer.party_graph(centres[0], 1, cap=10_000)
     assert one_hop.reached > SHOWN_PARTIES and {p.node for p in busiest.parties} <= {p.node for p in one_hop.parties}
+
+
+def test_the_drawing_keeps_every_line_and_note_inside_the_plot(snapshot: Snapshot) -> None:
+    explorer = GraphExplorerModel(snapshot)
+    for centre in (explorer.busiest_entity or "", explorer.centres["Country"][0][0]):
+        graph = explorer.party_graph(centre, 2)
+        figure = figures.party_graph(graph, show_categories=True)
+        (left, right), (bottom, top) = figure.layout.xaxis.range, figure.layout.yaxis.range
+        points = [(x, y) for trace in figure.data for x, y in zip(trace.x, trace.y, strict=True) if x is not None]
+        assert points and all(left < x < right and bottom < y < top for x, y in points), centre
+        # Links within a column curve out beside it (there are some at this size): their points are inside too.
+        where = {p.node: p for p in graph.parties}
+        assert any(len(figures.link_path(where[k.source], where[k.target], graph.column_pitch)) > 2
+                   for k in graph.links)
+        notes = [a for a in figure.layout.annotations if a.name == "categories"]
+        assert notes and all(left < a.x < right for a in notes)

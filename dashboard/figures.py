@@ -10,23 +10,17 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-import networkx as nx
 import plotly.graph_objects as go
 import pycountry
 
+from dashboard.models.graph_explorer import FONT_PX, MARKER_PX, Link, Party, PartyGraph, shorten
 from dashboard.models.transfers_map import CountryPair
 from registry.checks.finding import Severity
-from registry.projection import COUNTRY, DATA_CATEGORY, FLOW, GROUP_COMPANY, PROCESSOR, RECIPIENT, Neighbourhood
 
 # The world map comes from dashboard/static/ (served by `flowreg dashboard`), not from plotly's CDN.
 MAP_CONFIG = {"topojsonURL": "app/static/"}
 STATIC = Path(__file__).resolve().parent / "static"
 SEVERITY_COLOURS = {"high": "#d62728", "medium": "#ff9f1c", "low": "#1f77b4", "": "#2ca02c"}
-# The explorer's node kinds (registry.projection), in the order the legend lists them.
-KIND_LABELS = {GROUP_COMPANY: "Group company", PROCESSOR: "Processor", RECIPIENT: "Recipient", FLOW: "Flow",
-               DATA_CATEGORY: "Data category", COUNTRY: "Country"}
-KIND_COLOURS = {GROUP_COMPANY: "#1f77b4", PROCESSOR: "#9467bd", RECIPIENT: "#8c564b", FLOW: "#7f7f7f",
-                DATA_CATEGORY: "#17becf", COUNTRY: "#bcbd22"}
 
 
 def bar(counts: dict[str, int], title: str, colours: dict[str, str] | None = None) -> go.Figure:
@@ -109,42 +103,186 @@ def _rank(severity: str) -> int:
     return Severity(severity).rank if severity else 0
 
 
-def network(view: Neighbourhood, centre: str) -> go.Figure:
-    """The neighbourhood drawn with a spring layout; flows with an open finding in their severity colour."""
-    graph = view.graph
-    positions = nx.spring_layout(nx.Graph(graph), seed=7, k=None, iterations=60) if len(graph) > 1 else {
-        node: (0.0, 0.0) for node in graph}
-    edge_x: list[float | None] = []
-    edge_y: list[float | None] = []
-    for source, target in graph.edges():
-        edge_x += [positions[source][0], positions[target][0], None]
-        edge_y += [positions[source][1], positions[target][1], None]
-    figure = go.Figure(go.Scatter(x=edge_x, y=edge_y, mode="lines", line={"width": 0.7, "color": "#aaaaaa"},
-                                  hoverinfo="skip", showlegend=False))
-    for kind, label in KIND_LABELS.items():
-        nodes = [n for n, data in graph.nodes(data=True) if data.get("kind") == kind]
-        if not nodes:
+# Okabe and Ito's colour-blind-safe palette; width and dash tell the severities apart a second way.
+GRAPH_SEVERITY_COLOURS = {"high": "#D55E00", "medium": "#E69F00", "low": "#0072B2", "": "#999999"}
+LINK_STYLES: dict[str, tuple[str, str, float, str]] = {  # legend name, colour, width, dash
+    "high": ("High open finding", GRAPH_SEVERITY_COLOURS["high"], 4.0, "solid"),
+    "medium": ("Medium open finding", GRAPH_SEVERITY_COLOURS["medium"], 3.0, "dash"),
+    "low": ("Low open finding", GRAPH_SEVERITY_COLOURS["low"], 2.0, "dot"),
+    "": ("No open finding", GRAPH_SEVERITY_COLOURS[""], 1.2, "solid"),
+    "sub": ("Sub-processor relation, no flow", "#999999", 1.2, "dashdot"),
+}
+PARTY_STYLES = {  # marker symbol and colour by the kind of party (registry.labels.entity_kind_label)
+    "Group company": ("square", "#56B4E9"),
+    "Processor": ("circle", "#CC79A7"),
+    "Sub-processor": ("circle-open-dot", "#CC79A7"),
+    "Recipient": ("diamond", "#009E73"),
+}
+GRAPH_MARGIN = {"l": 0, "r": 0, "t": 10, "b": 70}  # the legend sits below the drawing, clear of the toolbar
+ARROW_BACK = MARKER_PX + 4  # an arrowhead stops short of the receiver's marker
+LABEL_COLOUR = "#262730"  # Streamlit's text colour: its plotly theme would draw annotations pale grey
+
+
+def party_graph(graph: PartyGraph, show_categories: bool = False) -> go.Figure:
+    """The parties in columns, left to right, joined by a line per pair of parties: its colour, width and dash
+    say the worst open finding on its flows; its data categories are in the hover text (and, with
+    `show_categories`, written beside each party they reach). Axes are in the model's pixels, so its labels
+    neither overlap nor leave the plot."""
+    where = {p.node: p for p in graph.parties}
+    figure = go.Figure()
+    for severity in ("", "low", "medium", "high"):  # the worst drawn last, on top
+        links = [k for k in graph.links if (k.worst.value if k.worst else "") == severity and k.flows]
+        if links:
+            _add_links(figure, links, where, graph.column_pitch, LINK_STYLES[severity], severity)
+    sub_only = [k for k in graph.links if not k.flows]
+    if sub_only:
+        _add_links(figure, sub_only, where, graph.column_pitch, LINK_STYLES["sub"], "sub")
+    _add_link_hover(figure, graph.links, where, graph.column_pitch)
+    for kind, (symbol, colour) in PARTY_STYLES.items():
+        parties = [p for p in graph.parties if p.kind == kind]
+        if not parties:
             continue
-        colours = [SEVERITY_COLOURS[graph.nodes[n].get("flagged", "")] if kind == FLOW else KIND_COLOURS[kind]
-                   for n in nodes]
         figure.add_trace(go.Scatter(
-            x=[positions[n][0] for n in nodes], y=[positions[n][1] for n in nodes], mode="markers+text",
-            name=label, text=[str(graph.nodes[n].get("id", n)) for n in nodes], textposition="top center",
-            textfont={"size": 9},
-            hovertext=[_hover(graph, n) for n in nodes], hoverinfo="text",
-            marker={"size": [22 if n == centre else 10 if kind == FLOW else 14 for n in nodes],
-                    "color": colours, "symbol": "diamond" if kind == FLOW else "circle",
-                    "line": {"width": 2 if kind != FLOW else 0, "color": KIND_COLOURS[kind]}}))
-    figure.update_layout(height=640, margin={"l": 0, "r": 0, "t": 10, "b": 0}, xaxis={"visible": False},
-                         yaxis={"visible": False}, legend_title_text="Kind (flows: worst open finding)")
+            x=[p.x for p in parties], y=[p.y for p in parties], mode="markers", name=kind, legendgroup="parties",
+            legendgrouptitle_text="Parties", hovertext=[_party_hover(p) for p in parties], hoverinfo="text",
+            marker={"symbol": symbol, "color": colour, "size": [MARKER_PX + 6 if p.centre else MARKER_PX
+                                                                 for p in parties],
+                    "line": {"color": ["#000000" if p.centre else "#ffffff" for p in parties],
+                             "width": [2.5 if p.centre else 1 for p in parties]}}))
+    # Annotations, not scatter text: they take a background, so a line passing behind a label leaves it legible.
+    # Given all at once: plotly checks the whole list again for each one added.
+    labels = [{"x": party.x, "y": party.y, "yshift": MARKER_PX / 2, "yanchor": "bottom", "showarrow": False,
+               "text": "<br>".join(party.lines), "font": {"size": FONT_PX, "color": LABEL_COLOUR},
+               "bgcolor": "rgba(255,255,255,0.8)", "borderpad": 0, "hovertext": party.name, "name": "party"}
+              for party in graph.parties]
+    if show_categories:
+        labels += arriving_categories(graph)
+    figure.update_layout(
+        annotations=labels,
+        height=graph.height + GRAPH_MARGIN["t"] + GRAPH_MARGIN["b"], margin=GRAPH_MARGIN, plot_bgcolor="white",
+        xaxis={"range": list(graph.x_range), "visible": False, "autorange": False},
+        yaxis={"range": list(graph.y_range), "visible": False, "autorange": False},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.01, "xanchor": "left", "x": 0,
+                "font": {"color": LABEL_COLOUR}, "grouptitlefont": {"color": LABEL_COLOUR}},
+        hovermode="closest")
     return figure
 
 
-def _hover(graph: nx.MultiDiGraph, node: str) -> str:
-    data = graph.nodes[node]
-    flagged = data.get("flagged")
-    suffix = f" — open finding: {flagged}" if flagged else ""
-    return f"{KIND_LABELS.get(str(data.get('kind')), '')}: {data.get('label')}{suffix}"
+def _add_links(figure: go.Figure, links: Sequence[Link], where: dict[str, Party], pitch: float,
+               style: tuple[str, str, float, str], key: str) -> None:
+    name, colour, width, dash = style
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    heads_x: list[float] = []
+    heads_y: list[float] = []
+    angles: list[float] = []
+    for link in links:
+        path = link_path(where[link.source], where[link.target], pitch)
+        xs += [x for x, _ in path] + [None]
+        ys += [y for _, y in path] + [None]
+        (x0, y0), (x1, y1) = path[-2], path[-1]
+        length = math.hypot(x1 - x0, y1 - y0) or 1.0
+        back = min(ARROW_BACK, length) if len(path) > 2 else ARROW_BACK
+        heads_x.append(x1 - (x1 - x0) / length * back)
+        heads_y.append(y1 - (y1 - y0) / length * back)
+        angles.append(-math.degrees(math.atan2(y1 - y0, x1 - x0)))  # plotly turns markers clockwise, y grows up
+    figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, legendgroup=f"links-{key}", hoverinfo="skip",
+                                line={"color": colour, "width": width, "dash": dash}))
+    figure.add_trace(go.Scatter(x=heads_x, y=heads_y, mode="markers", legendgroup=f"links-{key}", showlegend=False,
+                                hoverinfo="skip", marker={"symbol": "triangle-right", "size": 6 + width,
+                                                          "angle": angles, "color": colour}))
+
+
+CURVE_POINTS = 16
+
+
+def link_path(source: Party, target: Party, pitch: float) -> list[tuple[float, float]]:
+    """The points a link is drawn through: straight between columns; within a column, a curve out into the gap
+    to the right of the column, so that it passes beside the labels between its ends, not through them."""
+    if source.column != target.column:
+        return [(source.x, source.y), (target.x, target.y)]
+    control = (source.x + pitch, (source.y + target.y) / 2)  # a quadratic curve reaches half-way to its control
+    return [((1 - t) ** 2 * source.x + 2 * t * (1 - t) * control[0] + t ** 2 * target.x,
+             (1 - t) ** 2 * source.y + 2 * t * (1 - t) * control[1] + t ** 2 * target.y)
+            for t in (i / CURVE_POINTS for i in range(CURVE_POINTS + 1))]
+
+
+LINK_FONT_PX = 9
+CHAR_SHARE = 0.58  # of the font's size, a character's estimated width
+SHORTEST_CATEGORY = 8
+
+
+def _add_link_hover(figure: go.Figure, links: Sequence[Link], where: dict[str, Party], pitch: float) -> None:
+    """An invisible point in the middle of each link, with what it carries in its hover text."""
+    if not links:
+        return
+    middles = []
+    for link in links:
+        path = link_path(where[link.source], where[link.target], pitch)
+        middles.append(path[len(path) // 2] if len(path) > 2 else
+                       ((path[0][0] + path[1][0]) / 2, (path[0][1] + path[1][1]) / 2))
+    figure.add_trace(go.Scatter(
+        x=[x for x, _ in middles], y=[y for _, y in middles], mode="markers", showlegend=False,
+        hovertext=[_link_hover(k, where) for k in links], hoverinfo="text",
+        marker={"size": 10, "color": "rgba(0,0,0,0)"}))
+
+
+def arriving_categories(graph: PartyGraph) -> list[dict[str, object]]:
+    """Label annotations naming the data categories that reach each party from the columns on its left (written
+    left of its marker) and on its right (written right of it): one per side, in the half column beside the
+    marker that no label of the neighbouring column reaches (labels are at most a column's pitch minus a gap
+    wide, centred on their column), so they overlap neither labels nor each other."""
+    where = {p.node: p for p in graph.parties}
+    arriving: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for link in graph.links:
+        source, target = where[link.source], where[link.target]
+        if source.column != target.column:
+            arriving[(target.node, -1 if source.column < target.column else 1)].update(link.categories)
+    room = graph.column_pitch / 2 - ARROW_BACK
+    most = int(room / (CHAR_SHARE * LINK_FONT_PX))
+    notes: list[dict[str, object]] = []
+    for (node, side), categories in sorted(arriving.items()):
+        names = sorted(categories)
+        text = _categories_short(names, most)
+        if text:
+            party = where[node]
+            notes.append({"x": party.x + side * ARROW_BACK, "y": party.y, "xanchor": "left" if side > 0 else "right",
+                          "yanchor": "middle", "showarrow": False, "text": text, "name": "categories",
+                          "font": {"size": LINK_FONT_PX, "color": "#444444"}, "bgcolor": "rgba(255,255,255,0.85)",
+                          "borderpad": 0, "hovertext": "Data categories arriving:<br>" + _wrapped(names)})
+    return notes
+
+
+def _categories_short(categories: Sequence[str], most: int) -> str:
+    """The first data category, shortened, and how many more: "Rakuten member ID +9"; only how many when the
+    room is too small for a name."""
+    if not categories:
+        return ""
+    if most < SHORTEST_CATEGORY + 4:
+        return f"{len(categories)} categor{'y' if len(categories) == 1 else 'ies'}" if most >= 12 else ""
+    more = f" +{len(categories) - 1}" if len(categories) > 1 else ""
+    return shorten(categories[0], most - len(more)) + more
+
+
+def _link_hover(link: Link, where: dict[str, Party]) -> str:
+    head = f"{where[link.source].name} → {where[link.target].name}"
+    if not link.flows:
+        return f"{head}<br>{where[link.target].name} is a sub-processor of {where[link.source].name}"
+    lines = [head, f"{len(link.flows)} flow(s): {', '.join(link.flows[:6])}{' …' if len(link.flows) > 6 else ''}",
+             f"Worst open finding: {link.worst.value if link.worst else 'none'}"]
+    if link.subprocessor:
+        lines.append("The receiver is a sub-processor of the sender")
+    lines.append("Data categories: " + _wrapped(link.categories))
+    return "<br>".join(lines)
+
+
+def _wrapped(names: Sequence[str], per_line: int = 4) -> str:
+    return "<br>  ".join(", ".join(names[i:i + per_line]) for i in range(0, len(names), per_line))
+
+
+def _party_hover(party: Party) -> str:
+    role = f" · {party.role}" if party.role != party.kind else ""
+    return f"<b>{party.name}</b><br>{party.kind}{role}<br>Processes data in {party.countries}"
 
 
 def severity_order(values: Sequence[str]) -> list[str]:

@@ -17,7 +17,10 @@ from registry.model import (
     UNION_LAW,
     Entity,
     Frequency,
+    GroupCompany,
     LegalBasis,
+    Processor,
+    Recipient,
     RecipientKind,
     Role,
     Sector,
@@ -279,3 +282,21 @@ def dpf_lists_label(entity: Entity, *, empty: str = "none") -> str:
 def roles_label(roles: Iterable[Enum]) -> str:
     """A user's roles for a sentence: "DPO, Engineer"; "no role" for none."""
     return ", ".join(sorted(label(role) for role in roles)) or "no role"
+
+
+def entity_kind_label(entity: Entity) -> str:
+    """What kind of party it is: "Group company", "Processor", "Sub-processor" or "Recipient"."""
+    if isinstance(entity, GroupCompany):
+        return "Group company"
+    if isinstance(entity, Processor):
+        return "Sub-processor" if entity.parent else "Processor"
+    return "Recipient"
+
+
+def entity_role_label(entity: Entity) -> str:
+    """The part it plays in its flows: a group company's role, a recipient's kind, or "Processor"."""
+    if isinstance(entity, GroupCompany):
+        return label(entity.role)
+    if isinstance(entity, Recipient):
+        return label(entity.kind)
+    return entity_kind_label(entity)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import date, timedelta
 
 import pytest
 
 from benchmarks.generate import generate_registry
+from dashboard import figures
 from dashboard.models.entities import EntitiesModel, search_rows
 from dashboard.models.findings import FindingFilter, FindingsModel
-from dashboard.models.graph_explorer import GraphExplorerModel
+from dashboard.models.graph_explorer import MARKER_PX, SHOWN_PARTIES, GraphExplorerModel, PartyGraph, shorten, wrap
 from dashboard.models.overview import OverviewModel
 from dashboard.models.rows import EXPIRED, EXPIRING
 from dashboard.models.transfers_map import TransfersMapModel
 from dashboard.registration import FormValues, build_fragment, introduced_findings, problems_by_widget
+from registry import manifest as manifests
 from registry.checks import run_checks
 from registry.errors import InvalidInput
+from registry.model import Registry
+from registry.service import seed_manifest_path
 from registry.snapshot import Snapshot
 from tests.checks.builders import AS_OF as DAY
 from tests.checks.builders import registry, scc
@@ -125,3 +130,109 @@ def test_safeguard_status_reads_its_own_dates_then_each_regimes_window() -> None
     assert "UK GDPR: " in str(rows["s-legacy"]) and "Swiss FADP: " in str(rows["s-legacy"])
     assert rows["s-soon"] == EXPIRING
     assert rows["s-fine"] == "in force"
+
+
+@pytest.fixture(scope="module")
+def seed() -> Snapshot:
+    registry = Registry.model_validate(manifests.load(seed_manifest_path()).fragment.model_dump())
+    return Snapshot(registry, run_checks(registry, AS_OF), AS_OF)
+
+
+def _inside(graph: PartyGraph) -> bool:
+    """Every marker and label box of the view lies within the plotted range."""
+    (left, right), (bottom, top) = graph.x_range, graph.y_range
+    boxes = [party.label_box() for party in graph.parties]
+    return all(left < p.x < right and bottom < p.y < top for p in graph.parties) and all(
+        left <= x0 and x1 <= right and bottom <= y0 and y1 <= top for x0, y0, x1, y1 in boxes)
+
+
+def _overlapping_labels(graph: PartyGraph) -> list[tuple[str, str]]:
+    """Pairs of parties whose label boxes (or a label and another's marker) overlap, on the estimated text size."""
+    def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    half = MARKER_PX / 2
+    markers = {p.node: (p.x - half, p.y - half, p.x + half, p.y + half) for p in graph.parties}
+    return [(a.node, b.node) for a, b in itertools.permutations(graph.parties, 2)
+            if overlap(a.label_box(), b.label_box()) or overlap(a.label_box(), markers[b.node])]
+
+
+def test_the_seeds_controller_reads_left_to_right(seed: Snapshot) -> None:
+    explorer = GraphExplorerModel(seed)
+    controller = explorer.busiest_entity
+    assert controller == "GroupCompany:rakuten-group-inc"
+    graph = explorer.party_graph(controller, 3)
+    column = {p.node: p.column for p in graph.parties}
+    receivers = {f.receiver for f in seed.registry.flows if f.sender == "rakuten-group-inc"}
+    # Parties only: the 19 data categories and 14 flows that piled up as nodes now ride on the links.
+    assert set(column) == {f"{type(e).__name__}:{e.id}" for e in seed.registry.entities.values()}
+    assert column[controller] == 0 and [p.node for p in graph.parties if p.centre] == [controller]
+    assert {column[f"{type(seed.registry.entities[r]).__name__}:{r}"] for r in receivers} == {1}
+    assert column["Processor:cloud-ops-us"] == 2 and column["Processor:cloud-ops-in"] == 3
+    assert all(p.x < q.x for p in graph.parties for q in graph.parties if p.column < q.column)
+    to_us = next(k for k in graph.links if k.target == "GroupCompany:gc-us")
+    flows = [seed.registry.flows_by_id[i] for i in to_us.flows]
+    names = {c.id: c.name for c in seed.registry.data_categories}
+    assert set(to_us.flows) == {"f03-hq-us-campaign", "f04-hq-us-advertising"}
+    assert set(to_us.categories) == {names[c] for f in flows for c in f.categories}
+    onward = next(k for k in graph.links if k.target == "Processor:cloud-ops-in")
+    assert onward.subprocessor and onward.worst is not None
+    assert graph.parties[0].role == "Controller" and graph.parties[0].countries == "Japan"
+
+
+def test_labels_do_not_overlap_and_stay_in_the_plot(seed: Snapshot) -> None:
+    explorer = GraphExplorerModel(seed)
+    for hops in (1, 2, 3):
+        graph = explorer.party_graph(explorer.busiest_entity or "", hops)
+        assert _overlapping_labels(graph) == [] and _inside(graph), hops
+        # The pile of the spring layout: one column of twelve names, each readable in full.
+        assert all(p.label == p.name or p.label.endswith("…") for p in graph.parties)
+    for country, _ in explorer.centres["Country"]:
+        graph = explorer.party_graph(country, 2)
+        assert graph.parties and _overlapping_labels(graph) == [] and _inside(graph), country
+
+
+def test_a_long_name_wraps_then_is_shortened() -> None:
+    name = "Customer-support outsourcing provider, Philippines (example)"
+    assert wrap(name, 40) == ("Customer-support outsourcing provider,", "Philippines (example)")
+    short = wrap(name, 16)
+    assert len(short) == 2 and all(len(line) <= 16 for line in short) and short[-1].endswith("…")
+    assert wrap("Rakuten Group, Inc.", 30) == ("Rakuten Group, Inc.",)
+    assert shorten("Supercalifragilistic", 8) == "Superca…"
+
+
+def test_the_cap_bounds_what_a_big_registry_draws(snapshot: Snapshot) -> None:
+    explorer = GraphExplorerModel(snapshot)
+    centres = [explorer.busiest_entity or "", explorer.centres["Country"][0][0],
+               explorer.centres["Data category"][0][0]]
+    for centre in centres:
+        started = time.perf_counter()
+        graph = explorer.party_graph(centre, 3)
+        assert time.perf_counter() - started < 2
+        assert graph.truncated and len(graph.parties) == SHOWN_PARTIES < graph.reached, centre
+        assert _overlapping_labels(graph) == [] and _inside(graph), centre
+        shown = {p.node for p in graph.parties}
+        assert all(k.source in shown and k.target in shown for k in graph.links)
+    busiest = explorer.party_graph(centres[0], 3)
+    more = explorer.party_graph(centres[0], 3, cap=2 * SHOWN_PARTIES)
+    assert len(more.parties) == 2 * SHOWN_PARTIES and _inside(more) and _overlapping_labels(more) == []
+    assert {p.node for p in busiest.parties} < {p.node for p in more.parties}
+    # The nearest first: with more partners than fit, only parties one link away are drawn.
+    one_hop = explorer.party_graph(centres[0], 1, cap=10_000)
+    assert one_hop.reached > SHOWN_PARTIES and {p.node for p in busiest.parties} <= {p.node for p in one_hop.parties}
+
+
+def test_the_drawing_keeps_every_line_and_note_inside_the_plot(snapshot: Snapshot) -> None:
+    explorer = GraphExplorerModel(snapshot)
+    for centre in (explorer.busiest_entity or "", explorer.centres["Country"][0][0]):
+        graph = explorer.party_graph(centre, 2)
+        figure = figures.party_graph(graph, show_categories=True)
+        (left, right), (bottom, top) = figure.layout.xaxis.range, figure.layout.yaxis.range
+        points = [(x, y) for trace in figure.data for x, y in zip(trace.x, trace.y, strict=True) if x is not None]
+        assert points and all(left < x < right and bottom < y < top for x, y in points), centre
+        # Links within a column curve out beside it (there are some at this size): their points are inside too.
+        where = {p.node: p for p in graph.parties}
+        assert any(len(figures.link_path(where[k.source], where[k.target], graph.column_pitch)) > 2
+                   for k in graph.links)
+        notes = [a for a in figure.layout.annotations if a.name == "categories"]
+        assert notes and all(left < a.x < right for a in notes)

@@ -134,16 +134,55 @@ def test_transfers_map_lists_each_country_pair_and_its_flows(open_page: OpenPage
                      and "IN" in registry.entities[f.receiver].where_processed}
 
 
-def test_graph_explorer_draws_a_neighbourhood(open_page: OpenPage) -> None:
+def _drawn(app: AppTest) -> dict[str, Any]:
+    (chart,) = app.get("plotly_chart")
+    return json.loads(chart.proto.spec)
+
+
+def test_graph_explorer_draws_the_controllers_parties_left_to_right(open_page: OpenPage, seeded: Service) -> None:
+    registry = seeded.registry()
     app = open_page("Graph explorer")
-    assert len(app.get("plotly_chart")) == 1
+    # The seed's controller: 13 parties in three columns, not 46 nodes (flows and data categories among them).
+    assert any(c.value.startswith("13 node(s) (parties), 12 link(s)") for c in app.caption)
+    figure = _drawn(app)
+    markers = [t for t in figure["data"] if t.get("mode") == "markers" and t.get("legendgroup") == "parties"]
+    xs = [x for t in markers for x in t["x"]]
+    ys = [y for t in markers for y in t["y"]]
+    (left, right), (bottom, top) = figure["layout"]["xaxis"]["range"], figure["layout"]["yaxis"]["range"]
+    assert len(xs) == 13 and len(set(xs)) == 3
+    assert all(left < x < right for x in xs) and all(bottom < y < top for y in ys)
+    names = {a["hovertext"] for a in figure["layout"]["annotations"]}
+    assert all(a["name"] == "party" for a in figure["layout"]["annotations"])
+    assert names == {e.name for e in registry.entities.values()} - {"Follow-the-sun operations centre, India (example)"}
+    categories = {c.name for c in registry.data_categories}
+    assert not any(t.get("text") and set(t["text"]) & categories for t in figure["data"])
+    hover = " ".join(h for t in figure["data"] for h in t.get("hovertext") or [])
+    assert "Data categories: " in hover and "Rakuten member ID" in hover
     one_hop = app.slider(key="g_hops").set_value(1).run()
     small = next(c.value for c in one_hop.caption if "node(s)" in c.value)
     app.slider(key="g_hops").set_value(3).run()
     large = next(c.value for c in app.caption if "node(s)" in c.value)
-    assert int(small.split()[0]) < int(large.split()[0])
+    assert int(small.split()[0]) < int(large.split()[0]) == len(registry.entities)
+    app.toggle(key="g_categories").set_value(True).run()
+    notes = [a for a in _drawn(app)["layout"]["annotations"] if a.get("name") == "categories"]
+    # One note beside each party that data reaches from its left: all but the controller.
+    assert len(notes) == 13 and all(n["hovertext"].startswith("Data categories arriving:") for n in notes)
+    assert any("Rakuten member ID" in n["hovertext"] for n in notes)
     app.radio(key="g_kind").set_value("Country").run()
     assert not app.exception and len(app.get("plotly_chart")) == 1
+    figure = _drawn(app)
+    (left, right), (bottom, top) = figure["layout"]["xaxis"]["range"], figure["layout"]["yaxis"]["range"]
+    assert all(left < a["x"] < right and bottom < a["y"] < top for a in figure["layout"]["annotations"])
+
+
+def test_graph_explorer_shows_more_a_step_at_a_time(open_page: OpenPage) -> None:
+    app = open_page("Graph explorer", g_cap=5)
+    assert any("the nearest 5 are drawn" in w.value for w in app.warning)
+    assert len(_drawn(app)["layout"]["annotations"]) == 5
+    app.button(key="g_more").click().run()
+    assert not app.warning and len(_drawn(app)["layout"]["annotations"]) == 13
+    app.slider(key="g_hops").set_value(3).run()  # a new reach starts again from what fits
+    assert app.session_state["g_cap"] == 30
 
 
 def test_entities_search_and_safeguard_expiry(open_page: OpenPage, seeded: Service) -> None:

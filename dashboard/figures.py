@@ -67,13 +67,15 @@ def centroids() -> dict[str, tuple[float, float]]:
 
 # The map's severities: Okabe-Ito colours, which people with the common colour-vision deficiencies tell apart, and
 # a dash for each, so that the severity reads without colour too (line width tells the number of flows).
+OKABE_ITO = {"orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73", "yellow": "#F0E442",
+             "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7", "black": "#000000"}
 MAP_SEVERITY_STYLES: dict[str, tuple[str, str]] = {
-    "high": ("#D55E00", "solid"),  # vermillion
-    "medium": ("#E69F00", "dash"),  # orange
-    "low": ("#0072B2", "dashdot"),  # blue
-    "": ("#009E73", "dot"),  # bluish green: no open problem
+    "high": (OKABE_ITO["vermillion"], "solid"),
+    "medium": (OKABE_ITO["orange"], "dash"),
+    "low": (OKABE_ITO["blue"], "dashdot"),
+    "": (OKABE_ITO["bluish green"], "dot"),  # no open problem
 }
-MAP_PATH_COLOUR = "#000000"  # the chosen problem's path, over every arc
+MAP_PATH_COLOUR = OKABE_ITO["black"]  # the chosen problem's path, over every arc
 MAP_SEVERITY_NAMES = {"high": "high", "medium": "medium", "low": "low", "": "no open problem"}
 ARC_STEPS = 24  # points per route: short enough steps that each reads as a straight piece of the curve
 ARC_BOW = 0.08  # how far a route bows to the left of its direction, as a share of its length

@@ -118,8 +118,8 @@ def transfers_map(pairs: Sequence[CountryPair], path: Sequence[tuple[str, str]] 
                   chosen: CountryPair | None = None) -> tuple[go.Figure, list[CountryPair]]:
     """An arc per country pair, styled by its worst open problem (colour and dash) and wider with more flows;
     drawn as one trace per (severity, width) so that many pairs stay light. `path` (country legs) is drawn
-    over them, as is the `chosen` pair. Each point carries its pair's index in `pairs`, for a click. Also returns
-    the pairs it could not place (a country too small for the 1:110m map)."""
+    over them, as is the `chosen` pair. Also returns the pairs it could not place (a country too small for the
+    1:110m map)."""
     centre = map_centre(pairs)
     most = max((len(p.flows) for p in pairs), default=1)
     groups: dict[tuple[str, int], list[int]] = defaultdict(list)
@@ -139,7 +139,6 @@ def transfers_map(pairs: Sequence[CountryPair], path: Sequence[tuple[str, str]] 
         lons: list[float | None] = []
         lats: list[float | None] = []
         texts: list[str] = []
-        indices: list[int | None] = []
         for index in members:
             pair = pairs[index]
             label = (f"{pair.label}: {len(pair.flows)} flow(s), worst open problem "
@@ -148,11 +147,10 @@ def transfers_map(pairs: Sequence[CountryPair], path: Sequence[tuple[str, str]] 
             lons += [lon for lon, _ in points] + [None]
             lats += [lat for _, lat in points] + [None]
             texts += [label] * len(points) + [""]
-            indices += [index] * len(points) + [None]
         colour, dash = MAP_SEVERITY_STYLES[severity]
         legend = MAP_SEVERITY_NAMES[severity]
         figure.add_trace(go.Scattergeo(
-            lon=lons, lat=lats, mode="lines", hovertext=texts, hoverinfo="text", customdata=indices,
+            lon=lons, lat=lats, mode="lines", hovertext=texts, hoverinfo="text",
             line={"width": 1.5 + 1.5 * bucket, "color": colour, "dash": dash},
             name=legend, legendgroup=legend, showlegend=legend not in shown_legend))
         shown_legend.add(legend)

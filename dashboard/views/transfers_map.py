@@ -1,6 +1,8 @@
 """Transfers map: an arc per sender-country -> receiver-country pair, styled by the worst open problem on that
-hop itself; choose a pair (or click its arc) and one of its problems to see an onward problem's path and to open
-its findings."""
+hop itself; choose a pair and one of its problems to see an onward problem's path and to open its findings.
+
+Choosing is done with select boxes: Streamlit reports no click on a map's lines (scattergeo), as tried in
+Chromium."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import streamlit as st
 from dashboard import figures, state
 from dashboard.models.transfers_map import MAX_FLOW_ROWS, MAX_PROBLEMS, TransfersMapModel
 
-PAIR_KEY, PROBLEM_KEY, CHART_KEY, CLICK_SEEN_KEY = "map_pair", "map_problem", "transfers-map", "map_click_seen"
+PAIR_KEY, PROBLEM_KEY = "map_pair", "map_problem"
 
 context = state.context()
 model = context.model(TransfersMapModel)
@@ -28,15 +30,6 @@ if waiting:
     st.caption(f"{waiting} contingent flow(s) do not move data yet on this day: they are listed in the table "
                "but not drawn or counted.")
 
-# A click on an arc chooses its pair, once per click: the chart keeps its selection across reruns.
-clicked = st.session_state.get(CHART_KEY)
-points = clicked.selection.points if clicked else []
-if points and points[0].get("customdata") is not None:
-    click = (points[0]["customdata"], points[0].get("point_index"))
-    if st.session_state.get(CLICK_SEEN_KEY) != click:
-        st.session_state[CLICK_SEEN_KEY] = click
-        st.session_state[PAIR_KEY] = pairs.index(drawn[int(points[0]["customdata"])])
-
 pair = hop = None
 if pairs:
     columns = st.columns(2)
@@ -51,7 +44,7 @@ if pairs:
     hop = problems[choice] if choice is not None and choice < len(problems) else None
 
 figure, unplaced = figures.transfers_map(drawn, path=hop.path if hop else (), chosen=pair if pair in drawn else None)
-st.plotly_chart(figure, key=CHART_KEY, config=figures.MAP_CONFIG, on_select="rerun", selection_mode="points")
+st.plotly_chart(figure, key="transfers-map", config=figures.MAP_CONFIG)
 if unplaced:
     st.caption(f"Not drawn (a country too small for the map): {', '.join(p.label for p in unplaced)}.")
 
@@ -60,7 +53,7 @@ if pair is not None:
     if hop is not None:
         if hop.path:
             st.markdown(f"**Path of the data:** {model.path_label(hop)}")
-        st.page_link("views/findings.py", label=f"Open the findings of flow {hop.flow}", icon="🔎",
+        st.page_link("views/findings.py", label="Open this problem's findings on the Findings page", icon="🔎",
                      query_params={"flow": hop.flow})
     elif len(problems) == MAX_PROBLEMS:
         st.caption(f"The first {MAX_PROBLEMS} problems are offered; the Findings page has them all.")

@@ -151,7 +151,7 @@ def transfers_map(pairs: Sequence[CountryPair], path: Sequence[tuple[str, str]] 
         legend = MAP_SEVERITY_NAMES[severity]
         figure.add_trace(go.Scattergeo(
             lon=lons, lat=lats, mode="lines", hovertext=texts, hoverinfo="text",
-            line={"width": 1.5 + 1.5 * bucket, "color": colour, "dash": dash},
+            line={"width": 0.5 + bucket, "color": colour, "dash": dash}, opacity=0.8,
             name=legend, legendgroup=legend, showlegend=legend not in shown_legend))
         shown_legend.add(legend)
     _highlight(figure, [p.leg for p in ([chosen] if chosen else [])], "Chosen pair", centre, width=8, opacity=0.35)

@@ -14,8 +14,9 @@ from registry.checks.problems import Problem, group_problems
 from registry.collector import collector_paused
 from registry.model import country_label, country_name
 
-# The map draws at most this many arcs (the worst and busiest first); the table lists every pair. At size M the
-# flows join some 3,000 country pairs, which no one reads as arcs.
+# The map draws the worst and busiest pairs first, 40 unless asked for more and never more than 150; the table
+# lists every pair. At size M the flows join some 2,300 country pairs, which no one reads as arcs.
+DEFAULT_ARCS = 40
 MAX_ARCS = 150
 # A pair's problems offered to choose from, and its flows listed, at most.
 MAX_PROBLEMS = 200
@@ -84,16 +85,14 @@ class TransfersMapModel(PageModel):
         return sorted(pairs, key=lambda p: (-len(p.flows), -len(p.not_live), p.sender, p.receiver))
 
     @cached_property
-    def drawn(self) -> list[CountryPair]:
-        """The pairs the map draws: those with live flows, the worst and busiest first, at most MAX_ARCS."""
+    def live_pairs(self) -> list[CountryPair]:
+        """The pairs with live flows, in the order the map takes them: the worst, then the busiest, first."""
         live = [p for p in self.country_pairs if p.flows]
-        live.sort(key=lambda p: (-(p.worst.rank if p.worst else 0), -len(p.flows), p.sender, p.receiver))
-        return live[:MAX_ARCS]
+        return sorted(live, key=lambda p: (-(p.worst.rank if p.worst else 0), -len(p.flows), p.sender, p.receiver))
 
-    @property
-    def not_drawn(self) -> int:
-        """Pairs with live flows left off the map by the cap."""
-        return sum(1 for p in self.country_pairs if p.flows) - len(self.drawn)
+    def drawn(self, limit: int = DEFAULT_ARCS) -> list[CountryPair]:
+        """The pairs the map draws: the first `limit` live ones, never more than MAX_ARCS."""
+        return self.live_pairs[:min(limit, MAX_ARCS)]
 
     def problems(self, pair: CountryPair) -> list[HopProblem]:
         """The open problems that hold one of the pair's live flows at fault for its receiver country, worst

@@ -9,23 +9,26 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import figures, state
-from dashboard.models.transfers_map import MAX_FLOW_ROWS, MAX_PROBLEMS, TransfersMapModel
+from dashboard.models.transfers_map import DEFAULT_ARCS, MAX_ARCS, MAX_FLOW_ROWS, MAX_PROBLEMS, TransfersMapModel
 
 PAIR_KEY, PROBLEM_KEY = "map_pair", "map_problem"
 
 context = state.context()
 model = context.model(TransfersMapModel)
 pairs = model.country_pairs
-drawn = model.drawn
+live = model.live_pairs
 waiting = sum(len(p.not_live) for p in pairs)
 
 st.title("Transfers map")
-st.caption(f"As of {context.as_of:%Y-%m-%d}: {sum(1 for p in pairs if p.flows)} country pair(s) joined by "
+st.caption(f"As of {context.as_of:%Y-%m-%d}: {len(live)} country pair(s) joined by "
            "cross-border flows. Each arc shows the worst open problem on that hop itself, by colour and by dash "
            "(high solid, medium dashed, low dash-dotted, none dotted); it is wider with more flows.")
-if model.not_drawn:
-    st.caption(f"The map draws the {len(drawn)} worst and busiest pairs; {model.not_drawn} more are in the "
-               "table below.")
+limit = DEFAULT_ARCS
+if len(live) > DEFAULT_ARCS:
+    limit = st.slider("Pairs drawn (the worst, then the busiest, first)", 10, min(len(live), MAX_ARCS),
+                      DEFAULT_ARCS, step=10, key="map_arcs")
+    st.caption(f"{len(live) - min(limit, len(live))} more pair(s) are in the table below.")
+drawn = model.drawn(limit)
 if waiting:
     st.caption(f"{waiting} contingent flow(s) do not move data yet on this day: they are listed in the table "
                "but not drawn or counted.")

@@ -14,7 +14,13 @@ from dashboard.models.findings import FindingFilter, FindingsModel
 from dashboard.models.graph_explorer import GraphExplorerModel
 from dashboard.models.overview import OverviewModel
 from dashboard.models.rows import EXPIRED, EXPIRING
-from dashboard.models.transfers_map import MAX_ARCS, MAX_FLOW_ROWS, NOT_LIVE, TransfersMapModel
+from dashboard.models.transfers_map import (
+    DEFAULT_ARCS,
+    MAX_ARCS,
+    MAX_FLOW_ROWS,
+    NOT_LIVE,
+    TransfersMapModel,
+)
 from dashboard.registration import FormValues, build_fragment, introduced_findings, problems_by_widget
 from registry.checks import run_checks
 from registry.checks.finding import Severity
@@ -154,8 +160,8 @@ def test_an_arc_shows_the_problems_of_its_own_hop_and_an_onward_problem_its_path
     assert [h.path for h in model.problems(pairs[("DE", "IN")])] == [()]
     waiting = pairs[("DE", "BR")]
     assert waiting.flows == () and waiting.not_live == ("f4",) and waiting.worst is None
-    assert waiting not in model.drawn and {p.leg for p in model.drawn} == {("DE", "US"), ("US", "IN"),
-                                                                          ("DE", "CH"), ("DE", "IN")}
+    assert waiting not in model.drawn() and {p.leg for p in model.drawn()} == {("DE", "US"), ("US", "IN"),
+                                                                              ("DE", "CH"), ("DE", "IN")}
     assert [row["status"] for row in model.pair_flows(waiting)] == [NOT_LIVE]
 
 
@@ -164,9 +170,9 @@ def test_the_map_at_size_m_draws_a_bounded_number_of_arcs() -> None:
     large = generate_registry("M")  # 20,000 flows; the map's bounds do not depend on the findings
     model = TransfersMapModel(Snapshot(large, [], AS_OF))
     live = [p for p in model.country_pairs if p.flows]
-    assert len(live) > MAX_ARCS and len(model.drawn) == MAX_ARCS and model.not_drawn == len(live) - MAX_ARCS
+    assert len(live) > MAX_ARCS and len(model.drawn(10_000)) == MAX_ARCS and len(model.drawn()) == DEFAULT_ARCS
     busiest = sorted(live, key=lambda p: -len(p.flows))[0]
-    assert busiest in model.drawn and len(model.pair_flows(busiest)) <= MAX_FLOW_ROWS
-    figure, _ = figures.transfers_map(model.drawn)
+    assert busiest in model.drawn(MAX_ARCS) and len(model.pair_flows(busiest)) <= MAX_FLOW_ROWS
+    figure, _ = figures.transfers_map(model.drawn(10_000))
     assert len(figure.data) <= 4 * 4 + 1  # a trace per (severity, width), and the countries
     assert sum(len(trace.lon) for trace in figure.data) <= MAX_ARCS * (figures.ARC_STEPS + 2) + 60

@@ -16,11 +16,17 @@ import pycountry
 from dashboard.models.graph_explorer import FONT_PX, MARKER_PX, Link, Party, PartyGraph, shorten
 from dashboard.models.transfers_map import CountryPair
 from registry.checks.finding import Severity
+from registry.model import country_label
 
 # The world map comes from dashboard/static/ (served by `flowreg dashboard`), not from plotly's CDN.
 MAP_CONFIG = {"topojsonURL": "app/static/"}
 STATIC = Path(__file__).resolve().parent / "static"
-SEVERITY_COLOURS = {"high": "#d62728", "medium": "#ff9f1c", "low": "#1f77b4", "": "#2ca02c"}
+# Okabe and Ito's colour-blind-safe palette, for every severity the dashboard draws; the map and the graph add a
+# dash (and the graph a width) so that a severity reads without colour too.
+OKABE_ITO = {"orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73", "yellow": "#F0E442",
+             "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7", "black": "#000000"}
+SEVERITY_COLOURS = {"high": OKABE_ITO["vermillion"], "medium": OKABE_ITO["orange"], "low": OKABE_ITO["blue"],
+                    "": OKABE_ITO["bluish green"]}
 
 
 def bar(counts: dict[str, int], title: str, colours: dict[str, str] | None = None) -> go.Figure:
@@ -58,53 +64,135 @@ def centroids() -> dict[str, tuple[float, float]]:
         return {row["iso3"]: (float(row["lon"]), float(row["lat"])) for row in csv.DictReader(rows)}
 
 
-def transfers_map(pairs: Sequence[CountryPair]) -> tuple[go.Figure, list[CountryPair]]:
-    """An arc per country pair, coloured by its worst open finding and wider with more flows; drawn as one
-    trace per (colour, width) so that thousands of pairs stay light. Also returns the pairs it could not
-    place (a country too small for the 1:110m map)."""
-    places = centroids()
+# The map's severities: a dash for each beside its colour (line width tells the number of flows).
+MAP_SEVERITY_STYLES: dict[str, tuple[str, str]] = {
+    "high": (SEVERITY_COLOURS["high"], "solid"),
+    "medium": (SEVERITY_COLOURS["medium"], "dash"),
+    "low": (SEVERITY_COLOURS["low"], "dashdot"),
+    "": (SEVERITY_COLOURS[""], "dot"),  # no open problem
+}
+MAP_PATH_COLOUR = OKABE_ITO["black"]  # the chosen problem's path, over every arc
+MAP_SEVERITY_NAMES = {"high": "high", "medium": "medium", "low": "low", "": "no open problem"}
+ARC_STEPS = 24  # points per route: short enough steps that each reads as a straight piece of the curve
+ARC_BOW = 0.08  # how far a route bows to the left of its direction, as a share of its length
+
+
+def map_centre(pairs: Sequence[CountryPair]) -> float:
+    """The longitude the map is centred on: the country most data leaves from, so that its routes lie inside."""
+    senders = Counter(p.sender for p in pairs for _ in p.flows)
+    home = centroids().get(alpha3(senders.most_common(1)[0][0]) or "") if senders else None
+    return home[0] if home else 0.0
+
+
+def in_frame(lon: float, centre: float) -> float:
+    """The longitude within the map centred on `centre`: from centre - 180 (its left edge) to centre + 180."""
+    return (lon - centre + 180.0) % 360.0 - 180.0 + centre
+
+
+def route(start: tuple[float, float], end: tuple[float, float], centre: float) -> list[tuple[float, float]]:
+    """Points (lon, lat) of the route drawn from `start` to `end` on the map centred on `centre`.
+
+    Not the great circle: the one between two far countries runs over a pole, which a world map draws along its
+    top edge, and one across the map's edge is cut in two. The route runs between the ends as the map shows
+    them (inside its frame, so it never crosses the edge), bowing slightly to the left of its direction, so that
+    A -> B and B -> A are two arcs. Longitudes are returned in -180..180."""
+    lon1, lat1 = in_frame(start[0], centre), start[1]
+    lon2, lat2 = in_frame(end[0], centre), end[1]
+    d_lon, d_lat = lon2 - lon1, lat2 - lat1
+    edge = 179.5  # on the edge itself a point may be drawn on either side
+    points = []
+    for step in range(ARC_STEPS + 1):
+        t = step / ARC_STEPS
+        bow = ARC_BOW * math.sin(math.pi * t)
+        lon = min(max(lon1 + d_lon * t - d_lat * bow, centre - edge), centre + edge)
+        lat = min(max(lat1 + d_lat * t + d_lon * bow, -85.0), 85.0)
+        points.append((in_frame(lon, 0.0), lat))
+    return points
+
+
+def transfers_map(pairs: Sequence[CountryPair], path: Sequence[tuple[str, str]] = (),
+                  chosen: CountryPair | None = None) -> tuple[go.Figure, list[CountryPair]]:
+    """An arc per country pair, styled by its worst open problem (colour and dash) and wider with more flows;
+    drawn as one trace per (severity, width) so that many pairs stay light. `path` (country legs) is drawn
+    over them, as is the `chosen` pair. Also returns the pairs it could not place (a country too small for the
+    1:110m map)."""
+    centre = map_centre(pairs)
     most = max((len(p.flows) for p in pairs), default=1)
-    groups: dict[tuple[str, int], list[CountryPair]] = defaultdict(list)
+    groups: dict[tuple[str, int], list[int]] = defaultdict(list)
+    ends: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {}
     unplaced = []
-    for pair in pairs:
-        if alpha3(pair.sender) in places and alpha3(pair.receiver) in places:
-            groups[(pair.worst.value if pair.worst else "", math.ceil(4 * len(pair.flows) / most))].append(pair)
+    for index, pair in enumerate(pairs):
+        start, end = _place(pair.sender), _place(pair.receiver)
+        if start and end:
+            ends[index] = (start, end)
+            groups[(pair.worst.value if pair.worst else "", math.ceil(4 * len(pair.flows) / most))].append(index)
         else:
             unplaced.append(pair)
     figure = go.Figure()
     shown_legend: set[str] = set()
-    for (severity, bucket), members in sorted(groups.items(), key=lambda kv: (-_rank(kv[0][0]), kv[0][1])):
+    # The quiet arcs first, so that the worst are drawn on top.
+    for (severity, bucket), members in sorted(groups.items(), key=lambda kv: (_rank(kv[0][0]), kv[0][1])):
         lons: list[float | None] = []
         lats: list[float | None] = []
         texts: list[str] = []
-        for pair in members:
-            (lon1, lat1), (lon2, lat2) = places[alpha3(pair.sender) or ""], places[alpha3(pair.receiver) or ""]
-            label = f"{pair.label}: {len(pair.flows)} flow(s), worst open finding {severity or 'none'}"
-            lons += [lon1, lon2, None]
-            lats += [lat1, lat2, None]
-            texts += [label, label, ""]
-        legend = severity or "no open finding"
+        for index in members:
+            pair = pairs[index]
+            label = (f"{pair.label}: {len(pair.flows)} flow(s), worst open problem "
+                     f"{MAP_SEVERITY_NAMES[severity]}")
+            points = route(*ends[index], centre)
+            lons += [lon for lon, _ in points] + [None]
+            lats += [lat for _, lat in points] + [None]
+            texts += [label] * len(points) + [""]
+        colour, dash = MAP_SEVERITY_STYLES[severity]
+        legend = MAP_SEVERITY_NAMES[severity]
         figure.add_trace(go.Scattergeo(
-            lon=lons, lat=lats, mode="lines+markers", hovertext=texts, hoverinfo="text",
-            line={"width": 1.5 + 1.5 * bucket, "color": SEVERITY_COLOURS[severity]},
-            marker={"size": 5, "color": SEVERITY_COLOURS[severity]},
+            lon=lons, lat=lats, mode="lines", hovertext=texts, hoverinfo="text",
+            line={"width": 0.5 + bucket, "color": colour, "dash": dash}, opacity=0.8,
             name=legend, legendgroup=legend, showlegend=legend not in shown_legend))
         shown_legend.add(legend)
-    # Centre the map on the country most data leaves from, so its arcs do not wrap round the map's edge.
-    senders = Counter(p.sender for p in pairs for _ in p.flows)
-    home = places.get(alpha3(senders.most_common(1)[0][0]) or "") if senders else None
-    figure.update_geos(projection_type="natural earth", projection_rotation={"lon": home[0] if home else 0},
+    _highlight(figure, [p.leg for p in ([chosen] if chosen else [])], "Chosen pair", centre, width=8, opacity=0.35)
+    _highlight(figure, list(path), "Path of the chosen problem", centre, width=3, opacity=1.0)
+    places = {c: place for p in pairs for c in (p.sender, p.receiver) if (place := _place(c))}
+    countries = sorted(places)
+    figure.add_trace(go.Scattergeo(
+        lon=[in_frame(places[c][0], 0.0) for c in countries], lat=[places[c][1] for c in countries],
+        mode="markers", marker={"size": 6, "color": "#444444"}, hovertext=[country_label(c) for c in countries],
+        hoverinfo="text", showlegend=False))
+    figure.update_geos(projection_type="natural earth", projection_rotation={"lon": centre},
                        showcountries=True, countrycolor="#bbbbbb", showland=True, landcolor="#f2f2f2")
-    figure.update_layout(height=520, margin={"l": 0, "r": 0, "t": 10, "b": 0}, legend_title_text="Worst finding")
+    # The legend below the map, where the plot's toolbar (top right) cannot cover it.
+    figure.update_layout(height=560, margin={"l": 0, "r": 0, "t": 10, "b": 60},
+                         legend={"title": {"text": "Worst open problem on the hop"}, "orientation": "h",
+                                 "yanchor": "top", "y": -0.02, "xanchor": "left", "x": 0})
     return figure, unplaced
+
+
+def _place(country: str) -> tuple[float, float] | None:
+    return centroids().get(alpha3(country) or "")
+
+
+def _highlight(figure: go.Figure, legs: list[tuple[str, str]], name: str, centre: float, *, width: float,
+               opacity: float) -> None:
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for sender, receiver in legs:
+        start, end = _place(sender), _place(receiver)
+        if start and end:
+            points = route(start, end, centre)
+            lons += [lon for lon, _ in points] + [None]
+            lats += [lat for _, lat in points] + [None]
+    if lons:
+        figure.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", name=name, hoverinfo="skip",
+                                       opacity=opacity, line={"width": width, "color": MAP_PATH_COLOUR}))
 
 
 def _rank(severity: str) -> int:
     return Severity(severity).rank if severity else 0
 
 
-# Okabe and Ito's colour-blind-safe palette; width and dash tell the severities apart a second way.
-GRAPH_SEVERITY_COLOURS = {"high": "#D55E00", "medium": "#E69F00", "low": "#0072B2", "": "#999999"}
+# Width and dash tell the severities apart a second way; a link with no open finding is grey, not green, so the
+# parties' own colours stand out.
+GRAPH_SEVERITY_COLOURS = {**SEVERITY_COLOURS, "": "#999999"}
 LINK_STYLES: dict[str, tuple[str, str, float, str]] = {  # legend name, colour, width, dash
     "high": ("High open finding", GRAPH_SEVERITY_COLOURS["high"], 4.0, "solid"),
     "medium": ("Medium open finding", GRAPH_SEVERITY_COLOURS["medium"], 3.0, "dash"),

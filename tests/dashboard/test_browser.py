@@ -118,7 +118,7 @@ def expected_texts(service: Service) -> dict[str, list[str]]:
                      "Open findings by rule", registry.organisation.name if registry.organisation else "",
                      "Coming up: the next 90 days", "Open problems over time"],
         "findings": [f"{len(findings)} finding(s) match", top_problem],
-        "transfers-map": ["country pair(s) joined by cross-border flows", "Show the flows of"],
+        "transfers-map": ["country pair(s) joined by cross-border flows", "Problem on this hop"],
         "graph-explorer": ["Centre on", "node(s)", "Hops"],
         "entities": ["Group companies", "Processors", "Safeguards", registry.group_companies[0].region],
         "what-if": ["A prepared scenario", "Judged as of", "Run the scenario"],

@@ -15,16 +15,23 @@ from dashboard.models.findings import FindingFilter, FindingsModel
 from dashboard.models.graph_explorer import MARKER_PX, SHOWN_PARTIES, GraphExplorerModel, PartyGraph, shorten, wrap
 from dashboard.models.overview import OverviewModel
 from dashboard.models.rows import EXPIRED, EXPIRING
-from dashboard.models.transfers_map import TransfersMapModel
+from dashboard.models.transfers_map import (
+    DEFAULT_ARCS,
+    MAX_ARCS,
+    MAX_FLOW_ROWS,
+    NOT_LIVE,
+    TransfersMapModel,
+)
 from dashboard.registration import FormValues, build_fragment, introduced_findings, problems_by_widget
 from registry import manifest as manifests
 from registry.checks import run_checks
+from registry.checks.finding import Severity
 from registry.errors import InvalidInput
 from registry.model import Registry
 from registry.service import seed_manifest_path
 from registry.snapshot import Snapshot
 from tests.checks.builders import AS_OF as DAY
-from tests.checks.builders import registry, scc
+from tests.checks.builders import processor, registry, scc
 
 AS_OF = date(2026, 5, 1)
 
@@ -66,7 +73,7 @@ def test_country_pairs_cover_every_cross_border_flow(snapshot: Snapshot) -> None
     crossing = {f.id for f in registry.flows if set(registry.entities[f.receiver].where_processed)
                 - set(registry.entities[f.sender].where_processed)}
     pairs = TransfersMapModel(snapshot).country_pairs
-    paired = {flow for pair in pairs for flow in pair.flows}
+    paired = {flow for pair in pairs for flow in pair.flows + pair.not_live}
     assert paired == crossing and OverviewModel(snapshot).overview.counts["Cross-border transfers"] == len(crossing)
     for pair in pairs[:50]:
         for flow_id in pair.flows:
@@ -236,3 +243,46 @@ def test_the_drawing_keeps_every_line_and_note_inside_the_plot(snapshot: Snapsho
                    for k in graph.links)
         notes = [a for a in figure.layout.annotations if a.name == "categories"]
         assert notes and all(left < a.x < right for a in notes)
+
+
+def test_an_arc_shows_the_problems_of_its_own_hop_and_an_onward_problem_its_path() -> None:
+    # hq (DE) -> p1 (US, DPF) is sound; p1 -> p2 (IN) has no tool: an onward gap for the GDPR, on the later hop.
+    # p3 processes in Switzerland (adequate) and India: only the Indian leg lacks a basis. The contingent flow to
+    # p4 moves no data yet.
+    small = registry(
+        processors=[processor("p1", "US", dpf_certified=True), processor("p2", "IN", parent="p1"),
+                    processor("p3", "CH", processing_countries=["CH", "IN"]), processor("p4", "BR")],
+        subjects=[{"id": "eea", "name": "EEA", "regions": ["EEA"]}, {"id": "jp", "name": "JP", "regions": ["JP"]}],
+        flows=[{"id": "f1", "from": "hq", "to": "p1"}, {"id": "f2", "from": "p1", "to": "p2", "subjects": ["jp"]},
+               {"id": "f3", "from": "hq", "to": "p3", "tia": "t"},
+               {"id": "f4", "from": "hq", "to": "p4", "contingent": True}])
+    model = TransfersMapModel(Snapshot(small, run_checks(small, DAY), DAY))
+    pairs = {p.leg: p for p in model.country_pairs}
+    assert pairs[("DE", "US")].worst is None and not model.problems(pairs[("DE", "US")])
+    assert pairs[("US", "IN")].worst is Severity.HIGH
+    [onward] = model.problems(pairs[("US", "IN")])
+    assert onward.flow == "f2" and onward.path == (("DE", "US"), ("US", "IN"))
+    # APPI judges the hop itself (its users' data); the GDPR through the chain.
+    assert {(f.rule, f.regime) for f in onward.problem.findings} == {("onward-transfer-gap", "gdpr"),
+                                                                     ("transfer-without-safeguard", "jp_appi")}
+    assert model.path_label(onward) == "Germany → United States → India"
+    assert pairs[("DE", "IN")].worst is Severity.HIGH and pairs[("DE", "CH")].worst is None
+    assert [h.path for h in model.problems(pairs[("DE", "IN")])] == [()]
+    waiting = pairs[("DE", "BR")]
+    assert waiting.flows == () and waiting.not_live == ("f4",) and waiting.worst is None
+    assert waiting not in model.drawn() and {p.leg for p in model.drawn()} == {("DE", "US"), ("US", "IN"),
+                                                                              ("DE", "CH"), ("DE", "IN")}
+    assert [row["status"] for row in model.pair_flows(waiting)] == [NOT_LIVE]
+
+
+@pytest.mark.slow
+def test_the_map_at_size_m_draws_a_bounded_number_of_arcs() -> None:
+    large = generate_registry("M")  # 20,000 flows; the map's bounds do not depend on the findings
+    model = TransfersMapModel(Snapshot(large, [], AS_OF))
+    live = [p for p in model.country_pairs if p.flows]
+    assert len(live) > MAX_ARCS and len(model.drawn(10_000)) == MAX_ARCS and len(model.drawn()) == DEFAULT_ARCS
+    busiest = sorted(live, key=lambda p: -len(p.flows))[0]
+    assert busiest in model.drawn(MAX_ARCS) and len(model.pair_flows(busiest)) <= MAX_FLOW_ROWS
+    figure, _ = figures.transfers_map(model.drawn(10_000))
+    assert len(figure.data) <= 4 * 4 + 1  # a trace per (severity, width), and the countries
+    assert sum(len(trace.lon) for trace in figure.data) <= MAX_ARCS * (figures.ARC_STEPS + 2) + 60

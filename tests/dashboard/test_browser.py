@@ -114,7 +114,7 @@ def expected_texts(service: Service) -> dict[str, list[str]]:
     findings = service.check(today)
     top_problem = RULE_SUMMARIES[findings[0].rule]  # the list shows problems; rule ids sit inside each one
     return {
-        "": ["Cross-border transfers", "Countries data reaches", "Flows", str(len(registry.flows)),
+        "overview": ["Cross-border transfers", "Countries data reaches", "Flows", str(len(registry.flows)),
                      "Open findings by rule", registry.organisation.name if registry.organisation else "",
                      "Coming up: the next 90 days", "Open problems over time"],
         "findings": [f"{len(findings)} finding(s) match", top_problem],
@@ -138,7 +138,7 @@ def test_every_page_in_a_real_browser(dashboard_url: str, browser: object, seede
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for page, texts in expected_texts(seeded_store).items():
         driver.get(f"{dashboard_url}/{page}")  # type: ignore[attr-defined]
-        name = page or "overview"
+        name = page
 
         def shown(d: object, texts: list[str] = texts) -> bool:
             body = d.find_element(By.TAG_NAME, "body").text  # type: ignore[attr-defined]
@@ -157,6 +157,20 @@ def test_every_page_in_a_real_browser(dashboard_url: str, browser: object, seede
             WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot"))
             time.sleep(1.5)  # let plotly finish drawing before the picture
         assert driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def test_the_root_url_opens_the_overview_at_its_own_address(dashboard_url: str, browser: object) -> None:
+    """`/` and `/overview` both show the Overview (a default page's own url_path used to answer "Page not found")."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser
+    for address in (f"{dashboard_url}/", f"{dashboard_url}/overview"):
+        driver.get(address)  # type: ignore[attr-defined]
+        WebDriverWait(driver, 60).until(
+            lambda d: "Open findings by rule" in d.find_element(By.TAG_NAME, "body").text)  # type: ignore[attr-defined]
+        WebDriverWait(driver, 10).until(lambda d: d.current_url.rstrip("/").endswith("/overview"))  # type: ignore[attr-defined]
+        assert "Page not found" not in driver.find_element(By.TAG_NAME, "body").text  # type: ignore[attr-defined]
 
 
 def test_the_what_if_page_runs_a_scenario_in_a_real_browser(dashboard_url: str, browser: object,

@@ -133,7 +133,7 @@ def _day(spec: str, revision: int, as_of: date) -> _Day:
         while not build.wait(PROGRESS_POLL_SECONDS):
             if build.total:
                 bar.progress(build.done / build.total, text=f"Running the first check of this registry as of "
-                             f"{as_of:%d %B %Y}: {build.done / build.total:.0%} done")
+                             f"{as_of.day} {as_of:%B %Y}: {build.done / build.total:.0%} done")
             else:
                 bar.progress(0.0, text="Reading the registry…")
         bar.empty()

@@ -9,8 +9,18 @@ from registry.errors import StoreBroken, StoreError
 
 st.set_page_config(page_title="flowreg", page_icon="🗺️", layout="wide")
 
+OVERVIEW = st.Page("views/overview.py", title="Overview", url_path="overview")
+
+
+def _to_overview() -> None:
+    st.switch_page(OVERVIEW)
+
+
+# The root URL opens the Overview at its own address, /overview, so that both answer it and the sidebar marks it.
+# (A default page is served at the root only: its url_path alone answers "Page not found".)
 PAGES = [
-    st.Page("views/overview.py", title="Overview", url_path="overview", default=True),
+    st.Page(_to_overview, title="Overview", url_path="start", default=True, visibility="hidden"),
+    OVERVIEW,
     st.Page("views/findings.py", title="Findings", url_path="findings"),
     st.Page("views/policies.py", title="Policies", url_path="policies"),
     st.Page("views/transfers_map.py", title="Transfers map", url_path="transfers-map"),

@@ -3,8 +3,9 @@
 One read-only Service, with the store it opened, per store spec lives for the whole server (st.cache_resource);
 its Snapshot of the registry and findings, and each page's model of that snapshot (dashboard.models), are
 cached per (store revision, as-of day), so a write, which bumps the revision, invalidates them and a widget
-change never recomputes the check. Writes go through a Service acting as the signed-in user, which enforces
-the user's role and names them in the change log.
+change never recomputes the check. The check runs in a thread of its own while the page that asked shows how far
+it is (a first check of a large store takes seconds). Writes go through a Service acting as the signed-in user,
+which enforces the user's role and names them in the change log.
 """
 
 from __future__ import annotations
@@ -81,11 +82,66 @@ class _Day:
             return found  # type: ignore[return-value]
 
 
-@st.cache_resource(show_spinner="Running the checks…", max_entries=8)
+class _Build:
+    """The day's snapshot being built in a thread of its own, and how far the check is: every session that asks
+    meanwhile draws a progress bar from it (only a session's script thread may draw, so it polls this)."""
+
+    def __init__(self, reader: Service, as_of: date) -> None:
+        self.done, self.total = 0, 0  # in the check's units (Service.snapshot); total 0: still reading the store
+        self._finished = threading.Event()
+        self._day: _Day | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, args=(reader, as_of), name=f"flowreg-check-{as_of}", daemon=True).start()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+    def _run(self, reader: Service, as_of: date) -> None:
+        try:
+            self._day = _Day(reader, reader.snapshot(as_of, progress=self._progress))
+        except BaseException as error:  # handed to the session that asks, which shows it as before
+            self._error = error
+        finally:
+            self._finished.set()
+
+    def wait(self, seconds: float) -> bool:
+        """Whether the snapshot is built (or failed), waiting at most `seconds` for it."""
+        return self._finished.wait(seconds)
+
+    def day(self) -> _Day:
+        """The built day; raises what the build raised. Call once `wait` says it is finished."""
+        if self._error is not None:
+            raise self._error
+        assert self._day is not None
+        return self._day
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _build(spec: str, revision: int, as_of: date) -> _Build:
+    # Returns at once: the check runs in the build's thread. The reader's own caches are per revision too; the
+    # arguments key this cache.
+    return _Build(_reader(spec), as_of)
+
+
+PROGRESS_POLL_SECONDS = 0.25
+
+
 def _day(spec: str, revision: int, as_of: date) -> _Day:
-    # The reader's own caches are per revision too; the arguments key this cache.
-    reader = _reader(spec)
-    return _Day(reader, reader.snapshot(as_of))
+    build = _build(spec, revision, as_of)
+    if not build.wait(0):
+        bar = st.empty()
+        while not build.wait(PROGRESS_POLL_SECONDS):
+            if build.total:
+                bar.progress(build.done / build.total, text=f"Running the first check of this registry as of "
+                             f"{as_of.day} {as_of:%B %Y}: {build.done / build.total:.0%} done")
+            else:
+                bar.progress(0.0, text="Reading the registry…")
+        bar.empty()
+    try:
+        return build.day()
+    except Exception:
+        _build.clear(spec, revision, as_of)  # a failed build is tried again on the next run, not kept
+        raise
 
 
 def _policy_file_stamp(path: Path | None) -> float | None:

@@ -43,6 +43,7 @@ from registry.reference import Regime, load_reference
 from registry.reference import listing as reference_listing
 from registry.service import Service, today
 from registry.terminal import printable
+from registry.terminal_progress import TerminalProgress
 
 # The only commands that may create a store where --store points; every other one refuses a missing store.
 CREATING_COMMANDS = frozenset({"init", "seed", "import"})
@@ -157,6 +158,8 @@ class Session:
     actor: str | None
     may_create: bool = False
     _service: Service | None = None
+    # The command's progress on a terminal (registry.terminal_progress); steps that count report to it.
+    progress: TerminalProgress | None = None
 
     def service(self) -> Service:
         if self._service is None:
@@ -230,6 +233,8 @@ def main_options(
     )] = None,
 ) -> None:
     ctx.obj = Session(store or str(default_store_path()), actor, ctx.invoked_subcommand in CREATING_COMMANDS)
+    if ctx.invoked_subcommand not in (None, "dashboard"):  # the dashboard replaces this process with Streamlit
+        ctx.obj.progress = ctx.with_resource(TerminalProgress(f"flowreg {ctx.invoked_subcommand}"))
 
 
 class ManifestFormat(StrEnum):
@@ -585,7 +590,7 @@ def check(
         tried = service.try_policies(manifests.load_policies(policies), day)
         registry, findings = tried.registry, tried.findings
     else:
-        findings, registry = service.check(day), service.registry()
+        findings, registry = service.check(day, progress=current.progress), service.registry()
     legacy = legacy_promise_warning(registry)
     if legacy:
         typer.echo(f"warning: {legacy}", err=True)

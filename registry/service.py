@@ -28,6 +28,7 @@ from registry import whatif as whatifs
 from registry.access import Permission, Principal, os_user
 from registry.checks.finding import Finding
 from registry.checks.incremental import CheckState
+from registry.checks.rule import Progress
 from registry.collector import collector_paused
 from registry.errors import ChangeLogBroken, InvalidInput, NotFound, Problem, StoreBroken
 from registry.history import revision_at
@@ -367,17 +368,19 @@ class Service:
                                   f"{report.reason}")
         return report
 
-    def check(self, as_of: date | None = None) -> list[Finding]:
+    def check(self, as_of: date | None = None, progress: Progress | None = None) -> list[Finding]:
         """Every finding as of `as_of` (default: today, UTC), acknowledgements applied.
 
         Kept per day: after a write through this service only what the written records touch is judged
-        again (registry.checks.incremental); after someone else's write, everything is.
+        again (registry.checks.incremental); after someone else's write, everything is. `progress` follows a
+        full check, when one runs (registry.checks.evaluate_rules says in what).
         """
         as_of = as_of or today()
         with self._cache.lock:  # dashboard sessions share one cache: one of them updates it at a time
-            return list(self._checked(as_of).findings)  # a copy: the state changes in place with the next write
+            # A copy: the state changes in place with the next write.
+            return list(self._checked(as_of, progress).findings)
 
-    def _checked(self, as_of: date) -> CheckState:
+    def _checked(self, as_of: date, progress: Progress | None = None) -> CheckState:
         """The day's check, brought up to the store: read it under the cache's lock (the next write changes it)."""
         with self._cache.lock:
             registry = self.registry()
@@ -386,7 +389,7 @@ class Service:
                 checks = self._cache.checks
                 while len(checks) >= DAYS_KEPT:
                     del checks[next(iter(checks))]  # the day asked for longest ago
-                state = checks[as_of] = _DayCheck(CheckState(registry, load_reference(), as_of))
+                state = checks[as_of] = _DayCheck(CheckState(registry, load_reference(), as_of, progress))
             else:
                 self._cache.checks[as_of] = self._cache.checks.pop(as_of)  # now the most recent
                 if state.pending:
@@ -394,13 +397,13 @@ class Service:
                     state.pending = {}
             return state.check
 
-    def snapshot(self, as_of: date | None = None) -> Snapshot:
+    def snapshot(self, as_of: date | None = None, progress: Progress | None = None) -> Snapshot:
         """The registry and its findings as of `as_of` (default: today, UTC), with what the domain says about
         them besides (cross-border flows, safeguards on the calendar, the graph to explore): the day's check,
-        taken whole, so that every answer describes the same registry."""
+        taken whole, so that every answer describes the same registry. `progress` as for `check`."""
         as_of = as_of or today()
         with self._cache.lock:
-            check = self._checked(as_of)
+            check = self._checked(as_of, progress)
             return Snapshot(check.registry, list(check.findings), as_of, check.reference)
 
     @staticmethod

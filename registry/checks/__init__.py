@@ -29,7 +29,7 @@ from registry.checks import (
 from registry.checks.finding import Evidence, Finding, Severity
 from registry.checks.house_rules import house_rules, is_house_rule
 from registry.checks.references import load_references
-from registry.checks.rule import CheckContext, KeptState, Rule, about_evidence
+from registry.checks.rule import CheckContext, KeptState, Progress, Rule, about_evidence
 from registry.collector import collector_paused
 from registry.model import Acknowledgement, Registry
 from registry.reference import Reference, load_reference
@@ -54,8 +54,8 @@ REGIME_LESS = frozenset(rule.id for rule in RULES if rule.regime_less)
 load_references().require((rule.id for rule in RULES), REGIME_LESS)
 _BY_ID = {rule.id: rule for rule in RULES}
 
-__all__ = ["RULES", "Evidence", "Finding", "Rule", "Severity", "about", "apply_acknowledgements", "catalogue",
-           "current_acknowledgements", "evaluate_rules", "marked", "refresh_states", "run_checks"]
+__all__ = ["RULES", "Evidence", "Finding", "Progress", "Rule", "Severity", "about", "apply_acknowledgements",
+           "catalogue", "current_acknowledgements", "evaluate_rules", "marked", "refresh_states", "run_checks"]
 
 
 def catalogue(registry: Registry) -> tuple[Rule, ...]:
@@ -69,14 +69,42 @@ def run_checks(registry: Registry, as_of: date, reference: Reference | None = No
     return sorted(found, key=lambda f: f.sort_key)
 
 
-def evaluate_rules(context: CheckContext) -> list[Finding]:
-    """What every rule finds in the context's scope, without duplicates, unsorted."""
+def evaluate_rules(context: CheckContext, progress: Progress | None = None) -> list[Finding]:
+    """What every rule finds in the context's scope, without duplicates, unsorted. `progress` is told (done, total)
+    in flow judgements: the transfer analysis judges each flow once, then each rule judges them all again."""
     found: dict[str, Finding] = {}
+    rules = catalogue(context.registry)
+    tally = _Tally(progress, len(context.flows), len(rules)) if progress is not None else None
+    if tally is not None:
+        context.analysed = tally.analysed
     with collector_paused():
-        for rule in catalogue(context.registry):
+        for rule in rules:
             for finding in rule.evaluate(context):
                 found.setdefault(finding.id, finding)
+            if tally is not None:
+                tally.ruled()
     return list(found.values())
+
+
+class _Tally:
+    """A check's progress in flow judgements, never going back (the first rule that needs the analysis runs it)."""
+
+    def __init__(self, progress: Progress, flows: int, rules: int) -> None:
+        self.progress, self.flows, self.rules = progress, flows, 0
+        self.total = flows * (rules + 1)
+        self.done = 0
+        progress(0, self.total)
+
+    def analysed(self, flows: int) -> None:
+        self._report(flows)
+
+    def ruled(self) -> None:
+        self.rules += 1
+        self._report(self.flows * (self.rules + 1))
+
+    def _report(self, done: int) -> None:
+        self.done = max(self.done, min(done, self.total))
+        self.progress(self.done, self.total)
 
 
 def about(finding: Finding) -> str:

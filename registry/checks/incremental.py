@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from registry.checks import about, current_acknowledgements, evaluate_rules, marked, refresh_states
+from registry.checks import Progress, about, current_acknowledgements, evaluate_rules, marked, refresh_states
 from registry.checks.finding import Finding
 from registry.checks.rule import CheckContext, Scope, Subject
 from registry.collector import collector_paused
@@ -103,9 +103,10 @@ def _open(finding: Finding | None) -> bool:
 class CheckState:
     """Every finding of a registry as of a day, acknowledgements applied, sorted; updated change by change."""
 
-    def __init__(self, registry: Registry, reference: Reference, as_of: date) -> None:
+    def __init__(self, registry: Registry, reference: Reference, as_of: date, progress: Progress | None = None) -> None:
+        """`progress` follows this first, full check (evaluate_rules says in what)."""
         self.reference, self.as_of = reference, as_of
-        self._rebuild(registry)
+        self._rebuild(registry, progress)
 
     def fork(self) -> CheckState:
         """The same check, which later updates change apart from this one: what a forecast, a diff or a what-if
@@ -127,11 +128,11 @@ class CheckState:
             self._shared = False
 
     @collector_paused(keep=True)
-    def _rebuild(self, registry: Registry) -> None:
+    def _rebuild(self, registry: Registry, progress: Progress | None = None) -> None:
         self._shared = False
         self.registry = registry
         context = CheckContext(registry, self.reference, self.as_of)
-        found = evaluate_rules(context)
+        found = evaluate_rules(context, progress)
         self.analyser = context.analyser  # the day's transfer analysis of `registry`: exports read it too
         self._states = context.states  # what the rules built on the way, refreshed by each update
         self._references = FlowReferences(registry.flows)

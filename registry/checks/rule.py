@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -70,6 +70,12 @@ class KeptState(Generic[State]):
     copy: Callable[[State], State] = field(default=copy.deepcopy)
 
 
+# Told (done, total) as a check goes: a caller's progress bar. Called every PROGRESS_EVERY flows and once per rule,
+# from the thread that checks, so it must be cheap and must not touch a UI from there.
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 500
+
+
 @dataclass
 class CheckContext:
     """The registry, the reference data and the day; analyses are computed once and shared by the rules."""
@@ -80,6 +86,8 @@ class CheckContext:
     scope: Scope | None = None  # None: judge everything
     # Each rule's kept state: built on first use, handed from a check to the re-checks that follow it.
     states: dict[KeptState[Any], Any] = field(default_factory=dict)
+    # Told how many flows the transfer analysis has judged so far (evaluate_rules turns it into the check's progress).
+    analysed: Callable[[int], None] | None = None
     analyser: TransferAnalyser = field(init=False)
 
     def __post_init__(self) -> None:
@@ -91,10 +99,21 @@ class CheckContext:
             self.states[kept] = kept.build(self)
         return self.states[kept]
 
+    @property
+    def flows(self) -> Sequence[Flow]:
+        """The flows the flow rules judge: the scope's, else every flow."""
+        return self.scope.flows if self.scope is not None else self.registry.flows
+
     @cached_property
     def analyses(self) -> list[FlowAnalysis]:
-        flows = self.scope.flows if self.scope is not None else self.registry.flows
-        return [self.analyser.analyse(flow) for flow in flows]
+        if self.analysed is None:
+            return [self.analyser.analyse(flow) for flow in self.flows]
+        analyses = []
+        for flow in self.flows:
+            analyses.append(self.analyser.analyse(flow))
+            if len(analyses) % PROGRESS_EVERY == 0:
+                self.analysed(len(analyses))
+        return analyses
 
     def gaps(self, rule: Gap) -> Iterator[tuple[FlowAnalysis, RegimeVerdict, TransferGap]]:
         """Each (flow, regime) whose transfer has no valid basis and whose single verdict names `rule`."""

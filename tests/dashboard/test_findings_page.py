@@ -7,6 +7,7 @@ import getpass
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -160,3 +161,16 @@ def test_a_viewer_is_refused_by_the_service(open_findings: Open, seeded: Service
     app.text_input(key="ack-reason-f15-hq-fraud").input("not mine to accept")
     app.button(key="FormSubmitter:ack-f15-hq-fraud-Acknowledge").click().run()
     assert app.error and not any(f.acknowledged for f in seeded.check(DAY))
+
+
+def test_overview_bars_link_to_the_findings_they_count(open_findings: Open, open_page: Callable[..., AppTest],
+                                                       seeded: Service) -> None:
+    overview = open_page("Overview")
+    overview.sidebar.date_input(key="as_of").set_value(DAY).run()
+    links = {link.value: parse_qs(link.proto.query_string) for link in overview.page_link
+             if link.proto.page == "findings"}
+    assert links["High: 4 →"] == {"severity": ["high"], "ack": ["open"]}
+    assert links["No valid transfer tool: 1 →"] == {"rule": ["transfer-without-safeguard"], "ack": ["open"]}
+    for label, query in links.items():
+        app = open_findings(**{name: values[0] for name, values in query.items()})
+        assert len(listed(app)) == int(label.split(": ")[1].removesuffix(" →")), label

@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.generate import generate_registry
 from dashboard.models.entities import EntitiesModel, search_rows
-from dashboard.models.findings import FindingFilter, FindingsModel
+from dashboard.models.findings import NO_REGIME, FindingFilter, FindingsModel, query_of
 from dashboard.models.graph_explorer import GraphExplorerModel
 from dashboard.models.overview import OverviewModel
 from dashboard.models.rows import EXPIRED, EXPIRING
@@ -125,3 +125,41 @@ def test_safeguard_status_reads_its_own_dates_then_each_regimes_window() -> None
     assert "UK GDPR: " in str(rows["s-legacy"]) and "Swiss FADP: " in str(rows["s-legacy"])
     assert rows["s-soon"] == EXPIRING
     assert rows["s-fine"] == "in force"
+
+
+def test_problem_rows_name_the_parties_and_a_link_gives_back_its_filter(snapshot: Snapshot) -> None:
+    model = FindingsModel(snapshot)
+    problems = model.problems()
+    rows = model.rows(problems)
+    assert [r.id for r in rows] == [p.id for p in problems]
+    for row in rows[:300]:
+        assert "None" not in f"{row.parties} {row.title} {row.age} {row.state}" and row.age == "age not recorded"
+        if row.id in snapshot.registry.flows_by_id:
+            assert " → " in row.parties and row.id not in row.parties
+    chosen = FindingFilter(severities=frozenset({"high"}), regimes=frozenset({"gdpr", NO_REGIME}),
+                           acknowledged=False, records=frozenset({rows[0].id}))
+    link = model.link_filter(query_of(chosen, rows[0].id))
+    assert (link.chosen, link.problem, link.unknown) == (chosen, rows[0].id, {})
+    assert model.link_filter({"severity": ["high", "odd"], "flow": "no-such-flow"}).unknown == {
+        "severity": ["odd"], "record": ["no-such-flow"]}
+
+
+def test_an_onward_gaps_chain_marks_its_last_hop(snapshot: Snapshot) -> None:
+    model = FindingsModel(snapshot)
+    onward = next(p for p in model.problems() if any(f.evidence.path for f in p.findings))
+    chain = model.chain(onward)
+    path = next(f.evidence.path for f in onward.findings if f.evidence.path)
+    assert [h.sender for h in chain.hops] + [chain.hops[-1].receiver] == path
+    assert [h.at_fault for h in chain.hops] == [False] * (len(chain.hops) - 1) + [True]
+    assert chain.text().count("⚠") == 1 and chain.dot().count("at fault") == 1
+
+
+def test_overview_bars_count_problems_and_link_to_them(snapshot: Snapshot) -> None:
+    overview = OverviewModel(snapshot).overview
+    findings = FindingsModel(snapshot)
+    for link in overview.rule_links[:5] + overview.severity_links:
+        shown = findings.filter_findings(findings.link_filter(link.query).chosen)
+        problems = findings.problems(shown)
+        assert len(problems) >= link.count  # a severity bar counts each problem by its worst open finding only
+        if link in overview.rule_links:
+            assert len(problems) == link.count

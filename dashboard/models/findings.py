@@ -128,6 +128,7 @@ class ProblemRow:
     first_seen: date | None
     first_seen_at_log_start: bool  # the change log starts that day: the problem may be older
     as_of: date
+    aged: bool = True  # False: ages were not worked out (then the row says nothing of its age)
 
     @property
     def id(self) -> str:
@@ -153,6 +154,8 @@ class ProblemRow:
     def age(self) -> str:
         """"open 12 days (since 2026-11-21)"; "age not recorded" when the change log does not reach back."""
         days = self.days_open
+        if not self.aged:
+            return ""
         if self.first_seen is None or days is None:
             return f"age {NOT_RECORDED}"
         since = f"{self.first_seen:%Y-%m-%d}"
@@ -335,7 +338,8 @@ class FindingsModel(PageModel):
             rows.append(ProblemRow(
                 problem, self.parties(problem.id),
                 tuple(regime_label(r) for r in sorted(regimes, key=regime_order)),
-                any(f.rule.startswith("policy:") for f in problem.findings), earliest, at_start, self.as_of))
+                any(f.rule.startswith("policy:") for f in problem.findings), earliest, at_start, self.as_of,
+                first_seen is not None))
         return rows
 
     def place_name(self, entity_id: str) -> str:
@@ -384,15 +388,22 @@ class FindingsModel(PageModel):
     def _hop(flow: Flow, at_fault: bool) -> Hop:
         return Hop(flow.id, flow.sender, flow.receiver, at_fault)
 
+    @cached_property
+    def flows_into(self) -> dict[str, list[Flow]]:
+        """Entity id -> the flows it receives."""
+        found: dict[str, list[Flow]] = {}
+        for flow in self.registry.flows:
+            found.setdefault(flow.receiver, []).append(flow)
+        return found
+
     def _upstream(self, flow: Flow) -> list[Hop]:
         """The flows that brought `flow`'s data to its sender, nearest last: one per step back, the one of the
         same purpose (then sharing the most categories, then the smallest id), never revisiting a party."""
-        flows = self.registry.flows
         found: list[Hop] = []
         seen, current = {flow.sender, flow.receiver}, flow
         for _ in range(UPSTREAM_HOPS):
             carried = set(current.categories)
-            feeding = [f for f in flows if f.receiver == current.sender and f.sender not in seen
+            feeding = [f for f in self.flows_into.get(current.sender, []) if f.sender not in seen
                        and carried & set(f.categories)]
             if not feeding:
                 break

@@ -22,6 +22,7 @@ from registry.errors import FlowregError
 from registry.model import country_label
 
 PAGE_SIZE = 20
+AGES_AUTOMATIC_FLOWS = 5_000
 SEVERITY_BADGES = {"High": "red", "Medium": "orange", "Low": "blue"}
 FILTER_KEYS = {"severities": "f_severity", "rules": "f_rule", "regimes": "f_regime", "countries": "f_country",
                "entities": "f_entity", "categories": "f_category"}
@@ -70,8 +71,15 @@ chosen = FindingFilter(frozenset(severities), frozenset(rules), frozenset(regime
                        frozenset(entities), frozenset(categories), ACK_STATES[acknowledged], frozenset(records))
 shown = model.filter_findings(chosen)
 problems = model.problems(shown)
-with st.spinner("Working out from the change log when each finding was first seen…"):
-    first_seen = model.first_seen(lambda: context.service.first_seen(context.as_of))
+# Ages replay the change log, which costs about one more check: automatic on a registry of a few thousand flows,
+# asked for on a larger one, so that its first view is not twice as slow.
+ages = st.toggle("Show how long each problem has been open", key="f_ages",
+                 value=len(model.registry.flows) <= AGES_AUTOMATIC_FLOWS,
+                 help="Worked out by replaying the change log day by day; a minute or more on a large registry.")
+first_seen = None
+if ages:
+    with st.spinner("Working out from the change log when each finding was first seen…"):
+        first_seen = model.first_seen(lambda: context.service.first_seen(context.as_of))
 rows = model.rows(problems, first_seen)
 ids = [row.id for row in rows]
 if st.session_state.get(PROBLEM_KEY) not in ids:
@@ -82,7 +90,7 @@ st.session_state[LINKED_KEY] = {name: [value] for name, value in outgoing.items(
 
 st.markdown(f"**{len(rows):,}** problem(s) match ({len(shown):,} finding(s): a problem is one record at fault, "
             "with a finding under each regime that judges it).")
-if rows and first_seen.log_start is None:
+if rows and first_seen is not None and first_seen.log_start is None:
     st.caption(f"The change log begins after {context.as_of:%Y-%m-%d}, so how long each problem has been open "
                "that day is not recorded.")
 
@@ -100,7 +108,7 @@ def show_row(row: ProblemRow) -> None:
         text, action = st.columns([6, 1], vertical_alignment="center")
         text.markdown(f":{SEVERITY_BADGES.get(row.severity, 'gray')}-badge[{row.severity}] **{row.parties}**  \n"
                       f"{row.problem.summary[:1].upper()}{row.problem.summary[1:]}.  \n"
-                      f"{chips} {state_badge} · {row.age}")
+                      f"{chips} {state_badge}" + (f" · {row.age}" if row.age else ""))
         action.button("Details", key=f"f_open_{row.id}", on_click=choose, args=(row.id,),
                       type="primary" if st.session_state.get(PROBLEM_KEY) == row.id else "secondary")
 
@@ -117,7 +125,8 @@ st.header("Detail")
 by_id = {row.id: row for row in rows}
 selected = by_id[st.selectbox("Problem", ids, format_func=lambda i: by_id[i].title, key=PROBLEM_KEY)]
 problem = selected.problem
-st.markdown(f"**{selected.parties}** · {selected.severity} · {selected.state} · {selected.age}")
+st.markdown(" · ".join(part for part in (f"**{selected.parties}**", selected.severity, selected.state, selected.age)
+                       if part))
 st.caption(f"Record at fault: `{problem.id}`")
 
 chain = model.chain(problem)

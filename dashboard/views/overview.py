@@ -26,7 +26,8 @@ for column, (label, count) in zip(st.columns(len(overview.counts)), overview.cou
 FINDINGS_PAGE = "views/findings.py"
 
 
-def linked_bars(links: list[BarLink], key: str, colours: dict[str, str] | None = None) -> None:
+def linked_bars(links: list[BarLink], key: str, colours: dict[str, str] | None = None, *,
+                side_by_side: bool = False) -> None:
     """A bar chart whose bars open the Findings page filtered to what they count, with the same links in words
     (for the keyboard, and for whoever cannot click a bar)."""
     links = [link for link in links if link.count]
@@ -37,8 +38,13 @@ def linked_bars(links: list[BarLink], key: str, colours: dict[str, str] | None =
     clicked = [links[i] for i in event.selection.point_indices if i < len(links)] if event else []
     if clicked:
         st.switch_page(FINDINGS_PAGE, query_params=clicked[0].query)
-    for column, link in zip(st.columns(max(1, min(len(links), 3))) * len(links), links, strict=False):
-        column.page_link(FINDINGS_PAGE, label=f"{link.label}: {link.count:,} →", query_params=link.query,
+    if side_by_side:
+        for column, link in zip(st.columns(len(links) or 1), links, strict=False):
+            column.page_link(FINDINGS_PAGE, label=f"{link.label}: {link.count:,} →", query_params=link.query,
+                             help="The Findings page with only these open problems")
+    else:  # long labels: one a line, so that none is cut
+        for link in links:
+            st.page_link(FINDINGS_PAGE, label=f"{link.label}: {link.count:,} →", query_params=link.query,
                          help="The Findings page with only these open problems")
 
 
@@ -46,7 +52,7 @@ left, right = st.columns(2)
 with left:
     st.subheader("Open problems by severity")
     if overview.open_problems:
-        linked_bars(overview.severity_links, "severity-chart", figures.SEVERITY_COLOURS)
+        linked_bars(overview.severity_links, "severity-chart", figures.SEVERITY_COLOURS, side_by_side=True)
     else:
         st.success("No open problems.")
     # A problem is a record at fault; its findings are that problem under each regime that judges it.

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from registry.checks.finding import Finding
 from registry.checks.problems import group_problems
 from registry.labels import regime_label
-from registry.service import Service
+from registry.service import Service, today
 from tests.dashboard.conftest import APP, PAGES
 
 DAY = date(2026, 12, 2)  # the seed then: 6 problems, 13 findings
@@ -25,11 +25,11 @@ Open = Callable[..., AppTest]
 
 @pytest.fixture
 def open_findings(store_path: Path) -> Open:
-    def open_(**query: str) -> AppTest:
-        """The Findings page as of DAY, reached by a link with `query`."""
+    def open_(day: date = DAY, **query: str) -> AppTest:
+        """The Findings page as of `day`, reached by a link with `query`."""
         app = AppTest.from_file(APP, default_timeout=60)
         app.run()
-        app.sidebar.date_input(key="as_of").set_value(DAY)
+        app.sidebar.date_input(key="as_of").set_value(day)
         for name, value in query.items():
             app.query_params[name] = value
         app.switch_page(PAGES["Findings"])
@@ -78,6 +78,15 @@ def test_one_row_per_problem_with_parties_regimes_and_state(open_findings: Open,
     text = page_text(app)
     for bad in ("None", "nan", "— -", "NaT"):
         assert bad not in text
+
+
+def test_ages_come_from_the_change_log(open_findings: Open) -> None:
+    app = open_findings(today())  # the store was seeded just now: every problem is as old as the log
+    rows = [m.value for m in app.markdown if str(m.value).startswith(":")]
+    assert rows and all(r.endswith("· open since the change log began today") for r in rows)
+    assert app.toggle(key="f_ages").value
+    app.toggle(key="f_ages").set_value(False).run()
+    assert not any("open since" in str(m.value) for m in app.markdown)
 
 
 def test_the_detail_shows_the_chain_the_tools_with_dates_and_the_fix(open_findings: Open, seeded: Service) -> None:

@@ -80,19 +80,27 @@ first_seen = None
 if ages:
     with st.spinner("Working out from the change log when each finding was first seen…"):
         first_seen = model.first_seen(lambda: context.service.first_seen(context.as_of))
-rows = model.rows(problems, first_seen)
-ids = [row.id for row in rows]
-if st.session_state.get(PROBLEM_KEY) not in ids:
+ids = [problem.id for problem in problems]
+if st.session_state.get(PROBLEM_KEY) not in set(ids):
     st.session_state[PROBLEM_KEY] = ids[0] if ids else None
 outgoing = query_of(chosen, st.session_state.get(PROBLEM_KEY))
 st.query_params.from_dict(outgoing)
 st.session_state[LINKED_KEY] = {name: [value] for name, value in outgoing.items()}
 
-st.markdown(f"**{len(rows):,}** problem(s) match ({len(shown):,} finding(s): a problem is one record at fault, "
+st.markdown(f"**{len(problems):,}** problem(s) match ({len(shown):,} finding(s): a problem is one record at fault, "
             "with a finding under each regime that judges it).")
-if rows and first_seen is not None and first_seen.log_start is None:
+if problems and first_seen is not None and first_seen.log_start is None:
     st.caption(f"The change log begins after {context.as_of:%Y-%m-%d}, so how long each problem has been open "
                "that day is not recorded.")
+pages = max(1, -(-len(problems) // PAGE_SIZE))
+if st.session_state.get("f_page", 1) > pages:  # fewer problems match than before
+    st.session_state["f_page"] = 1
+page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key="f_page") if pages > 1 else 1
+# Only the page's rows (and the chosen problem, which a link may name on another page) are built and offered.
+on_page = problems[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+chosen_problem = next((p for p in problems if p.id == st.session_state.get(PROBLEM_KEY)), None)
+rows = model.rows(on_page, first_seen)
+extra = model.rows([chosen_problem], first_seen) if chosen_problem and chosen_problem not in on_page else []
 
 
 def choose(problem_id: str) -> None:
@@ -113,17 +121,15 @@ def show_row(row: ProblemRow) -> None:
                       type="primary" if st.session_state.get(PROBLEM_KEY) == row.id else "secondary")
 
 
-pages = max(1, -(-len(rows) // PAGE_SIZE))
-page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key="f_page") if pages > 1 else 1
-for row in rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]:
+for row in rows:
     show_row(row)
 if not rows:
     st.info("No problem matches these filters.")
     st.stop()
 
 st.header("Detail")
-by_id = {row.id: row for row in rows}
-selected = by_id[st.selectbox("Problem", ids, format_func=lambda i: by_id[i].title, key=PROBLEM_KEY)]
+by_id = {row.id: row for row in [*extra, *rows]}
+selected = by_id[st.selectbox("Problem", list(by_id), format_func=lambda i: by_id[i].title, key=PROBLEM_KEY)]
 problem = selected.problem
 st.markdown(" · ".join(part for part in (f"**{selected.parties}**", selected.severity, selected.state, selected.age)
                        if part))

@@ -237,6 +237,21 @@ class ToolLine:
                 f"Parties: {self.parties or NOT_RECORDED}.")
 
 
+@dataclass(frozen=True)
+class Reason:
+    """One reason of a problem, with the findings that give it (one per regime that judges it so)."""
+
+    heading: str  # "No valid transfer tool — EU/EEA GDPR, UK GDPR"
+    text: str
+    findings: tuple[Finding, ...]
+
+    def references(self) -> str:
+        """Each finding's legal reference, by regime when there are several."""
+        if len(self.findings) == 1:
+            return self.findings[0].reference
+        return "; ".join(f"{regime_label(f.regime) or rule_label(f.rule)}: {f.reference}" for f in self.findings)
+
+
 class FindingsModel(PageModel):
     _first_seen: FirstSeen | None = None
     _first_seen_lock = threading.Lock()
@@ -447,6 +462,23 @@ class FindingsModel(PageModel):
         if len(by_fix) == 1:
             return [("", next(iter(by_fix)))]
         return [(regimes_label(regimes), fix) for fix, regimes in by_fix.items()]
+
+    @staticmethod
+    def reasons(problem: Problem) -> list[Reason]:
+        """The problem's reasons, one per rule and sentence: findings whose reasons differ only in the regime they
+        name are said once, naming every such regime (the same gap under four laws reads as one sentence)."""
+        grouped: dict[tuple[str, str], list[Finding]] = {}
+        for finding in problem.findings:
+            label = regime_label(finding.regime)
+            shape = finding.reason.replace(label, "\x00") if label else finding.reason
+            grouped.setdefault((finding.rule, shape), []).append(finding)
+        found = []
+        for (rule, shape), findings in grouped.items():
+            regimes = [f.regime for f in findings if f.regime]
+            said = regimes_label(regimes) if regimes else ""
+            under = f" — {said}" if said else ""
+            found.append(Reason(f"{rule_label(rule)}{under}", shape.replace("\x00", said), tuple(findings)))
+        return found
 
     @staticmethod
     def finding_heading(finding: Finding) -> str:

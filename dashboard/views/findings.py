@@ -19,6 +19,7 @@ from dashboard.models.findings import (
 )
 from registry.access import Permission
 from registry.errors import FlowregError
+from registry.labels import regime_label
 from registry.model import country_label
 
 PAGE_SIZE = 20
@@ -149,17 +150,20 @@ else:
     st.markdown("No transfer tool is recorded for these flows.")
 
 st.subheader("Why")
-for finding in problem.findings:
-    marker = " (acknowledged)" if finding.acknowledged else ""
-    st.markdown(f"**{model.finding_heading(finding)}**{marker}  \n{finding.reason}  \n"
-                f"*Legal reference:* {finding.reference}")
-    if finding.acknowledgement is not None:
-        ack = finding.acknowledgement
-        until = f"{ack.until:%Y-%m-%d}" if ack.until else NOT_RECORDED
-        by = f" by {ack.actor}" if ack.actor else ""
-        on = f" on {ack.at:%Y-%m-%d}" if ack.at else ""
-        st.caption(f"Acknowledged{by}{on}, until {until}: {ack.reason}")
-    st.caption(f"Finding `{finding.id}`")
+for reason in model.reasons(problem):
+    acknowledged = sum(f.acknowledged for f in reason.findings)
+    marker = "" if not acknowledged else " (acknowledged)" if acknowledged == len(reason.findings) else \
+        f" ({acknowledged} of {len(reason.findings)} acknowledged)"
+    st.markdown(f"**{reason.heading}**{marker}  \n{reason.text}  \n*Legal reference:* {reason.references()}")
+    for finding in reason.findings:
+        if finding.acknowledgement is not None:
+            ack = finding.acknowledgement
+            until = f"{ack.until:%Y-%m-%d}" if ack.until else NOT_RECORDED
+            by = f" by {ack.actor}" if ack.actor else ""
+            on = f" on {ack.at:%Y-%m-%d}" if ack.at else ""
+            under = f" under {regime_label(finding.regime)}" if finding.regime and len(reason.findings) > 1 else ""
+            st.caption(f"Acknowledged{under}{by}{on}, until {until}: {ack.reason}")
+    st.caption("Finding " + ", ".join(f"`{f.id}`" for f in reason.findings))
 
 st.subheader("Fix")
 for regimes_said, fix in model.fixes(problem):

@@ -18,6 +18,7 @@ from dashboard.registration import FormValues, build_fragment, introduced_findin
 from registry.checks import run_checks
 from registry.errors import InvalidInput
 from registry.first_seen import FirstSeen
+from registry.labels import regime_label
 from registry.snapshot import Snapshot
 from tests.checks.builders import AS_OF as DAY
 from tests.checks.builders import registry, scc
@@ -168,3 +169,15 @@ def test_overview_bars_count_problems_and_link_to_them(snapshot: Snapshot) -> No
         assert len(problems) >= link.count  # a severity bar counts each problem by its worst open finding only
         if link in overview.rule_links:
             assert len(problems) == link.count
+
+
+def test_reasons_cover_each_finding_once_and_name_every_regime(snapshot: Snapshot) -> None:
+    model = FindingsModel(snapshot)
+    for problem in model.problems()[:500]:
+        reasons = model.reasons(problem)
+        assert sorted(f.id for r in reasons for f in r.findings) == sorted(f.id for f in problem.findings)
+        for reason in reasons:
+            regimes = [f.regime for f in reason.findings if f.regime]
+            assert len(regimes) == len(set(regimes)) and "\x00" not in reason.text
+            if len(reason.findings) > 1:
+                assert all(regime_label(r) in reason.heading for r in regimes)

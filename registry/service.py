@@ -20,6 +20,7 @@ from graph.store import Change, DanglingReferences, GraphStore, PlannedChange, W
 from graph.sync import CopyResult, copy_store
 from registry import diff as diffs
 from registry import exports, policies
+from registry import first_seen as first_seens
 from registry import forecast as forecasts
 from registry import manifest as manifests
 from registry import scenario as scenarios
@@ -464,6 +465,12 @@ class Service:
         replaying the change log once forward. Writes nothing."""
         self._require(Permission.VIEW, "see the trend")
         return trends.trend(self.store.changes(), load_reference(), last or today(), every, first)
+
+    def first_seen(self, as_of: date | None = None) -> first_seens.FirstSeen:
+        """The first day of each finding's current listing as of `as_of` (default: today), the change log
+        replayed forward once (registry.first_seen): no check records it. Writes nothing."""
+        self._require(Permission.VIEW, "see when findings were first seen")
+        return first_seens.first_seen(self.store.changes(), load_reference(), as_of or today())
 
     def acknowledge(self, finding_id: str, reason: str, until: date | None = None, *,
                     as_of: date | None = None) -> Acknowledgement:

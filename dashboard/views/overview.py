@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import figures, state
 from dashboard.models.coming_up import coming_up, trend_series
-from dashboard.models.overview import OverviewModel
+from dashboard.models.overview import BarLink, OverviewModel
 from dashboard.models.rows import COMING_UP_DAYS
 from registry.model import country_label
 
@@ -23,18 +23,47 @@ st.caption(f"{model.registry.organisation.name if model.registry.organisation el
 for column, (label, count) in zip(st.columns(len(overview.counts)), overview.counts.items(), strict=True):
     column.metric(label, f"{count:,}")
 
+FINDINGS_PAGE = "views/findings.py"
+
+
+def linked_bars(links: list[BarLink], key: str, colours: dict[str, str] | None = None, *,
+                side_by_side: bool = False) -> None:
+    """A bar chart whose bars open the Findings page filtered to what they count, with the same links in words
+    (for the keyboard, and for whoever cannot click a bar)."""
+    links = [link for link in links if link.count]
+    event = st.plotly_chart(
+        figures.bar({link.label: link.count for link in links}, "",
+                    {link.label: colours[link.key] for link in links} if colours else None),
+        key=key, on_select="rerun", selection_mode="points")
+    clicked = [links[i] for i in event.selection.point_indices if i < len(links)] if event else []
+    if clicked:
+        st.switch_page(FINDINGS_PAGE, query_params=clicked[0].query)
+    if side_by_side:
+        for column, link in zip(st.columns(len(links) or 1), links, strict=False):
+            column.page_link(FINDINGS_PAGE, label=f"{link.label}: {link.count:,} →", query_params=link.query,
+                             help="The Findings page with only these open problems")
+    else:  # long labels: one a line, so that none is cut
+        for link in links:
+            st.page_link(FINDINGS_PAGE, label=f"{link.label}: {link.count:,} →", query_params=link.query,
+                         help="The Findings page with only these open problems")
+
+
 left, right = st.columns(2)
 with left:
     st.subheader("Open problems by severity")
-    st.plotly_chart(figures.bar(overview.problems_by_severity, "", figures.SEVERITY_COLOURS), key="severity-chart")
+    if overview.open_problems:
+        linked_bars(overview.severity_links, "severity-chart", figures.SEVERITY_COLOURS, side_by_side=True)
+    else:
+        st.success("No open problems.")
     # A problem is a record at fault; its findings are that problem under each regime that judges it.
     st.caption(f"{overview.open_problems:,} open problem(s) ({sum(overview.by_severity.values()):,} findings: "
                + ", ".join(f"{count:,} {severity}" for severity, count in overview.by_severity.items() if count)
-               + f"), {overview.acknowledged:,} finding(s) acknowledged.")
+               + f"), {overview.acknowledged:,} finding(s) acknowledged. Click a bar to see its problems.")
 with right:
-    st.subheader("Open findings by rule")
-    if overview.by_rule:
-        st.plotly_chart(figures.bar(overview.by_rule, ""), key="rule-chart")
+    st.subheader("Open problems by what is wrong")
+    if overview.problems_by_rule:
+        linked_bars(overview.rule_links, "rule-chart")
+        st.caption("A problem wrong in two ways counts under each.")
     else:
         st.success("No open findings.")
 

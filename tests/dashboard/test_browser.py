@@ -206,9 +206,10 @@ def expected_texts(service: Service) -> dict[str, list[str]]:
     top_problem = RULE_SUMMARIES[findings[0].rule]  # the list shows problems; rule ids sit inside each one
     return {
         "overview": ["Cross-border transfers", "Countries data reaches", "Flows", str(len(registry.flows)),
-                     "Open findings by rule", registry.organisation.name if registry.organisation else "",
+                     "Open problems by what is wrong", registry.organisation.name if registry.organisation else "",
                      "Coming up: the next 90 days", "Open problems over time"],
-        "findings": [f"{len(findings)} finding(s) match", top_problem],
+        "findings": [f"{len(service.snapshot(today).problems())} problem(s) match ({len(findings)} finding(s)",
+                     top_problem[:1].upper() + top_problem[1:]],
         "transfers-map": ["country pair(s) joined by cross-border flows", "Problem on this hop"],
         "graph-explorer": ["Centre on", "node(s)", "Hops"],
         "entities": ["Group companies", "Processors", "Safeguards", registry.group_companies[0].region],

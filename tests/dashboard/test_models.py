@@ -11,7 +11,7 @@ import pytest
 from benchmarks.generate import generate_registry
 from dashboard import figures
 from dashboard.models.entities import EntitiesModel, search_rows
-from dashboard.models.findings import FindingFilter, FindingsModel
+from dashboard.models.findings import NO_REGIME, FindingFilter, FindingsModel, query_of
 from dashboard.models.graph_explorer import MARKER_PX, SHOWN_PARTIES, GraphExplorerModel, PartyGraph, shorten, wrap
 from dashboard.models.overview import OverviewModel
 from dashboard.models.rows import EXPIRED, EXPIRING
@@ -27,6 +27,8 @@ from registry import manifest as manifests
 from registry.checks import run_checks
 from registry.checks.finding import Severity
 from registry.errors import InvalidInput
+from registry.first_seen import FirstSeen
+from registry.labels import regime_label
 from registry.model import Registry
 from registry.service import seed_manifest_path
 from registry.snapshot import Snapshot
@@ -286,3 +288,57 @@ def test_the_map_at_size_m_draws_a_bounded_number_of_arcs() -> None:
     figure, _ = figures.transfers_map(model.drawn(10_000))
     assert len(figure.data) <= 4 * 4 + 1  # a trace per (severity, width), and the countries
     assert sum(len(trace.lon) for trace in figure.data) <= MAX_ARCS * (figures.ARC_STEPS + 2) + 60
+
+
+def test_problem_rows_name_the_parties_and_a_link_gives_back_its_filter(snapshot: Snapshot) -> None:
+    model = FindingsModel(snapshot)
+    problems = model.problems()
+    rows = model.rows(problems)
+    assert [r.id for r in rows] == [p.id for p in problems]
+    for row in rows[:300]:
+        assert "None" not in f"{row.parties} {row.title} {row.state}" and row.age == ""  # ages not asked for
+        if row.id in snapshot.registry.flows_by_id:
+            assert " → " in row.parties and row.id not in row.parties
+    first = problems[0].findings[0].id
+    aged = model.rows(problems[:2], FirstSeen({first: AS_OF - timedelta(days=12)}, AS_OF - timedelta(days=30)))
+    assert [r.age for r in aged] == [f"open 12 days (since {AS_OF - timedelta(days=12)})", "age not recorded"]
+    assert model.rows(problems[:1], FirstSeen({first: AS_OF}, AS_OF))[0].age == "open since the change log began today"
+    chosen = FindingFilter(severities=frozenset({"high"}), regimes=frozenset({"gdpr", NO_REGIME}),
+                           acknowledged=False, records=frozenset({rows[0].id}))
+    link = model.link_filter(query_of(chosen, rows[0].id))
+    assert (link.chosen, link.problem, link.unknown) == (chosen, rows[0].id, {})
+    assert model.link_filter({"severity": ["high", "odd"], "flow": "no-such-flow"}).unknown == {
+        "severity": ["odd"], "record": ["no-such-flow"]}
+
+
+def test_an_onward_gaps_chain_marks_its_last_hop(snapshot: Snapshot) -> None:
+    model = FindingsModel(snapshot)
+    onward = next(p for p in model.problems() if any(f.evidence.path for f in p.findings))
+    chain = model.chain(onward)
+    path = next(f.evidence.path for f in onward.findings if f.evidence.path)
+    assert [h.sender for h in chain.hops] + [chain.hops[-1].receiver] == path
+    assert [h.at_fault for h in chain.hops] == [False] * (len(chain.hops) - 1) + [True]
+    assert chain.text().count("⚠") == 1 and chain.dot().count("at fault") == 1
+
+
+def test_overview_bars_count_problems_and_link_to_them(snapshot: Snapshot) -> None:
+    overview = OverviewModel(snapshot).overview
+    findings = FindingsModel(snapshot)
+    for link in overview.rule_links[:5] + overview.severity_links:
+        shown = findings.filter_findings(findings.link_filter(link.query).chosen)
+        problems = findings.problems(shown)
+        assert len(problems) >= link.count  # a severity bar counts each problem by its worst open finding only
+        if link in overview.rule_links:
+            assert len(problems) == link.count
+
+
+def test_reasons_cover_each_finding_once_and_name_every_regime(snapshot: Snapshot) -> None:
+    model = FindingsModel(snapshot)
+    for problem in model.problems()[:500]:
+        reasons = model.reasons(problem)
+        assert sorted(f.id for r in reasons for f in r.findings) == sorted(f.id for f in problem.findings)
+        for reason in reasons:
+            regimes = [f.regime for f in reason.findings if f.regime]
+            assert len(regimes) == len(set(regimes)) and "\x00" not in reason.text
+            if len(reason.findings) > 1:
+                assert all(regime_label(r) in reason.heading for r in regimes)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -12,7 +11,6 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from dashboard.models.rows import EXPIRING
-from registry.checks.problems import group_problems
 from registry.service import Service
 from tests.dashboard.conftest import AS_OF, PAGES
 
@@ -45,75 +43,6 @@ def test_overview_counts_match_the_registry(open_page: OpenPage, seeded: Service
                            e.id in (f.sender, f.receiver) for f in registry.flows) for c in e.where_processed}),
                        "Flows": len(registry.flows), "Cross-border transfers": cross_border}
     assert cross_border > 0
-
-
-def test_findings_page_lists_the_days_findings(open_page: OpenPage, seeded: Service) -> None:
-    findings = seeded.check(AS_OF)
-    app = open_page("Findings")
-    listed = table(app, "id", "rule")
-    assert sorted(listed["id"]) == sorted(f.id for f in findings)
-    # One expander per problem (the record at fault), titled with its parties, holding each regime's finding.
-    problems = group_problems(findings, seeded.registry())
-    assert len(app.expander) == min(20, len(problems)) < len(findings)
-    first = app.expander[0]
-    assert first.label.startswith(f"[{problems[0].severity.value}] {problems[0].label}: ")
-    for finding in problems[0].findings:
-        assert any(finding.reason in str(m.value) for m in first.markdown)
-        assert any(finding.fix in str(m.value) for m in first.markdown)
-    titles = [e.label for e in app.expander]
-    assert not any("— -" in t for t in titles)
-    assert any(t.startswith("[high] f09-ops-us-ops-in-campaign Cloud provider's US operations affiliate (example), "
-                            "United States -> ") and "under EU/EEA GDPR, UK GDPR, Swiss FADP, Japan APPI" in t
-               for t in titles)
-
-
-def test_findings_filters_change_the_rows(open_page: OpenPage, seeded: Service) -> None:
-    findings = seeded.check(AS_OF)
-    app = open_page("Findings")
-
-    def rows() -> list[str]:
-        return sorted(table(app, "id", "rule").get("id", []))
-
-    everything = rows()
-    app.multiselect(key="f_severity").set_value(["medium"]).run()
-    medium = sorted(f.id for f in findings if f.severity.value == "medium")
-    assert rows() == medium and 0 < len(medium) < len(everything)
-
-    app.multiselect(key="f_severity").set_value([]).run()
-    rule = Counter(f.rule for f in findings).most_common(1)[0][0]
-    app.multiselect(key="f_rule").set_value([rule]).run()
-    assert rows() == sorted(f.id for f in findings if f.rule == rule)
-
-    app.multiselect(key="f_rule").set_value([]).run()
-    app.multiselect(key="f_country").set_value(["IN"]).run()
-    india = rows()
-    assert india and len(india) < len(everything)
-    assert all("IN" in f.evidence.countries or any(
-        "IN" in seeded.registry().entities[seeded.registry().flows_by_id[x].receiver].where_processed
-        for x in f.evidence.flows) for f in findings if f.id in india)
-
-    app.multiselect(key="f_country").set_value([]).run()
-    app.radio(key="f_ack").set_value("Acknowledged").run()
-    assert rows() == []
-    app.radio(key="f_ack").set_value("Open").run()
-    assert rows() == everything
-
-
-def test_acknowledging_from_the_page_writes_through_the_service(open_page: OpenPage, seeded: Service) -> None:
-    app = open_page("Findings")
-    target = seeded.check(AS_OF)[0]
-    form = app.expander[0]
-    form.text_input(key=f"ack-reason-{target.id}").input("accepted pending the new contract")
-    form.button[0].click()
-    app.run()
-    assert not app.exception
-    acknowledged = {f.id: f for f in seeded.check(AS_OF)}[target.id]
-    assert acknowledged.acknowledged and acknowledged.acknowledgement is not None
-    assert acknowledged.acknowledgement.reason == "accepted pending the new contract"
-    import getpass
-    assert seeded.log(record=target.id)[-1].actor == getpass.getuser()
-    app.radio(key="f_ack").set_value("Acknowledged").run()
-    assert list(table(app, "id", "rule")["id"]) == [target.id]
 
 
 def test_transfers_map_lists_each_country_pair_and_its_flows(open_page: OpenPage, seeded: Service) -> None:

@@ -13,6 +13,7 @@ import tempfile
 import zlib
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -122,11 +123,10 @@ def test_the_same_revision_and_day_are_loaded_not_judged_again(template: Path, t
     assert moved[0].findings == full_check(registry, quiet)
 
 
-def blob_with(payload_rows: object, key: persisted_check.Key) -> bytes:
-    payload = zlib.compress(json.dumps(payload_rows).encode())
+def blob_with(document: dict[str, list[Any]], key: persisted_check.Key) -> bytes:
+    payload = zlib.compress(json.dumps(document).encode())
     header = {"format": persisted_check.FORMAT, "revision": key.revision, "as_of": key.as_of.isoformat(),
-              "version": key.version, "rows": len(payload_rows) if isinstance(payload_rows, list) else 0,
-              "sha256": hashlib.sha256(payload).hexdigest()}
+              "version": key.version, "rows": len(document["rows"]), "sha256": hashlib.sha256(payload).hexdigest()}
     return json.dumps(header).encode() + b"\n" + payload
 
 
@@ -136,20 +136,27 @@ def damaged(blob: bytes, revision: int) -> dict[str, bytes]:
     header = json.loads(head)
     flipped = bytearray(payload)
     flipped[len(flipped) // 2] ^= 0xFF
-    rows = json.loads(zlib.decompress(payload))
-    version = persisted_check.judging_version()
+    document = json.loads(zlib.decompress(payload))
+    values, [first, *rest] = document["values"], document["rows"]
+    key = persisted_check.Key(revision, FIRST_DAY, persisted_check.judging_version())
+
+    def with_first(row: list[Any]) -> bytes:
+        return blob_with({"values": values, "rows": [row, *rest]}, key)
+
     return {
         "a flipped byte": head + b"\n" + bytes(flipped),
         "cut short": blob[: len(blob) // 2],
         "not ours": b"\x00\xff garbage",
         "another format": json.dumps({**header, "format": 99}).encode() + b"\n" + payload,
-        "another version of the rules or reference data": blob_with(rows, persisted_check.Key(
+        "another version of the rules or reference data": blob_with(document, persisted_check.Key(
             revision, FIRST_DAY, "0" * 32)),
-        "a revision the store does not have": blob_with(rows, persisted_check.Key(revision + 5, FIRST_DAY, version)),
-        "rows of another shape, digest right": blob_with([[1, 2, 3]], persisted_check.Key(revision, FIRST_DAY,
-                                                                                           version)),
-        "a severity that is none": blob_with([["x", "y", "fatal", *row[3:]] for row in rows[:1]],
-                                             persisted_check.Key(revision, FIRST_DAY, version)),
+        "a revision the store does not have": blob_with(document, persisted_check.Key(
+            revision + 5, FIRST_DAY, key.version)),
+        "a row of another shape, digest right": with_first([1, 2, 3]),
+        "a severity that is none": with_first([first[0], first[1], first[1], *first[3:]]),
+        "a shared value that is not there": with_first([*first[:4], len(values) + 10, *first[5:]]),
+        "fewer rows than the header says": blob_with({"values": values, "rows": rest}, key).replace(
+            f'"rows": {len(rest)}'.encode(), f'"rows": {len(rest) + 1}'.encode(), 1),
     }
 
 

@@ -27,6 +27,7 @@ from registry.access import Principal, Role
 from registry.calendar import Calendar
 from registry.checks import apply_acknowledgements, run_checks
 from registry.checks.finding import Finding
+from registry.exports import build_tables, render
 from registry.mapping import from_nodes
 from registry.model import Registry
 from registry.reference import load_reference
@@ -113,6 +114,9 @@ def test_the_same_revision_and_day_are_loaded_not_judged_again(template: Path, t
     restored = persisted_check.restore(store, registry, store.revision(), FIRST_DAY, load_reference())
     assert restored is not None and restored[1]  # exact: nothing to save again
     assert restored[0].findings == first
+    # The exports take the restored check's analysis of the day, made flow by flow as they ask.
+    tables = Service(store).export_tables(FIRST_DAY)
+    assert render(tables, "json") == render(build_tables(registry, first, FIRST_DAY), "json")
     # A day with no calendar event between it and the persisted one gives the same findings.
     events = Calendar(registry, load_reference()).days(FIRST_DAY, date(2030, 12, 31))
     quiet = (events[0] if events else date(2031, 1, 1)) - timedelta(days=1)

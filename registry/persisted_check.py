@@ -167,13 +167,13 @@ def restore(store: GraphStore, registry: Registry, revision: int, as_of: date,
         then = _registry_at(registry, since) if since else registry
     except (ValueError, TypeError, KeyError):
         return None  # an entry's body that no longer reads as a record: judge in full
+    calendar = Calendar(registry, reference)
+    events = calendar.events(min(key.as_of, as_of), max(key.as_of, as_of))
+    if not since and not events:  # nothing changed and no date falls between the days: the same findings
+        return CheckState.restored(registry, reference, as_of, filed), key.as_of == as_of
     check = CheckState.restored(then, reference, key.as_of, filed)
-    exact = not since and key.as_of == as_of
-    if not exact:
-        calendar = Calendar(registry, reference)
-        events = calendar.events(min(key.as_of, as_of), max(key.as_of, as_of))
-        check.update(registry, changed_records(since), as_of=as_of, due=calendar.due(events))
-    return check, exact
+    check.update(registry, changed_records(since), as_of=as_of, due=calendar.due(events))
+    return check, False
 
 
 def save(store: GraphStore, revision: int, check: CheckState) -> int:

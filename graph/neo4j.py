@@ -33,12 +33,16 @@ from graph.store import (
 
 CHANGE_LABEL = "ChangeLogEntry"
 COUNTER_LABEL = "ChangeLogCounter"
+# Data readers derive from the registry (persisted check results): one node per name, with no `_label` or
+# `_key`, so reads, counts, key listings and replaces never see it.
+DERIVED_LABEL = "FlowregDerived"
+_OWN_LABELS = (CHANGE_LABEL, COUNTER_LABEL, DERIVED_LABEL)
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 BATCH_ROWS = 5_000  # rows per UNWIND: large enough to amortise a round trip, small enough for a 512 MiB heap
 
 
 def _identifier(name: str) -> str:
-    if not _IDENTIFIER.match(name) or name in (CHANGE_LABEL, COUNTER_LABEL):
+    if not _IDENTIFIER.match(name) or name in _OWN_LABELS:
         raise ValueError(f"{name!r} cannot be a label or relationship type")
     return f"`{name}`"
 
@@ -97,7 +101,7 @@ class Neo4jStore:
         except (ServiceUnavailable, DriverError, Neo4jError, ValueError) as error:
             raise StoreUnavailable(f"cannot reach Neo4j at {uri}: {type(error).__name__}: {error}") from None
         self._constrained: set[str] = set()
-        self._ensure_constraints([CHANGE_LABEL, COUNTER_LABEL, *labels])
+        self._ensure_constraints([*_OWN_LABELS, *labels])
 
     @classmethod
     def from_environment(cls, uri: str, labels: Iterable[str] = ()) -> Neo4jStore:
@@ -112,7 +116,7 @@ class Neo4jStore:
         for label in labels:
             if label in self._constrained:
                 continue
-            key = "seq" if label == CHANGE_LABEL else "name" if label == COUNTER_LABEL else "_key"
+            key = "seq" if label == CHANGE_LABEL else "name" if label in (COUNTER_LABEL, DERIVED_LABEL) else "_key"
             name = f"flowreg_{label.lower()}_{key.strip('_')}"
             self._driver.execute_query(
                 f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:`{label}`) REQUIRE n.{key} IS UNIQUE",
@@ -247,7 +251,7 @@ class Neo4jStore:
     @staticmethod
     def _keys(tx: ManagedTransaction) -> set[tuple[str, str]]:
         labels = [row["label"] for row in tx.run("CALL db.labels() YIELD label RETURN label")
-                  if row["label"] not in (CHANGE_LABEL, COUNTER_LABEL) and _IDENTIFIER.match(row["label"])]
+                  if row["label"] not in _OWN_LABELS and _IDENTIFIER.match(row["label"])]
         found: set[tuple[str, str]] = set()
         for label in labels:
             result = tx.run(f"MATCH (n:{_identifier(label)}) WHERE n._key IS NOT NULL RETURN n._key AS key")
@@ -363,7 +367,7 @@ class Neo4jStore:
     def node_keys(self) -> set[tuple[str, str]]:
         # Label by label: one scan of all nodes would also read every change-log entry.
         labels = [row["label"] for row in self._query("CALL db.labels() YIELD label RETURN label")
-                  if row["label"] not in (CHANGE_LABEL, COUNTER_LABEL) and _IDENTIFIER.match(row["label"])]
+                  if row["label"] not in _OWN_LABELS and _IDENTIFIER.match(row["label"])]
         found: set[tuple[str, str]] = set()
         for label in labels:
             rows = self._query(f"MATCH (n:{_identifier(label)}) WHERE n._key IS NOT NULL RETURN n._key AS key")
@@ -376,13 +380,14 @@ class Neo4jStore:
         return {row["label"]: row["n"] for row in rows}
 
     def changes(
-        self, *, since: datetime | None = None, label: str | None = None, key: str | None = None
+        self, *, since: datetime | None = None, label: str | None = None, key: str | None = None,
+        after: int | None = None,
     ) -> list[Change]:
         rows = self._query(
             f"MATCH (e:{CHANGE_LABEL}) WHERE ($since IS NULL OR e.at >= $since) "
             "AND ($label IS NULL OR e.label = $label) AND ($key IS NULL OR e.key = $key) "
-            "RETURN e ORDER BY e.seq",
-            since=since.astimezone(UTC).isoformat() if since else None, label=label, key=key,
+            "AND ($after IS NULL OR e.seq > $after) RETURN e ORDER BY e.seq",
+            since=since.astimezone(UTC).isoformat() if since else None, label=label, key=key, after=after,
         )
         return [_change(row["e"]) for row in rows]
 
@@ -394,6 +399,15 @@ class Neo4jStore:
     def revision(self) -> int:
         rows = self._query(f"MATCH (c:{COUNTER_LABEL} {{name: 'changes'}}) RETURN c.seq AS seq")
         return rows[0]["seq"] if rows else 0
+
+    def derived(self, name: str) -> bytes | None:
+        rows = self._query(f"MATCH (d:{DERIVED_LABEL} {{name: $name}}) RETURN d.data AS data", name=name)
+        return bytes(rows[0]["data"]) if rows and rows[0]["data"] is not None else None
+
+    def save_derived(self, name: str, data: bytes) -> None:
+        # Outside the change-log counter's lock: no registry write waits for it, and none is logged.
+        self._driver.execute_query(f"MERGE (d:{DERIVED_LABEL} {{name: $name}}) SET d.data = $data",
+                                   {"name": name, "data": data}, database_=self._database)
 
     def close(self) -> None:
         self._driver.close()

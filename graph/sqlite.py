@@ -44,6 +44,12 @@ CREATE TABLE IF NOT EXISTS changes (
     hash      TEXT
 );
 CREATE INDEX IF NOT EXISTS changes_by_record ON changes (label, key);
+-- What readers derive from the registry (persisted check results, keyed inside the data by revision): a cache
+-- beside the registry, outside the change log. Stores made before it get the table when next opened.
+CREATE TABLE IF NOT EXISTS derived (
+    name TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+);
 -- The log is evidence: the database itself refuses to edit or drop an entry.
 CREATE TRIGGER IF NOT EXISTS changes_no_update BEFORE UPDATE ON changes
 BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
@@ -266,9 +272,14 @@ class SQLiteStore:
             return dict(rows.fetchall())
 
     def changes(
-        self, *, since: datetime | None = None, label: str | None = None, key: str | None = None
+        self, *, since: datetime | None = None, label: str | None = None, key: str | None = None,
+        after: int | None = None,
     ) -> list[Change]:
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
+        if after is not None:
+            clauses.append("seq > ?")
+            params.append(after)
         if since is not None:
             clauses.append("at >= ?")
             params.append(since.astimezone(UTC).isoformat())
@@ -297,6 +308,17 @@ class SQLiteStore:
     def revision(self) -> int:
         with self._lock:
             return self._conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+
+    def derived(self, name: str) -> bytes | None:
+        with self._lock:
+            row = self._conn.execute("SELECT data FROM derived WHERE name = ?", (name,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def save_derived(self, name: str, data: bytes) -> None:
+        # Its own short transaction, queued behind writers like any write; it touches neither nodes nor the log.
+        with self._lock, self._immediate() as conn:
+            conn.execute("INSERT INTO derived (name, data) VALUES (?, ?)"
+                         " ON CONFLICT (name) DO UPDATE SET data = excluded.data", (name, data))
 
     def close(self) -> None:
         with self._lock:

@@ -130,7 +130,9 @@ class GraphStore(Protocol):
     - a write logs its creates and updates in the order given, then the owners a delete rewrote (by label,
       then key), then its deletes in the order asked (`replace`: by label, then key);
     - the change log is append-only; nothing in the API edits or removes an entry;
-    - `read` returns nodes ordered by label, then key.
+    - `read` returns nodes ordered by label, then key;
+    - `save_derived` keeps data a reader derived from the store (persisted check results) beside it, not in it:
+      no change-log entry, no approval, the revision unchanged, never read, counted or replaced as a node.
     """
 
     location: str  # where the store is, for messages (never a password)
@@ -155,8 +157,11 @@ class GraphStore(Protocol):
     def counts(self) -> dict[str, int]: ...
 
     def changes(
-        self, *, since: datetime | None = None, label: str | None = None, key: str | None = None
-    ) -> list[Change]: ...
+        self, *, since: datetime | None = None, label: str | None = None, key: str | None = None,
+        after: int | None = None,
+    ) -> list[Change]:
+        """The change log, oldest first; `after`: only entries whose sequence number is above it."""
+        ...
 
     def log_records(self) -> list[LogRecord]:
         """The change log as stored, text unparsed, oldest first: what the hash chain is checked on."""
@@ -164,6 +169,14 @@ class GraphStore(Protocol):
 
     def revision(self) -> int:
         """Sequence number of the newest change (0 for none): readers cache against it."""
+        ...
+
+    def derived(self, name: str) -> bytes | None:
+        """What `save_derived` last kept under `name`, None if nothing. Unverified: the reader checks it."""
+        ...
+
+    def save_derived(self, name: str, data: bytes) -> None:
+        """Keep `data` under `name`, replacing what was there. Not a registry change (see the contract)."""
         ...
 
     def close(self) -> None: ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import threading
 from collections import Counter
@@ -19,7 +20,7 @@ from graph.changelog import verify as verify_chain
 from graph.store import Change, DanglingReferences, GraphStore, PlannedChange, WriteResult
 from graph.sync import CopyResult, copy_store
 from registry import diff as diffs
-from registry import exports, policies
+from registry import exports, persisted_check, policies
 from registry import first_seen as first_seens
 from registry import forecast as forecasts
 from registry import manifest as manifests
@@ -66,6 +67,8 @@ from registry.stores import open_store
 # findings, the onward search and the transfer analysis (which exports reuse) of the whole registry (at
 # 100,000 flows, several hundred MB).
 DAYS_KEPT = 3
+
+_log = logging.getLogger(__name__)
 
 
 def default_actor() -> str:
@@ -390,13 +393,28 @@ class Service:
                 checks = self._cache.checks
                 while len(checks) >= DAYS_KEPT:
                     del checks[next(iter(checks))]  # the day asked for longest ago
-                state = checks[as_of] = _DayCheck(CheckState(registry, load_reference(), as_of, progress))
+                state = checks[as_of] = _DayCheck(self._first_check(registry, as_of, progress))
             else:
                 self._cache.checks[as_of] = self._cache.checks.pop(as_of)  # now the most recent
                 if state.pending:
                     state.check.update(registry, state.pending)
                     state.pending = {}
             return state.check
+
+    def _first_check(self, registry: Registry, as_of: date, progress: Progress | None = None) -> CheckState:
+        """The day's check of `registry` in this process: from the one persisted with the store when it can start
+        from it (registry.persisted_check), else a full check; either way persisted again unless it was already
+        this revision's and day's. Any role may save it: it is a cache beside the registry, not a change of it."""
+        revision, reference = self._cache.revision, load_reference()
+        restored = persisted_check.restore(self.store, registry, revision, as_of, reference)
+        if restored is not None and restored[1]:
+            return restored[0]
+        check = restored[0] if restored is not None else CheckState(registry, reference, as_of, progress)
+        try:
+            persisted_check.save(self.store, revision, check)
+        except Exception as error:  # whatever the store raises: a cache not saved costs the next process time only
+            _log.warning("could not persist the check of %s: %s", self.store.location, error)
+        return check
 
     def snapshot(self, as_of: date | None = None, progress: Progress | None = None) -> Snapshot:
         """The registry and its findings as of `as_of` (default: today, UTC), with what the domain says about

@@ -36,6 +36,9 @@ def test_run_prints_one_json_object_last_with_the_agreed_keys(tmp_path: Path) ->
     assert results["trend_points"] == 12 and results["what_if_losing_basis"] >= 0 and results["forecast_opens"] >= 0
     # The full check again with 20 house rules: they find something, and the ratio is reported.
     assert results["house_rule_findings"] > 0 and results["house_rules_overhead"] > 0
+    # Fresh processes with the check persisted: `flowreg check` and the dashboard's first view of the Overview.
+    assert results["persisted_check_kb"] > 0 and results["fresh_check_s"] > 0 and results["fresh_check_ratio"] > 0
+    assert results["dashboard_first_view_s"] > 0 and results["dashboard_first_view_parts"]["snapshot_s"] >= 0
 
 
 @pytest.mark.neo4j

@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from registry.checks import Progress, about, current_acknowledgements, evaluate_rules, marked, refresh_states
+from registry.checks import Progress, about, catalogue, current_acknowledgements, evaluate_rules, marked, refresh_states
 from registry.checks.finding import Finding
 from registry.checks.rule import CheckContext, Scope, Subject
 from registry.collector import collector_paused
 from registry.model import ENTITY_SECTIONS, Flow, Processor, Registry
 from registry.reference import Reference
+from registry.transfers import TransferAnalyser
 
 # Sections whose change can touch every flow: re-checked in full. A changed house rule (policies) may judge any
 # flow again, and the catalogue itself changes with it.
@@ -108,6 +109,27 @@ class CheckState:
         self.reference, self.as_of = reference, as_of
         self._rebuild(registry, progress)
 
+    @classmethod
+    @collector_paused(keep=True)
+    def restored(cls, registry: Registry, reference: Reference, as_of: date,
+                 filed: Iterable[tuple[Finding, str]]) -> CheckState:
+        """The check of `registry` as of `as_of` from its findings (unacknowledged, as the rules give them), each
+        with what it is about (Rule.about), kept from an earlier process (registry.persisted_check): judges
+        nothing. The flow index and the rules' kept state are built on the first update, from this registry and
+        day: the state an update refreshes must be the one before it (a removed flow's old receiver is found there)."""
+        state = cls.__new__(cls)
+        state.reference, state.as_of, state.registry = reference, as_of, registry
+        state._shared, state._kept_unbuilt = False, True
+        state.analyser = TransferAnalyser(registry, reference, as_of)  # analyses each flow on first use
+        state._states, state._references = {}, FlowReferences(())
+        state._acknowledged = current_acknowledgements(registry.acknowledgements, as_of)
+        state._by_id, state._by_subject = {}, defaultdict(set)
+        for finding, subject in filed:
+            state._by_id[finding.id] = state._acknowledge(finding)
+            state._by_subject[subject].add(finding.id)
+        state.findings = sorted(state._by_id.values(), key=_sort_key)
+        return state
+
     def fork(self) -> CheckState:
         """The same check, which later updates change apart from this one: what a forecast, a diff or a what-if
         starts from instead of checking the registry again. The findings are copied now; the flow index and
@@ -129,7 +151,7 @@ class CheckState:
 
     @collector_paused(keep=True)
     def _rebuild(self, registry: Registry, progress: Progress | None = None) -> None:
-        self._shared = False
+        self._shared, self._kept_unbuilt = False, False
         self.registry = registry
         context = CheckContext(registry, self.reference, self.as_of)
         found = evaluate_rules(context, progress)
@@ -142,6 +164,11 @@ class CheckState:
         for finding in found:
             self._by_subject[about(finding)].add(finding.id)
         self.findings = sorted(self._by_id.values(), key=_sort_key)
+
+    def filed(self) -> Iterator[tuple[Finding, str]]:
+        """Each finding in order with what it is about (Rule.about): what `restored` takes back."""
+        subject_of = {finding_id: subject for subject, ids in self._by_subject.items() for finding_id in ids}
+        return ((finding, subject_of[finding.id]) for finding in self.findings)
 
     def _acknowledge(self, finding: Finding) -> Finding:
         return marked(finding, self._acknowledged.get(finding.id))
@@ -156,6 +183,8 @@ class CheckState:
         Returns what changed."""
         changed = {section: set(ids) for section, ids in changed.items() if ids}
         due = {section: set(ids) for section, ids in (due or {}).items() if ids}
+        if self._kept_unbuilt and not _EVERYTHING & changed.keys():
+            self._build_kept()  # from the registry and day before the update, which it then refreshes
         if as_of is not None:
             self.as_of = as_of
         if reference is not None:
@@ -209,6 +238,17 @@ class CheckState:
         self._reacknowledge(set(changed.get("acknowledgements", ())) | set(due.get("acknowledgements", ())), before)
         return Delta({key: (was, self._by_id.get(key)) for key, was in before.items()
                       if was is not self._by_id.get(key)})
+
+    def _build_kept(self) -> None:
+        """The flow index and the rules' kept state of the registry and day as they are (a restored check's,
+        before its first update), new objects: a fork building them leaves the check it came from as it was."""
+        context = CheckContext(self.registry, self.reference, self.as_of)
+        context.analyser = self.analyser  # the same registry and day: what it analyses stays for the exports
+        for rule in catalogue(self.registry):
+            if rule.keeps is not None:
+                context.state(rule.keeps)
+        self._states, self._references = context.states, FlowReferences(self.registry.flows)
+        self._kept_unbuilt = self._shared = False
 
     def _replace(self, subjects: Iterable[str], found: list[Finding], before: dict[str, Finding | None]) -> None:
         """Drop the findings about `subjects`, add `found`; `before` keeps each touched finding as it was."""

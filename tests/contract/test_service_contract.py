@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from graph.sqlite import SQLiteStore
 from graph.store import GraphStore
+from registry import persisted_check
+from registry.checks import apply_acknowledgements, run_checks
+from registry.reference import load_reference
 from registry.service import Service
 
 AS_OF = date(2026, 11, 24)
@@ -41,3 +45,20 @@ def test_findings_and_manifest_export_are_identical_on_every_store(store: GraphS
     assert [f.acknowledged for f in service.check(AS_OF)] == [f.acknowledged for f in expected.check(AS_OF)]
     [logged] = [c for c in store.changes() if c.label == "Acknowledgement"]
     assert logged.key == finding.id and logged.actor == "tester"
+
+
+def test_a_new_service_starts_from_the_check_persisted_with_the_store(make_store: Callable[[], GraphStore]) -> None:
+    first = Service(make_store(), actor="tester")
+    first.seed()
+    findings = first.check(AS_OF)  # judged in full, then persisted with the store
+    store = make_store()  # another process's handle
+    registry = Service(store).registry()
+    restored = persisted_check.restore(store, registry, store.revision(), AS_OF, load_reference())
+    assert restored is not None and restored[1] and restored[0].findings == findings
+    first.acknowledge(findings[0].id, "accepted for the contract test", as_of=AS_OF)
+    registry = Service(store).registry()
+    restored = persisted_check.restore(store, registry, store.revision(), AS_OF, load_reference())
+    assert restored is not None and not restored[1]  # brought forward from the change log
+    assert restored[0].findings == apply_acknowledgements(run_checks(registry, AS_OF), registry.acknowledgements,
+                                                          AS_OF)
+    assert restored[0].findings[0].acknowledged

@@ -185,3 +185,29 @@ def test_a_relationship_to_a_node_written_in_the_same_write_is_kept(store: Graph
     # A changed node may point at one written unchanged beside it.
     store.write([node("Entity", "later"), flow("f1", Edge("FROM", "Entity", "later"))], actor="bob")
     assert store.get("Flow", "f1") == flow("f1", Edge("FROM", "Entity", "later"))
+
+
+def test_the_change_log_after_a_revision(store: GraphStore) -> None:
+    store.write([node("Flow", "a")], actor="t")
+    store.write([node("Flow", "b"), node("Flow", "c")], actor="t")
+    assert [c.seq for c in store.changes(after=1)] == [2, 3]
+    assert [c.key for c in store.changes(after=1, key="c")] == ["c"]
+    assert store.changes(after=3) == []
+
+
+def test_derived_data_is_kept_beside_the_registry_not_in_it(make_store: Callable[[], GraphStore]) -> None:
+    """Persisted check results: saved by any reader, outside the change log, never read or replaced as a node."""
+    store = make_store()
+    assert store.derived("check") is None
+    store.write([node("Flow", "a")], actor="t")
+    blob = bytes(range(256)) * 40  # any bytes, a zero byte among them
+    store.save_derived("check", blob)
+    store.save_derived("other", b"x")
+    assert store.derived("check") == blob and store.derived("other") == b"x"
+    assert store.revision() == 1 and [c.key for c in store.changes()] == ["a"]
+    assert [n.key for n in store.read()] == ["a"] and store.counts() == {"Flow": 1}
+    assert store.node_keys() == {("Flow", "a")}
+    store.write([node("Flow", "b")], actor="t", replace=True)  # a replace deletes every node it does not write
+    assert [n.key for n in store.read()] == ["b"]
+    store.save_derived("check", b"newer")
+    assert make_store().derived("check") == b"newer"  # another client sees the last one saved

@@ -93,29 +93,46 @@ class _Context:
     index: FindingsByFlow
     received: dict[str, list[Flow]] = field(default_factory=dict)  # by receiver, in id order
     sent: dict[str, list[Flow]] = field(default_factory=dict)  # by sender, in id order
+    # The same flows grouped once by party and purpose, so no row or walk filters a party's flows again.
+    sent_for: dict[tuple[str, str], list[Flow]] = field(default_factory=dict)  # by (sender, purpose), in id order
+    senders: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # by (receiver, purpose)
     _behind: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for flow in sorted(self.registry.flows, key=lambda f: f.id):
             self.received.setdefault(flow.receiver, []).append(flow)
             self.sent.setdefault(flow.sender, []).append(flow)
+            self.sent_for.setdefault((flow.sender, flow.purpose), []).append(flow)
+            self.senders.setdefault((flow.receiver, flow.purpose), []).append(flow.sender)
 
-    def controllers_behind(self, entity_id: str, purpose: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
-        """The controllers on whose behalf `entity_id` holds data for `purpose`, following flows upstream."""
-        if is_controller(self.registry.entities[entity_id]):
+    def controllers_behind(self, entity_id: str, purpose: str) -> frozenset[str]:
+        """The controllers on whose behalf `entity_id` holds data for `purpose`: those reached by following the
+        flows of that purpose upstream through parties that are not controllers themselves.
+
+        One search per party and purpose, remembered: a party already answered ends the search there, since
+        what it reaches is all it adds (a cycle of flows changes nothing: reaching is reaching)."""
+        entities = self.registry.entities
+        if is_controller(entities[entity_id]):
             return frozenset({entity_id})
-        if entity_id in seen:
-            return frozenset()
         cached = self._behind.get((entity_id, purpose))
         if cached is not None:
             return cached
         found: set[str] = set()
-        for flow in self.received.get(entity_id, []):
-            if flow.purpose == purpose:
-                found |= self.controllers_behind(flow.sender, purpose, seen | {entity_id})
-        if not seen:  # a result cut short by a cycle is only cached at the top of the walk
-            self._behind[(entity_id, purpose)] = frozenset(found)
-        return frozenset(found)
+        seen = {entity_id}
+        waiting = [entity_id]
+        while waiting:
+            for sender in self.senders.get((waiting.pop(), purpose), []):
+                if sender in seen:
+                    continue
+                seen.add(sender)
+                if is_controller(entities[sender]):
+                    found.add(sender)
+                elif (answered := self._behind.get((sender, purpose))) is not None:
+                    found |= answered
+                else:
+                    waiting.append(sender)
+        self._behind[(entity_id, purpose)] = frozenset(found)
+        return self._behind[(entity_id, purpose)]
 
 
 def _names(items: Sequence[str]) -> list[str]:
@@ -250,7 +267,7 @@ def ropa_table(registry: Registry, analyses: Sequence[FlowAnalysis], findings: S
             for controller in sorted(context.controllers_behind(flow.sender, flow.purpose)) or ["not recorded"]:
                 served[(controller, flow.purpose)].append(flow)
         for (controller, purpose_id), received in sorted(served.items()):
-            sent = [f for f in context.sent.get(processor.id, []) if f.purpose == purpose_id]
+            sent = context.sent_for.get((processor.id, purpose_id), [])
             add(*_activity_row(context, f"{processor.id}/{controller}/{purpose_id}", PROCESSOR_RECORD,
                                controller, processor.id, purpose_id, received, sent))
     return Table("ropa", "Record of processing activities (GDPR Art. 30)", COLUMNS, tuple(rows), tuple(flags))

@@ -2,23 +2,23 @@
 
 Each table sheet has a frozen, filterable header row, column widths that fit the content, dates as real
 dates (yyyy-mm-dd), text cells neutralised against formula injection, and the rows that show an
-unacknowledged finding filled by the finding's severity.
+unacknowledged finding filled by the finding's severity. The file is written row by row
+(registry.exports.spreadsheetml), so a register at size L fits in the time of its CSV export's few times over.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from registry.checks.finding import Severity
 from registry.exports.cells import neutralise, spreadsheet_text
+from registry.exports.spreadsheetml import CellStyle, SheetWriter, WorkbookWriter, escape, number, serial, text
 from registry.exports.table import ExportTables, Kind, Table
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -29,26 +29,75 @@ FILLS = {
     Severity.MEDIUM: PatternFill("solid", fgColor="FFE699"),
     Severity.LOW: PatternFill("solid", fgColor="DDEBF7"),
 }
-HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
-_BOLD = Font(bold=True)
-_WARNING = Font(bold=True, color="C00000")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+HEADER_FILL = "D9D9D9"
 _LINE_HEIGHT = 12.75  # points per line of the default 11-point font
 _MAX_ROW_HEIGHT = 409  # the most a spreadsheet row can be
 
 
+def _fill(severity: Severity) -> str:
+    return str(FILLS[severity].fgColor.rgb)[-6:]
+
+
+# Every style a cell takes, made once; a table cell is its column's kind and its row's flag.
+_WRAP = {"vertical": "top", "wrap": True}
+_TEXT = {flag: CellStyle(**_WRAP, fill=_fill(flag) if flag else None) for flag in (None, *Severity)}  # type: ignore[arg-type]
+_DATE = {flag: CellStyle(**_WRAP, fill=_fill(flag) if flag else None, number_format=DATE_FORMAT)  # type: ignore[arg-type]
+         for flag in (None, *Severity)}
+_HEADER = CellStyle(bold=True, fill=HEADER_FILL, **_WRAP)  # type: ignore[arg-type]
+_COVER_HEADER = CellStyle(bold=True, fill=HEADER_FILL)
+_TITLE = CellStyle(bold=True, size=14)
+_LABEL = CellStyle(bold=True)
+_FACT = CellStyle(horizontal="left", vertical="top", wrap=True)
+_FACT_WARNING = CellStyle(bold=True, color="C00000", horizontal="left", vertical="top", wrap=True)
+_FACT_DATE = CellStyle(horizontal="left", vertical="top", wrap=True, number_format=DATE_FORMAT)
+_FACT_DATETIME = CellStyle(horizontal="left", vertical="top", wrap=True, number_format=DATETIME_FORMAT)
+_LEGEND = {severity: CellStyle(fill=_fill(severity)) for severity in Severity}
+STYLES = (*_TEXT.values(), *_DATE.values(), _HEADER, _COVER_HEADER, _TITLE, _LABEL, _FACT, _FACT_WARNING,
+          _FACT_DATE, _FACT_DATETIME, *_LEGEND.values())
+
+
 def _legal(text: str) -> str:
-    """The text with the control characters XML 1.0 cannot hold written as visible escapes (openpyxl would raise
-    IllegalCharacterError). The model refuses them at import; this keeps a store written before that, or by
-    another tool, exportable."""
+    """The text with the control characters XML 1.0 cannot hold written as visible escapes (a spreadsheet
+    program would refuse the file). The model refuses them at import; this keeps a store written before that,
+    or by another tool, exportable."""
     return ILLEGAL_CHARACTERS_RE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
-def _cover(sheet: Worksheet, tables: ExportTables, chosen: Sequence[Table], generated_at: datetime) -> None:
+def _lines(value: str, chars: int) -> int:
+    """How many lines `value` takes wrapped at `chars` characters a line."""
+    return sum(-(-len(part) // chars) or 1 for part in value.split("\n"))
+
+
+def _height(values: Iterable[str], widths: Sequence[float]) -> float:
+    """A row's height for its wrapped text (spreadsheet programs do not grow rows written by a library), its
+    cells' columns `widths` wide; empty text for a cell that holds none."""
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        if value:
+            lines = max(lines, _lines(value, max(int(width * 0.85) - 1, 1)))  # words wrap before the edge
+    return min(_LINE_HEIGHT * lines + 3, _MAX_ROW_HEIGHT)
+
+
+def _cover(workbook: WorkbookWriter, tables: ExportTables, chosen: Sequence[Table], generated_at: datetime) -> None:
     organisation = tables.organisation
-    sheet["A1"] = "Record of processing activities (GDPR Art. 30) and transfer register"
-    sheet["A1"].font = Font(bold=True, size=14)
+    widths = (44, 70, 24)
+    sheet = workbook.sheet("Cover", widths)
+
+    def add(*cells: tuple[object, CellStyle | None]) -> None:
+        row, parts, texts = sheet.next_row, [], []
+        for letter, (value, style) in zip("ABC", cells, strict=False):
+            index = workbook.style(style) if style else 0
+            if isinstance(value, date):
+                parts.append(number(f"{letter}{row}", index, serial(value)))
+            elif isinstance(value, int):
+                parts.append(number(f"{letter}{row}", index, value))
+            else:
+                parts.append(text(f"{letter}{row}", index, str(value)))
+            texts.append(value if isinstance(value, str) else "")
+        sheet.row("".join(parts), _height(texts, widths))
+
+    add(("Record of processing activities (GDPR Art. 30) and transfer register", _TITLE))
+    add()
     facts: list[tuple[str, object]] = [
         ("Organisation", organisation.name if organisation else "not recorded"),
         ("Contact", organisation.contact if organisation and organisation.contact else "not recorded"),
@@ -61,112 +110,103 @@ def _cover(sheet: Worksheet, tables: ExportTables, chosen: Sequence[Table], gene
         ("Generated (UTC)", generated_at.replace(tzinfo=None)),
         ("Generated by", "flowreg"),
     ]
-    for offset, (label, value) in enumerate(facts, start=3):
-        sheet.cell(offset, 1, label).font = _BOLD
-        cell = sheet.cell(offset, 2, _legal(neutralise(value)) if isinstance(value, str) else value)
-        cell.alignment = _LEFT
-        if label == "Warning":
-            cell.font = _WARNING
-        if isinstance(value, datetime):
-            cell.number_format = DATETIME_FORMAT
-        elif isinstance(value, date):
-            cell.number_format = DATE_FORMAT
-    start = 3 + len(facts) + 1
-    for column, heading in enumerate(("Sheet", "Rows", "Rows with open findings"), start=1):
-        header = sheet.cell(start, column, heading)
-        header.font, header.fill = _BOLD, HEADER_FILL
-    for offset, table in enumerate(chosen, start=start + 1):
-        sheet.cell(offset, 1, _legal(SHEET_TITLES.get(table.name, table.title)))
-        sheet.cell(offset, 2, len(table.rows)).alignment = _LEFT
-        sheet.cell(offset, 3, table.flagged).alignment = _LEFT
-    legend = start + len(chosen) + 2
-    sheet.cell(legend, 1, "Row fill").font = _BOLD
-    for offset, severity in enumerate(Severity, start=legend + 1):
-        sheet.cell(offset, 1, f"{severity.value} severity finding, not acknowledged").fill = FILLS[severity]
-    sheet.column_dimensions["A"].width = 44
-    sheet.column_dimensions["B"].width = 70
-    sheet.column_dimensions["C"].width = 24
-    _fit_rows(sheet)
-    _print_setup(sheet)
+    for label, value in facts:
+        style = (_FACT_DATETIME if isinstance(value, datetime) else _FACT_DATE if isinstance(value, date)
+                 else _FACT_WARNING if label == "Warning" else _FACT)
+        add((label, _LABEL), (_legal(neutralise(value)) if isinstance(value, str) else value, style))
+    add()
+    add(*((heading, _COVER_HEADER) for heading in ("Sheet", "Rows", "Rows with open findings")))
+    for table in chosen:
+        add((_legal(SHEET_TITLES.get(table.name, table.title)), None), (len(table.rows), _FACT),
+            (table.flagged, _FACT))
+    add()
+    add(("Row fill", _LABEL))
+    for severity in Severity:
+        add((f"{severity.value} severity finding, not acknowledged", _LEGEND[severity]))
 
 
-def _table_sheet(sheet: Worksheet, table: Table) -> None:
-    for index, column in enumerate(table.columns, start=1):
-        cell = sheet.cell(1, index, _legal(neutralise(column.header)))
-        cell.font, cell.fill, cell.alignment = _BOLD, HEADER_FILL, _WRAP
-    for row_number, (row, flag) in enumerate(zip(table.rows, table.flags, strict=True), start=2):
-        for index, column in enumerate(table.columns, start=1):
-            value = row.get(column.key)
-            if column.kind is Kind.DATE and isinstance(value, date):
-                cell = sheet.cell(row_number, index, value)
-                cell.number_format = DATE_FORMAT
-            elif column.kind is Kind.INT and isinstance(value, int):
-                cell = sheet.cell(row_number, index, value)
-            else:
-                cell = sheet.cell(row_number, index, _legal(spreadsheet_text(value)) if value is not None else None)
-            cell.alignment = _WRAP
-            if flag is not None:
-                cell.fill = FILLS[flag]
-    for index, column in enumerate(table.columns, start=1):
-        longest = max([len(spreadsheet_text(row.get(column.key))) for row in table.rows] + [0])
-        # As wide as the content up to the column's cap (longer text wraps), never narrower than a heading's word.
+def _widths(table: Table) -> list[float]:
+    widths: list[float] = []
+    for column in table.columns:
+        # As wide as the content up to the column's cap (longer text wraps), never narrower than a heading's word;
+        # the first text that reaches the cap settles it.
+        longest = 0
+        for row in table.rows:
+            longest = max(longest, len(spreadsheet_text(row.get(column.key))))
+            if longest + 2 >= column.width:
+                break
         heading = max(len(word) for word in column.header.split())
-        sheet.column_dimensions[get_column_letter(index)].width = max(min(longest + 2, column.width), heading + 2, 10)
-    _fit_rows(sheet)
-    sheet.freeze_panes = "A2"
+        widths.append(max(min(longest + 2, column.width), heading + 2, 10))
+    return widths
+
+
+def _table_sheet(workbook: WorkbookWriter, title: str, table: Table) -> None:
+    widths = _widths(table)
     last = get_column_letter(len(table.columns))
-    sheet.auto_filter.ref = f"A1:{last}{max(len(table.rows) + 1, 1)}"
-    _print_setup(sheet)
-    sheet.print_title_rows = "1:1"
-
-
-def _fit_rows(sheet: Worksheet) -> None:
-    """Row heights for the wrapped text: spreadsheet programs do not grow rows written by a library."""
-    for row in sheet.iter_rows():
+    sheet: SheetWriter = workbook.sheet(title, widths, frozen_heading=True, print_title_rows=True,
+                                        filter_ref=f"A1:{last}{max(len(table.rows) + 1, 1)}")
+    letters = sheet.letters
+    header = workbook.style(_HEADER)
+    headings = [_legal(neutralise(column.header)) for column in table.columns]
+    sheet.row("".join(text(f"{letter}1", header, heading) for letter, heading in zip(letters, headings, strict=False)),
+              _height(headings, widths))
+    styles = {flag: (workbook.style(_TEXT[flag]), workbook.style(_DATE[flag])) for flag in (None, *Severity)}
+    columns = [(letter, column.key, column.kind in (Kind.DATE, Kind.INT), max(int(width * 0.85) - 1, 1))
+               for letter, column, width in zip(letters, table.columns, widths, strict=False)]
+    for row, flag in zip(table.rows, table.flags, strict=True):
+        plain, day = styles[flag]
+        number_row = sheet.next_row
+        parts: list[str] = []
         lines = 1
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value:
-                width = sheet.column_dimensions[cell.column_letter].width or 10
-                chars = max(int(width * 0.85) - 1, 1)  # words wrap before the edge
-                lines = max(lines, sum(-(-len(part) // chars) or 1 for part in cell.value.split("\n")))
-        sheet.row_dimensions[row[0].row].height = min(_LINE_HEIGHT * lines + 3, _MAX_ROW_HEIGHT)
+        # The loop below runs for every cell of the largest tables: kept to the few steps a cell needs.
+        for letter, key, typed, chars in columns:
+            value = row.get(key)
+            if value is None:
+                parts.append(f'<c r="{letter}{number_row}" s="{plain}"/>')
+            elif typed and isinstance(value, date):
+                parts.append(number(f"{letter}{number_row}", day, serial(value)))
+            elif typed and isinstance(value, int) and not isinstance(value, bool):
+                parts.append(number(f"{letter}{number_row}", plain, value))
+            else:
+                shown = spreadsheet_text(value)
+                if not shown:  # empty text (an empty list) is an empty cell, as a spreadsheet program stores it
+                    parts.append(f'<c r="{letter}{number_row}" s="{plain}"/>')
+                    continue
+                parts.append(f'<c r="{letter}{number_row}" s="{plain}" t="inlineStr"><is><t xml:space="preserve">'
+                             f'{escape(shown)}</t></is></c>')
+                if len(shown) > chars * lines or "\n" in shown:
+                    lines = max(lines, _lines(shown, chars))
+        cells = "".join(parts)
+        if ILLEGAL_CHARACTERS_RE.search(cells):  # rare: looked for once a row, then mended cell by cell
+            texts = [_legal(spreadsheet_text(row.get(column.key))) if column.kind not in (Kind.DATE, Kind.INT)
+                     else "" for column in table.columns]
+            sheet.row(_legal(cells), _height(texts, widths))
+        else:
+            sheet.row(cells, min(_LINE_HEIGHT * lines + 3, _MAX_ROW_HEIGHT))
 
 
-def _print_setup(sheet: Worksheet) -> None:
-    """Printed (or saved as PDF) for a file: landscape, every column on the page width."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A3
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+def _saved(title: str, created: datetime, write: object) -> bytes:
+    buffer = io.BytesIO()
+    workbook = WorkbookWriter(buffer, STYLES, title=title, created=created)
+    write(workbook)  # type: ignore[operator]
+    workbook.close()
+    return buffer.getvalue()
 
 
 def render_xlsx(tables: ExportTables, chosen: Sequence[Table], generated_at: datetime) -> bytes:
-    workbook = Workbook()
-    cover = workbook.active
-    assert cover is not None
-    cover.title = "Cover"
-    _cover(cover, tables, chosen, generated_at)
-    for table in chosen:
-        _table_sheet(workbook.create_sheet(SHEET_TITLES.get(table.name, table.name)[:31]), table)
-    workbook.properties.title = "Record of processing activities"
-    workbook.properties.creator = "flowreg"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    def write(workbook: WorkbookWriter) -> None:
+        _cover(workbook, tables, chosen, generated_at)
+        for table in chosen:
+            _table_sheet(workbook, SHEET_TITLES.get(table.name, table.name)[:31], table)
+
+    return _saved("Record of processing activities", generated_at, write)
 
 
 def render_workbook(chosen: Sequence[Table], title: str) -> bytes:
     """A workbook of `chosen`, one sheet each titled by the table, without the legal record's cover: for tables
     that are no record (a what-if's result)."""
-    workbook = Workbook()
-    first = workbook.active
-    assert first is not None
-    workbook.remove(first)
-    for table in chosen:
-        _table_sheet(workbook.create_sheet(table.title[:31]), table)
-    workbook.properties.title = title
-    workbook.properties.creator = "flowreg"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    def write(workbook: WorkbookWriter) -> None:
+        for table in chosen:
+            _table_sheet(workbook, table.title[:31], table)
+
+    return _saved(title, datetime.now(UTC), write)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from registry.calendar import lapses_on
-from registry.labels import cell, label, law_label, regime_label, yes_no
+from registry.labels import cell, countries_label, label, law_label, regime_label, yes_no
 from registry.model import Flow, Safeguard
 from registry.snapshot import Snapshot
 
@@ -21,13 +21,17 @@ def regime_name(regime: str | None) -> str:
 
 
 def flow_row(snapshot: Snapshot, flow: Flow) -> dict[str, object]:
-    entities = snapshot.registry.entities
+    """The flow in words: its id to copy, then parties, countries, data categories and purpose by name."""
+    registry = snapshot.registry
+    entities, categories = registry.entities, registry.categories_by_id
+    purpose = registry.purposes_by_id.get(flow.purpose)
     flagged = snapshot.flagged_flows.get(flow.id)
     return {
-        "flow": flow.id, "from": flow.sender, "to": flow.receiver,
-        "sender countries": ", ".join(entities[flow.sender].where_processed),
-        "receiver countries": ", ".join(entities[flow.receiver].where_processed),
-        "categories": ", ".join(flow.categories), "purpose": flow.purpose,
+        "flow": flow.id, "from": entities[flow.sender].name, "to": entities[flow.receiver].name,
+        "sender countries": countries_label(entities[flow.sender].where_processed),
+        "receiver countries": countries_label(entities[flow.receiver].where_processed),
+        "categories": ", ".join(categories[c].name if c in categories else c for c in flow.categories),
+        "purpose": purpose.name if purpose else flow.purpose,
         "safeguards": ", ".join(flow.safeguards), "frequency": label(flow.frequency),
         "encrypted in transit": yes_no(flow.encrypted_in_transit),
         "tia": cell(flow.tia, empty=""), "worst open finding": label(flagged, empty=""),

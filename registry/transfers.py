@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 from functools import cached_property
 
-from registry.model import AnyEntity, Flow, GroupCompany, Recipient, Registry, Safeguard, SafeguardKind
+from registry.model import AnyEntity, Flow, Frequency, GroupCompany, Recipient, Registry, Safeguard, SafeguardKind
 from registry.reference import Adequacy, Derogation, Domestic, Lapse, Reference, Regime, Tool
 
 
@@ -258,11 +258,11 @@ class TransferAnalyser:
     def __init__(self, registry: Registry, reference: Reference, as_of: date) -> None:
         self.registry, self.reference, self.as_of = registry, reference, as_of
         # A verdict depends on nothing else about the flow, and many flows share their parties and contracts.
-        self._verdicts: dict[tuple[Regime, str, str, tuple[str, ...], str], RegimeVerdict] = {}
+        self._verdicts: dict[tuple[Regime, str, str, tuple[str, ...], Frequency], RegimeVerdict] = {}
         self._analyses: dict[str, FlowAnalysis] = {}
         # Both depend on who sends or receives (and whose data it is), not on the flow: thousands of flows share each.
         self._judging: dict[tuple[str, tuple[str, ...]], frozenset[Regime]] = {}
-        self._abroad: dict[tuple[Regime, str], tuple[Destination, ...]] = {}
+        self._abroad: dict[tuple[Regime, str], tuple[tuple[Destination, ...], bool]] = {}
 
     def judging_regimes(self, flow: Flow) -> frozenset[Regime]:
         """The regime of each country the sender processes in, and of each region the flow's subjects live in."""
@@ -304,26 +304,39 @@ class TransferAnalyser:
 
     def verdict(self, flow: Flow, regime: Regime) -> RegimeVerdict:
         """How `regime` judges `flow`, whether or not the regime would judge it directly (onward chains)."""
-        key = (regime, flow.sender, flow.receiver, tuple(flow.safeguards), flow.frequency.value)
+        key = (regime, flow.sender, flow.receiver, tuple(flow.safeguards), flow.frequency)
         cached = self._verdicts.get(key)
         if cached is None:
             cached = self._verdicts[key] = self._judge(flow, regime)
         return cached
 
     def _judge(self, flow: Flow, regime: Regime) -> RegimeVerdict:
-        sender, receiver = self.registry.entities[flow.sender], self.registry.entities[flow.receiver]
+        entities = self.registry.entities
+        sender, receiver = entities[flow.sender], entities[flow.receiver]
+        outside, to_foreign_authority = self._outside(regime, receiver)
         sender_countries = sender.where_processed
-        destinations = tuple(d for d in self._outside(regime, receiver) if d.country not in sender_countries)
-        statuses = tuple(self._status(flow, regime, s, sender, receiver) for s in self._safeguards(flow))
+        destinations = tuple(d for d in outside if d.country not in sender_countries)
+        listed = self._safeguards(flow)
+        statuses = tuple(self._status(flow, regime, s, sender, receiver, listed) for s in listed)
         return RegimeVerdict(regime=regime, destinations=destinations, safeguards=statuses,
-                             to_foreign_authority=self._foreign_authority(regime, receiver))
+                             to_foreign_authority=to_foreign_authority)
+
+    def exposed(self, flow: Flow, regime: Regime) -> bool:
+        """Does the flow send data where `regime` has no adequacy decision covering its receiver? Only then can
+        the regime's verdict on it find a gap (`RegimeVerdict.ok` is false only then): a test that costs a
+        look-up, where judging the flow's safeguards costs a verdict."""
+        entities = self.registry.entities
+        sender_countries = entities[flow.sender].where_processed
+        return any(not d.adequate and d.country not in sender_countries
+                   for d in self._outside(regime, entities[flow.receiver])[0])
 
     def _foreign_authority(self, regime: Regime, receiver: AnyEntity) -> bool:
         return is_authority(receiver) and receiver.location not in self.reference.territory(regime)
 
-    def _outside(self, regime: Regime, receiver: AnyEntity) -> tuple[Destination, ...]:
-        """The receiver's processing countries outside the regime's territory, each with its adequacy on the day;
-        a flow's destinations are those of them its sender does not process in too."""
+    def _outside(self, regime: Regime, receiver: AnyEntity) -> tuple[tuple[Destination, ...], bool]:
+        """The receiver's processing countries outside the regime's territory, each with its adequacy on the day
+        (a flow's destinations are those of them its sender does not process in too), and whether the receiver
+        is a public authority outside the territory: both the same for every flow to the receiver."""
         key = (regime, receiver.id)
         found = self._abroad.get(key)
         if found is None:
@@ -339,7 +352,7 @@ class TransferAnalyser:
                     country=country, adequacy=adequacy,
                     adequacy_in_scope=bool(adequacy and adequacy.covers(receiver)),
                     historic_adequacy=ended[-1] if ended else None))
-            found = self._abroad[key] = tuple(destinations)
+            found = self._abroad[key] = (tuple(destinations), self._foreign_authority(regime, receiver))
         return found
 
     def _safeguards(self, flow: Flow) -> list[Safeguard]:
@@ -357,9 +370,10 @@ class TransferAnalyser:
         return date_defect(companion, tool, self.as_of) is None
 
     def _status(self, flow: Flow, regime: Regime, safeguard: Safeguard, sender: AnyEntity,
-                receiver: AnyEntity) -> SafeguardStatus:
-        """Whether `safeguard` counts for `regime` on the day, and if not, why."""
-        tool = self.reference.tool(regime, safeguard.kind.value)
+                receiver: AnyEntity, listed: list[Safeguard]) -> SafeguardStatus:
+        """Whether `safeguard`, one of the flow's `listed` safeguards, counts for `regime` on the day, and if not,
+        why."""
+        tool = self.reference.tool(regime, safeguard.kind)  # a kind equals its value
         if tool is None:
             return SafeguardStatus(safeguard, None, Defect.NOT_A_TOOL,
                                    f"{safeguard.kind.value} is no transfer tool under {regime.value}")
@@ -371,8 +385,8 @@ class TransferAnalyser:
         dated = date_defect(safeguard, tool, on)
         if dated is not None:
             return status(*dated)
-        if tool.requires and not any(other.kind.value == tool.requires and self._companion_valid(other, regime)
-                                     for other in self._safeguards(flow)):
+        if tool.requires and not any(other.kind == tool.requires and self._companion_valid(other, regime)
+                                     for other in listed):
             return status(Defect.ALONE, f"needs a valid {tool.requires} safeguard beside it")
         if tool.intra_group_only and not (bound_by_bcr(sender) and bound_by_bcr(receiver)):
             outsider = receiver if not bound_by_bcr(receiver) else sender
@@ -388,12 +402,12 @@ class TransferAnalyser:
 
         # The letter's own rule, where the reference data has one, refines the tool's.
         fits_systematic = derogation.fits_systematic if derogation else not tool.occasional_only
-        if not fits_systematic and flow.frequency.value != "occasional":
+        if not fits_systematic and flow.frequency != "occasional":
             return excepted(Defect.SYSTEMATIC, "a derogation cannot carry a systematic flow")
         if derogation and derogation.domestic is Domestic.LAW and \
                 not self.reference.is_domestic_law(regime, safeguard.law_of):
             return excepted(Defect.FOREIGN_LAW, f"rests on {safeguard.law_of or 'no recorded'} law, not "
                                                 f"{regime.value}'s own")
-        if derogation and derogation.domestic is Domestic.AUTHORITY and self._foreign_authority(regime, receiver):
+        if derogation and derogation.domestic is Domestic.AUTHORITY and self._outside(regime, receiver)[1]:
             return excepted(Defect.FOREIGN_ORGAN, f"covers the regime's own authorities, not {receiver.id}")
         return excepted(None)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 
 from registry.checks.finding import Evidence, Finding, Severity, constructed, finding_id
 from registry.checks.rule import CheckContext, KeptState, Rule, Scope, Subject
-from registry.checks.sentences import party
 from registry.labels import countries_label, safeguard_kind_label
 from registry.model import (
     AdequateFor,
@@ -320,8 +319,7 @@ def requirement_checks(require: PolicyRequirement, context: CheckContext) -> lis
 
 
 class Judge:
-    """What is wrong with the flows one rule selects, with what it works out per receiver kept for its every flow,
-    and the parties' names kept for the reasons."""
+    """What is wrong with the flows one rule selects, with what it works out per receiver kept for its every flow."""
 
     def __init__(self, rule: HouseRule, context: CheckContext) -> None:
         assert rule.policy is not None
@@ -334,7 +332,6 @@ class Judge:
             f"Stop the flow, or ask the rule's owner ({self.policy.source}) for an exception with its reason and last "
             "day.",))
         self._destinations: dict[str, Violation | None] = {}
-        self._names: dict[str, str] = {}
 
     def outside(self, receiver: AnyEntity) -> Violation | None:
         """Where the receiver processes data that the rule's destinations do not allow, as the violation of its
@@ -362,17 +359,11 @@ class Judge:
             return None
         return Violation(tuple(clause for clause, _ in missed), tuple(fix for _, fix in missed))
 
-    def name(self, entity_id: str) -> str:
-        found = self._names.get(entity_id)
-        if found is None:
-            found = self._names[entity_id] = party(self.context.registry, entity_id)
-        return found
-
     def finding(self, analysis: FlowAnalysis, found: Violation) -> Finding:
-        flow, policy, rule = analysis.flow, self.policy, self.rule
-        proof = Evidence.of(self.context.as_of, flows=[flow.id], entities=[flow.sender, flow.receiver],
+        flow, policy, rule, context = analysis.flow, self.policy, self.rule, self.context
+        proof = Evidence.of(context.as_of, flows=[flow.id], entities=[flow.sender, flow.receiver],
                             countries=found.countries)
-        reason = (f"The flow from {self.name(flow.sender)} to {self.name(flow.receiver)} breaks the house rule "
+        reason = (f"The flow from {context.party(flow.sender)} to {context.party(flow.receiver)} breaks the house rule "
                   f"\"{policy.title}\": {'; '.join(found.clauses)}.")
         return constructed(Finding, {
             "id": finding_id(rule.id, None, proof), "rule": rule.id, "severity": rule.severity, "regime": None,

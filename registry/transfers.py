@@ -6,7 +6,7 @@ the dashboard share it, so that all of them agree on what a transfer is (docs/de
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -101,39 +101,36 @@ class RegimeVerdict:
     destinations: tuple[Destination, ...]  # receiver countries outside the regime's territory
     safeguards: tuple[SafeguardStatus, ...]
     to_foreign_authority: bool = False  # the receiver is a public authority outside the regime's territory
+    # Worked out on construction rather than on first use: a check reads them for every verdict, tens of
+    # thousands, and a cached property's first read costs several times a plain attribute's (a lock each).
+    valid_tools: tuple[SafeguardStatus, ...] = field(init=False)
+    # Destinations neither adequate for this receiver nor covered by a valid tool.
+    unprotected: tuple[Destination, ...] = field(init=False)
+    relies_on_adequacy: bool = field(init=False)  # the flow lists an `adequacy` safeguard: it says that is its basis
+    # None when the transfer has a valid basis (or is none); else the single most specific explanation. Every
+    # transfer rule reads this, so a (flow, regime) gives at most one transfer finding.
+    gap: TransferGap | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        valid_tools = tuple(s for s in self.safeguards if s.tool is not None and s.valid)
+        unprotected = () if valid_tools else tuple(d for d in self.destinations if not d.adequate)
+        set_field = object.__setattr__
+        set_field(self, "valid_tools", valid_tools)
+        set_field(self, "unprotected", unprotected)
+        set_field(self, "relies_on_adequacy", any(s.safeguard.kind is SafeguardKind.ADEQUACY for s in self.safeguards))
+        set_field(self, "gap", self._gap() if unprotected else None)
 
     @property
     def is_transfer(self) -> bool:
         return bool(self.destinations)
 
-    @cached_property
-    def valid_tools(self) -> tuple[SafeguardStatus, ...]:
-        return tuple(s for s in self.safeguards if s.tool is not None and s.valid)
-
-    @cached_property
-    def unprotected(self) -> tuple[Destination, ...]:
-        """Destinations neither adequate for this receiver nor covered by a valid tool."""
-        if self.valid_tools:
-            return ()
-        return tuple(d for d in self.destinations if not d.adequate)
-
     @property
     def ok(self) -> bool:
         return not self.unprotected
 
-    @cached_property
-    def relies_on_adequacy(self) -> bool:
-        """The flow lists an `adequacy` safeguard: it says adequacy is its basis."""
-        return any(s.safeguard.kind is SafeguardKind.ADEQUACY for s in self.safeguards)
-
-    @cached_property
-    def gap(self) -> TransferGap | None:
-        """None when the transfer has a valid basis (or is none); else the single most specific explanation.
-
-        Every transfer rule reads this, so a (flow, regime) gives at most one transfer finding."""
+    def _gap(self) -> TransferGap:
+        """The single most specific explanation of the unprotected destinations (issue 13's precedence)."""
         unprotected = self.unprotected
-        if not unprotected:
-            return None
         if self.to_foreign_authority:
             return TransferGap(Gap.FOREIGN_AUTHORITY, unprotected, self.safeguards)
         for defect, rule in ((Defect.SYSTEMATIC, Gap.DEROGATION_MISUSED),
@@ -167,6 +164,12 @@ class FlowAnalysis:
     verdicts: dict[Regime, RegimeVerdict]  # for every judging regime
     adequacy_claims: tuple[str, ...]  # the flow's safeguards of kind adequacy: it says it relies on adequacy
     live: bool = True  # False: a contingent flow before its effective day, which moves no data yet
+    # The regimes for which the flow is a transfer, judged as of the day, whether or not it is live yet (worked
+    # out on construction: every rule reads it of every flow).
+    transfers_when_live: list[RegimeVerdict] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "transfers_when_live", [v for v in self.verdicts.values() if v.destinations])
 
     @property
     def is_cross_border(self) -> bool:
@@ -175,11 +178,6 @@ class FlowAnalysis:
     @cached_property
     def destination_countries(self) -> tuple[str, ...]:
         return cross_border_destinations(self.sender, self.receiver)
-
-    @cached_property
-    def transfers_when_live(self) -> list[RegimeVerdict]:
-        """The regimes for which the flow is a transfer, judged as of the day, whether or not it is live yet."""
-        return [v for v in self.verdicts.values() if v.is_transfer]
 
     @property
     def transfer_verdicts(self) -> list[RegimeVerdict]:

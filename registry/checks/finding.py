@@ -52,10 +52,10 @@ class Evidence(BaseModel):
         (`flows`, `path`), so that the same problem always gets the same id."""
         if not lists.keys() <= _EVIDENCE_NAMES:
             raise TypeError(f"unknown evidence {sorted(lists.keys() - _EVIDENCE_NAMES)}")
-        values: dict[str, object] = {}
-        for name in EVIDENCE_LISTS:
-            given = lists.get(name)
-            values[name] = [] if not given else list(given) if name in ORDERED else sorted(set(given))
+        get = lists.get
+        values: dict[str, object] = {
+            name: [] if not (given := get(name)) else list(given) if name in ORDERED else sorted(set(given))
+            for name in EVIDENCE_LISTS}
         values["as_of"] = as_of
         # Built without validation: rules only pass strings, and a full check makes one per finding.
         return constructed(cls, values)
@@ -114,6 +114,6 @@ def worst_open(findings: Iterable[Finding]) -> Severity | None:
 def finding_id(rule: str, regime: str | None, evidence: Evidence) -> str:
     """`<rule>:<12 hex>` from the rule, the regime and the evidence without its date."""
     # Ids never contain the separators (they are record ids, country codes and category keys).
-    content = "\x1e".join([rule, regime or "", *("\x1f".join([name, *values])
-                                                  for name, values in evidence.identity().items())])
+    fields = evidence.__dict__  # what identity() gives, read in place: a check makes one id per finding
+    content = "\x1e".join([rule, regime or "", *["\x1f".join([name, *fields[name]]) for name in EVIDENCE_LISTS]])
     return f"{rule}:{hashlib.sha256(content.encode()).hexdigest()[:12]}"

@@ -128,15 +128,17 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     search = context.state(SEARCH)
     hops = context.scope.hops if context.scope is not None else registry.flows
     parent_keys = {p for category in registry.categories_by_id for p in _ancestors(category)}
+    # No data moves on a contingent flow before its day; who judges a hop is the same under every regime.
+    live = [(flow, analyser.judging_regimes(flow)) for flow in hops if analyser.live(flow)]
     for regime in Regime:
         arrivals = search.arrivals[regime]
-        for flow in hops:
-            held = arrivals.labels.get(flow.sender)
+        held_by = arrivals.labels.get
+        for flow, judging in live:
+            held = held_by(flow.sender)
             if not held:
                 continue  # no data this regime protects gets to the sender
-            if regime in analyser.judging_regimes(flow) or not analyser.live(flow):
-                continue  # the regime judges the hop itself (its transfer finding reports this same gap), or no
-                # data moves on it yet
+            if regime in judging:
+                continue  # the regime judges the hop itself: its transfer finding reports this same gap
             if not analyser.exposed(flow, regime):
                 continue  # every destination is adequate for the receiver: no verdict can find a gap
             verdict = analyser.verdict(flow, regime)

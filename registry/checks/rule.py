@@ -55,6 +55,7 @@ class Scope:
 
 
 State = TypeVar("State")
+Shared = TypeVar("Shared")
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,6 +86,7 @@ class CheckContext:
     # Words many findings repeat, kept per check: thousands of flows share each party and each pair's fix.
     _names: dict[str, str] = field(init=False, default_factory=dict)
     _fixes: dict[tuple[str, str, Regime], str] = field(init=False, default_factory=dict)
+    _shared: dict[Callable[[CheckContext], Any], Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.analyser = TransferAnalyser(self.registry, self.reference, self.as_of)
@@ -103,6 +105,14 @@ class CheckContext:
         if found is None:
             found = self._fixes[key] = tool_fix(self.registry, flow, regime)
         return found
+
+    def shared(self, build: Callable[[CheckContext], Shared]) -> Shared:
+        """What `build` makes of this check's scope, made once and shared by every rule that asks (house rules
+        share one index of the flows)."""
+        found = self._shared.get(build)
+        if found is None:
+            found = self._shared[build] = build(self)
+        return found  # type: ignore[no-any-return]
 
     def state(self, kept: KeptState[State]) -> State:
         """The rule's kept state, built over the whole registry if nobody has built it yet."""

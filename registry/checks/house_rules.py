@@ -149,13 +149,16 @@ class FlowIndex:
         self.by_receiver: dict[str, set[str]] = defaultdict(set)
         self.by_regime: dict[Regime, set[str]] = defaultdict(set)
         self.parties: dict[str, AnyEntity] = {}
-        for analysis in analyses:
+        self.analyses: dict[str, FlowAnalysis] = {}
+        self.position: dict[str, int] = {}
+        for position, analysis in enumerate(analyses):
             # A contingent flow moves no data before its day: a house rule judges it from then, as the law does.
             if not analysis.live:
                 continue
             flow = analysis.flow
             flow_id = flow.id
             self.live.add(flow_id)
+            self.analyses[flow_id], self.position[flow_id] = analysis, position
             if analysis.is_cross_border:
                 self.cross_border.add(flow_id)
             self.by_purpose[flow.purpose].add(flow_id)
@@ -406,13 +409,12 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     assert isinstance(rule, HouseRule)
     judge = Judge(rule, context)
     selected, violation = judge.selector.selected - judge.excepted, judge.violation
-    if not selected:
-        return
-    for analysis in context.analyses:
-        if analysis.flow.id in selected:  # live flows only (FlowIndex)
-            found = violation(analysis)
-            if found is not None:
-                yield judge.finding(analysis, found)
+    index = context.shared(FlowIndex.of)
+    for flow_id in sorted(selected, key=index.position.__getitem__):  # live flows only, in the check's order
+        analysis = index.analyses[flow_id]
+        found = violation(analysis)
+        if found is not None:
+            yield judge.finding(analysis, found)
 
 
 # -- kept state: how deep each processor works, followed change by change -----------------------------------------

@@ -6,12 +6,11 @@ the dashboard share it, so that all of them agree on what a transfer is (docs/de
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import cached_property
 
-from registry.model import AnyEntity, Flow, GroupCompany, Recipient, Registry, Safeguard, SafeguardKind
+from registry.model import AnyEntity, Flow, Frequency, GroupCompany, Recipient, Registry, Safeguard, SafeguardKind
 from registry.reference import Adequacy, Derogation, Domestic, Lapse, Reference, Regime, Tool
 
 
@@ -30,7 +29,7 @@ class Defect(StrEnum):
     FOREIGN_ORGAN = "foreign_organ"  # cooperation with the regime's own state organs, relied on for a foreign one
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SafeguardStatus:
     """One safeguard of a flow, as one regime sees it on one day."""
 
@@ -45,7 +44,7 @@ class SafeguardStatus:
         return self.defect is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Destination:
     """One country a flow's data goes to that lies outside a regime's territory."""
 
@@ -80,7 +79,7 @@ class Gap(StrEnum):
 _DATED = frozenset({Defect.EXPIRED, Defect.NOT_YET, Defect.CLOSED})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TransferGap:
     """The one verdict on a transfer without a valid basis under one regime: which rule explains it, the
     destinations left unprotected, and the safeguards that fail (each with why)."""
@@ -95,45 +94,43 @@ class TransferGap:
         return sorted(d.country for d in self.destinations)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegimeVerdict:
     regime: Regime
     destinations: tuple[Destination, ...]  # receiver countries outside the regime's territory
     safeguards: tuple[SafeguardStatus, ...]
     to_foreign_authority: bool = False  # the receiver is a public authority outside the regime's territory
+    # Worked out on construction rather than on first use: a check reads them for every verdict, tens of
+    # thousands, and a cached property's first read costs several times a plain attribute's (a lock each). Slots:
+    # a check of L keeps a few hundred thousand of these objects (verdicts, statuses, analyses) for the exports.
+    valid_tools: tuple[SafeguardStatus, ...] = field(init=False)
+    # Destinations neither adequate for this receiver nor covered by a valid tool.
+    unprotected: tuple[Destination, ...] = field(init=False)
+    relies_on_adequacy: bool = field(init=False)  # the flow lists an `adequacy` safeguard: it says that is its basis
+    # None when the transfer has a valid basis (or is none); else the single most specific explanation. Every
+    # transfer rule reads this, so a (flow, regime) gives at most one transfer finding.
+    gap: TransferGap | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        valid_tools = tuple(s for s in self.safeguards if s.tool is not None and s.valid)
+        unprotected = () if valid_tools else tuple(d for d in self.destinations if not d.adequate)
+        set_field = object.__setattr__
+        set_field(self, "valid_tools", valid_tools)
+        set_field(self, "unprotected", unprotected)
+        set_field(self, "relies_on_adequacy", any(s.safeguard.kind is SafeguardKind.ADEQUACY for s in self.safeguards))
+        set_field(self, "gap", self._gap() if unprotected else None)
 
     @property
     def is_transfer(self) -> bool:
         return bool(self.destinations)
 
-    @cached_property
-    def valid_tools(self) -> tuple[SafeguardStatus, ...]:
-        return tuple(s for s in self.safeguards if s.tool is not None and s.valid)
-
-    @cached_property
-    def unprotected(self) -> tuple[Destination, ...]:
-        """Destinations neither adequate for this receiver nor covered by a valid tool."""
-        if self.valid_tools:
-            return ()
-        return tuple(d for d in self.destinations if not d.adequate)
-
     @property
     def ok(self) -> bool:
         return not self.unprotected
 
-    @cached_property
-    def relies_on_adequacy(self) -> bool:
-        """The flow lists an `adequacy` safeguard: it says adequacy is its basis."""
-        return any(s.safeguard.kind is SafeguardKind.ADEQUACY for s in self.safeguards)
-
-    @cached_property
-    def gap(self) -> TransferGap | None:
-        """None when the transfer has a valid basis (or is none); else the single most specific explanation.
-
-        Every transfer rule reads this, so a (flow, regime) gives at most one transfer finding."""
+    def _gap(self) -> TransferGap:
+        """The single most specific explanation of the unprotected destinations (issue 13's precedence)."""
         unprotected = self.unprotected
-        if not unprotected:
-            return None
         if self.to_foreign_authority:
             return TransferGap(Gap.FOREIGN_AUTHORITY, unprotected, self.safeguards)
         for defect, rule in ((Defect.SYSTEMATIC, Gap.DEROGATION_MISUSED),
@@ -156,7 +153,7 @@ class RegimeVerdict:
         return TransferGap(Gap.NO_SAFEGUARD, unprotected, self.safeguards)  # each says why it does not count
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FlowAnalysis:
     flow: Flow
     sender: AnyEntity
@@ -167,19 +164,20 @@ class FlowAnalysis:
     verdicts: dict[Regime, RegimeVerdict]  # for every judging regime
     adequacy_claims: tuple[str, ...]  # the flow's safeguards of kind adequacy: it says it relies on adequacy
     live: bool = True  # False: a contingent flow before its effective day, which moves no data yet
+    # The regimes for which the flow is a transfer, judged as of the day, whether or not it is live yet (worked
+    # out on construction: every rule reads it of every flow).
+    transfers_when_live: list[RegimeVerdict] = field(init=False)
+    # Where the receiver processes data that the sender does not (cross_border_destinations).
+    destination_countries: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "transfers_when_live", [v for v in self.verdicts.values() if v.destinations])
+        object.__setattr__(self, "destination_countries",
+                           tuple(c for c in self.receiver_countries if c not in self.sender_countries))
 
     @property
     def is_cross_border(self) -> bool:
         return bool(self.destination_countries)
-
-    @cached_property
-    def destination_countries(self) -> tuple[str, ...]:
-        return cross_border_destinations(self.sender, self.receiver)
-
-    @cached_property
-    def transfers_when_live(self) -> list[RegimeVerdict]:
-        """The regimes for which the flow is a transfer, judged as of the day, whether or not it is live yet."""
-        return [v for v in self.verdicts.values() if v.is_transfer]
 
     @property
     def transfer_verdicts(self) -> list[RegimeVerdict]:
@@ -258,11 +256,12 @@ class TransferAnalyser:
     def __init__(self, registry: Registry, reference: Reference, as_of: date) -> None:
         self.registry, self.reference, self.as_of = registry, reference, as_of
         # A verdict depends on nothing else about the flow, and many flows share their parties and contracts.
-        self._verdicts: dict[tuple[Regime, str, str, tuple[str, ...], str], RegimeVerdict] = {}
+        self._verdicts: dict[tuple[Regime, str, str, tuple[str, ...], Frequency], RegimeVerdict] = {}
         self._analyses: dict[str, FlowAnalysis] = {}
         # Both depend on who sends or receives (and whose data it is), not on the flow: thousands of flows share each.
         self._judging: dict[tuple[str, tuple[str, ...]], frozenset[Regime]] = {}
-        self._abroad: dict[tuple[Regime, str], tuple[Destination, ...]] = {}
+        self._abroad: dict[tuple[Regime, str], tuple[tuple[Destination, ...], bool]] = {}
+        self._own: dict[tuple[Regime, str], tuple[Tool | None, SafeguardStatus | None]] = {}
 
     def judging_regimes(self, flow: Flow) -> frozenset[Regime]:
         """The regime of each country the sender processes in, and of each region the flow's subjects live in."""
@@ -304,26 +303,39 @@ class TransferAnalyser:
 
     def verdict(self, flow: Flow, regime: Regime) -> RegimeVerdict:
         """How `regime` judges `flow`, whether or not the regime would judge it directly (onward chains)."""
-        key = (regime, flow.sender, flow.receiver, tuple(flow.safeguards), flow.frequency.value)
+        key = (regime, flow.sender, flow.receiver, tuple(flow.safeguards), flow.frequency)
         cached = self._verdicts.get(key)
         if cached is None:
             cached = self._verdicts[key] = self._judge(flow, regime)
         return cached
 
     def _judge(self, flow: Flow, regime: Regime) -> RegimeVerdict:
-        sender, receiver = self.registry.entities[flow.sender], self.registry.entities[flow.receiver]
+        entities = self.registry.entities
+        sender, receiver = entities[flow.sender], entities[flow.receiver]
+        outside, to_foreign_authority = self._outside(regime, receiver)
         sender_countries = sender.where_processed
-        destinations = tuple(d for d in self._outside(regime, receiver) if d.country not in sender_countries)
-        statuses = tuple(self._status(flow, regime, s, sender, receiver) for s in self._safeguards(flow))
+        destinations = tuple(d for d in outside if d.country not in sender_countries)
+        listed = self._safeguards(flow)
+        statuses = tuple(self._status(flow, regime, s, sender, receiver, listed) for s in listed)
         return RegimeVerdict(regime=regime, destinations=destinations, safeguards=statuses,
-                             to_foreign_authority=self._foreign_authority(regime, receiver))
+                             to_foreign_authority=to_foreign_authority)
+
+    def exposed(self, flow: Flow, regime: Regime) -> bool:
+        """Does the flow send data where `regime` has no adequacy decision covering its receiver? Only then can
+        the regime's verdict on it find a gap (`RegimeVerdict.ok` is false only then): a test that costs a
+        look-up, where judging the flow's safeguards costs a verdict."""
+        entities = self.registry.entities
+        sender_countries = entities[flow.sender].where_processed
+        return any(not d.adequate and d.country not in sender_countries
+                   for d in self._outside(regime, entities[flow.receiver])[0])
 
     def _foreign_authority(self, regime: Regime, receiver: AnyEntity) -> bool:
         return is_authority(receiver) and receiver.location not in self.reference.territory(regime)
 
-    def _outside(self, regime: Regime, receiver: AnyEntity) -> tuple[Destination, ...]:
-        """The receiver's processing countries outside the regime's territory, each with its adequacy on the day;
-        a flow's destinations are those of them its sender does not process in too."""
+    def _outside(self, regime: Regime, receiver: AnyEntity) -> tuple[tuple[Destination, ...], bool]:
+        """The receiver's processing countries outside the regime's territory, each with its adequacy on the day
+        (a flow's destinations are those of them its sender does not process in too), and whether the receiver
+        is a public authority outside the territory: both the same for every flow to the receiver."""
         key = (regime, receiver.id)
         found = self._abroad.get(key)
         if found is None:
@@ -339,7 +351,7 @@ class TransferAnalyser:
                     country=country, adequacy=adequacy,
                     adequacy_in_scope=bool(adequacy and adequacy.covers(receiver)),
                     historic_adequacy=ended[-1] if ended else None))
-            found = self._abroad[key] = tuple(destinations)
+            found = self._abroad[key] = (tuple(destinations), self._foreign_authority(regime, receiver))
         return found
 
     def _safeguards(self, flow: Flow) -> list[Safeguard]:
@@ -356,44 +368,59 @@ class TransferAnalyser:
             (t for r in Regime if (t := self.reference.tool(r, kind)) is not None), None)
         return date_defect(companion, tool, self.as_of) is None
 
+    def _listed(self, regime: Regime, safeguard: Safeguard) -> tuple[Tool | None, SafeguardStatus | None]:
+        """What `regime` says of `safeguard` whichever flow lists it: its tool, and its status when the kind is no
+        tool of the regime or the calendar leaves it out (None: that depends on the flow). Kept per safeguard:
+        every flow of a contract asks the same."""
+        key = (regime, safeguard.id)
+        found = self._own.get(key)
+        if found is None:
+            tool = self.reference.tool(regime, safeguard.kind)  # a kind equals its value
+            if tool is None:
+                status: SafeguardStatus | None = SafeguardStatus(
+                    safeguard, None, Defect.NOT_A_TOOL, f"{safeguard.kind.value} is no transfer tool under "
+                                                        f"{regime.value}")
+            else:
+                dated = date_defect(safeguard, tool, self.as_of)
+                status = SafeguardStatus(safeguard, tool, *dated) if dated is not None else None
+            found = self._own[key] = (tool, status)
+        return found
+
     def _status(self, flow: Flow, regime: Regime, safeguard: Safeguard, sender: AnyEntity,
-                receiver: AnyEntity) -> SafeguardStatus:
-        """Whether `safeguard` counts for `regime` on the day, and if not, why."""
-        tool = self.reference.tool(regime, safeguard.kind.value)
-        if tool is None:
-            return SafeguardStatus(safeguard, None, Defect.NOT_A_TOOL,
-                                   f"{safeguard.kind.value} is no transfer tool under {regime.value}")
-        on = self.as_of
-
-        def status(defect: Defect | None, problem: str | None = None) -> SafeguardStatus:
-            return SafeguardStatus(safeguard, tool, defect, problem)
-
-        dated = date_defect(safeguard, tool, on)
-        if dated is not None:
-            return status(*dated)
-        if tool.requires and not any(other.kind.value == tool.requires and self._companion_valid(other, regime)
-                                     for other in self._safeguards(flow)):
-            return status(Defect.ALONE, f"needs a valid {tool.requires} safeguard beside it")
+                receiver: AnyEntity, listed: list[Safeguard]) -> SafeguardStatus:
+        """Whether `safeguard`, one of the flow's `listed` safeguards, counts for `regime` on the day, and if not,
+        why."""
+        tool, known = self._listed(regime, safeguard)
+        if known is not None:
+            return known
+        assert tool is not None  # a safeguard of no tool is known not to count
+        if tool.requires and not any(other.kind == tool.requires and self._companion_valid(other, regime)
+                                     for other in listed):
+            return SafeguardStatus(safeguard, tool, Defect.ALONE, f"needs a valid {tool.requires} safeguard beside it")
         if tool.intra_group_only and not (bound_by_bcr(sender) and bound_by_bcr(receiver)):
             outsider = receiver if not bound_by_bcr(receiver) else sender
-            return status(Defect.OUTSIDE_GROUP, f"{outsider.id} is not a group company bound by the BCRs")
+            return SafeguardStatus(safeguard, tool, Defect.OUTSIDE_GROUP,
+                                   f"{outsider.id} is not a group company bound by the BCRs")
         # A derogation's letter, or an APPI exception's item: its row in the reference data.
         key = safeguard.letter or safeguard.item
-        derogation = self.reference.derogation(regime, key) if key else None
-        if key and derogation is None:
-            return status(Defect.NO_COUNTERPART, f"Art. 49(1)({key}) has no counterpart under {regime.value}")
-
-        def excepted(defect: Defect | None, problem: str | None = None) -> SafeguardStatus:
-            return SafeguardStatus(safeguard, tool, defect, problem, derogation)
-
-        # The letter's own rule, where the reference data has one, refines the tool's.
-        fits_systematic = derogation.fits_systematic if derogation else not tool.occasional_only
-        if not fits_systematic and flow.frequency.value != "occasional":
-            return excepted(Defect.SYSTEMATIC, "a derogation cannot carry a systematic flow")
-        if derogation and derogation.domestic is Domestic.LAW and \
-                not self.reference.is_domestic_law(regime, safeguard.law_of):
-            return excepted(Defect.FOREIGN_LAW, f"rests on {safeguard.law_of or 'no recorded'} law, not "
-                                                f"{regime.value}'s own")
-        if derogation and derogation.domestic is Domestic.AUTHORITY and self._foreign_authority(regime, receiver):
-            return excepted(Defect.FOREIGN_ORGAN, f"covers the regime's own authorities, not {receiver.id}")
-        return excepted(None)
+        if not key:
+            if tool.occasional_only and flow.frequency != "occasional":
+                return SafeguardStatus(safeguard, tool, Defect.SYSTEMATIC,
+                                       "a derogation cannot carry a systematic flow")
+            return SafeguardStatus(safeguard, tool, None, None)
+        derogation = self.reference.derogation(regime, key)
+        if derogation is None:
+            return SafeguardStatus(safeguard, tool, Defect.NO_COUNTERPART,
+                                   f"Art. 49(1)({key}) has no counterpart under {regime.value}")
+        # The letter's own rule refines the tool's.
+        if not derogation.fits_systematic and flow.frequency != "occasional":
+            return SafeguardStatus(safeguard, tool, Defect.SYSTEMATIC, "a derogation cannot carry a systematic flow",
+                                   derogation)
+        if derogation.domestic is Domestic.LAW and not self.reference.is_domestic_law(regime, safeguard.law_of):
+            return SafeguardStatus(safeguard, tool, Defect.FOREIGN_LAW,
+                                   f"rests on {safeguard.law_of or 'no recorded'} law, not {regime.value}'s own",
+                                   derogation)
+        if derogation.domestic is Domestic.AUTHORITY and self._outside(regime, receiver)[1]:
+            return SafeguardStatus(safeguard, tool, Defect.FOREIGN_ORGAN,
+                                   f"covers the regime's own authorities, not {receiver.id}", derogation)
+        return SafeguardStatus(safeguard, tool, None, None, derogation)

@@ -6,19 +6,17 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.checks.sentences import party
 from registry.labels import regime_label
 from registry.transfers import Gap, bound_by_bcr
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
-    registry = context.registry
     for analysis, verdict, gap in context.gaps(Gap.BCR_OUTSIDE_GROUP):
         flow = analysis.flow
         outsider = analysis.receiver if not bound_by_bcr(analysis.receiver) else analysis.sender
         yield rule.finding(
-            context, f"{party(registry, flow.sender)} relies on the group's binding corporate rules under "
-            f"{regime_label(verdict.regime)} to send personal data to {party(registry, flow.receiver)}, but "
+            context, f"{context.party(flow.sender)} relies on the group's binding corporate rules under "
+            f"{regime_label(verdict.regime)} to send personal data to {context.party(flow.receiver)}, but "
             f"{outsider.name} is not a group company bound by them.", regime=verdict.regime,
             flows=[flow.id], safeguards=[s.safeguard.id for s in gap.failing], entities=[flow.sender, flow.receiver],
             countries=sorted(d.country for d in verdict.destinations))

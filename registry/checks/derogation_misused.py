@@ -6,18 +6,16 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.checks.sentences import party
 from registry.labels import regime_label
 from registry.transfers import Gap
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
-    registry = context.registry
     for analysis, verdict, gap in context.gaps(Gap.DEROGATION_MISUSED):
         flow = analysis.flow
         misused = sorted(s.safeguard.id for s in gap.failing)
         yield rule.finding(
-            context, f"{party(registry, flow.sender)} sends personal data to {party(registry, flow.receiver)} "
+            context, f"{context.party(flow.sender)} sends personal data to {context.party(flow.receiver)} "
             f"systematically on a derogation, which under {regime_label(verdict.regime)} covers occasional "
             "transfers only.",
             regime=verdict.regime, flows=[flow.id], safeguards=misused,

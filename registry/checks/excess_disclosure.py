@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.checks.sentences import party
 
 
 def covered(category: str, necessary: list[str]) -> bool:
@@ -24,8 +23,8 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
             names = [context.registry.categories_by_id[c].name if c in context.registry.categories_by_id else c
                      for c in excess]
             yield rule.finding(
-                context, f"{party(context.registry, flow.sender)} discloses {', '.join(names)} to "
-                f"{party(context.registry, flow.receiver)}, which the purpose {purpose.name} does not need.",
+                context, f"{context.party(flow.sender)} discloses {', '.join(names)} to "
+                f"{context.party(flow.receiver)}, which the purpose {purpose.name} does not need.",
                 judged_by=analysis.judging, flows=[flow.id], categories=excess, purposes=[purpose.id],
                 entities=[flow.sender, flow.receiver])
 

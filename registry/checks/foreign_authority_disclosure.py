@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.checks.sentences import each_failing, party
+from registry.checks.sentences import each_failing
 from registry.labels import regime_label
 from registry.reference import Regime
 from registry.transfers import Gap
@@ -48,13 +48,12 @@ _FIX = {
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
-    registry = context.registry
     for analysis, verdict, gap in context.gaps(Gap.FOREIGN_AUTHORITY):
         flow, regime = analysis.flow, verdict.regime
         # The regime's own tools the flow relies on, each failing; the rest belong to other regimes.
         relied = tuple(s for s in gap.failing if s.tool is not None)
-        disclosure = (f"{party(registry, flow.sender)} discloses personal data to the public authority "
-                      f"{party(registry, flow.receiver)},")
+        disclosure = (f"{context.party(flow.sender)} discloses personal data to the public authority "
+                      f"{context.party(flow.receiver)},")
         if relied:
             reason = (f"{disclosure} but under {regime_label(regime)} {each_failing(relied, context.as_of, regime)}, "
                       "and the authority's request alone is no basis for the transfer.")

@@ -21,7 +21,6 @@ from dataclasses import replace
 from graph.network import Arrival, Arrivals, EdgeIndex, KeyedEdge, chain, respread, spread
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, KeptState, Rule, Scope, Subject
-from registry.checks.sentences import party, tool_fix
 from registry.labels import regime_label
 from registry.model import Flow, Registry
 from registry.reference import Regime
@@ -129,15 +128,19 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     search = context.state(SEARCH)
     hops = context.scope.hops if context.scope is not None else registry.flows
     parent_keys = {p for category in registry.categories_by_id for p in _ancestors(category)}
+    # No data moves on a contingent flow before its day; who judges a hop is the same under every regime.
+    live = [(flow, analyser.judging_regimes(flow)) for flow in hops if analyser.live(flow)]
     for regime in Regime:
         arrivals = search.arrivals[regime]
-        for flow in hops:
-            held = arrivals.labels.get(flow.sender)
+        held_by = arrivals.labels.get
+        for flow, judging in live:
+            held = held_by(flow.sender)
             if not held:
                 continue  # no data this regime protects gets to the sender
-            if regime in analyser.judging_regimes(flow) or not analyser.live(flow):
-                continue  # the regime judges the hop itself (its transfer finding reports this same gap), or no
-                # data moves on it yet
+            if regime in judging:
+                continue  # the regime judges the hop itself: its transfer finding reports this same gap
+            if not analyser.exposed(flow, regime):
+                continue  # every destination is adequate for the receiver: no verdict can find a gap
             verdict = analyser.verdict(flow, regime)
             if verdict.ok:
                 continue
@@ -178,13 +181,12 @@ def _finding(rule: Rule, context: CheckContext, regime: Regime, reached: dict[tu
     path = [*best, last]
     entities = [str(path[0].source), *(str(e.target) for e in path)]
     countries = sorted(d.country for d in verdict.unprotected)
-    registry = context.registry
-    origin = party(registry, entities[0])
+    origin = context.party(entities[0])
     return rule.finding(
         context, f"Personal data that {regime_label(regime)} protects travels from {origin} along a chain of "
-        f"{len(path)} flows to {party(registry, hop.sender)}, which passes it on to {party(registry, hop.receiver)} "
+        f"{len(path)} flows to {context.party(hop.sender)}, which passes it on to {context.party(hop.receiver)} "
         "with no valid transfer tool.", regime=regime, problem=hop.id,
-        fix=tool_fix(registry, hop, regime),
+        fix=context.tool_fix(hop, regime),
         flows=[str(e.key) for e in path], path=entities, countries=countries, categories=categories,
         safeguards=hop.safeguards)
 

@@ -30,6 +30,7 @@ class LegalReference:
 class References:
     def __init__(self, rows: Iterable[LegalReference]) -> None:
         self._rows = {(row.rule, row.regime): row for row in rows}
+        self._cited: dict[tuple[str, frozenset[Regime | str]], str] = {}  # a check cites once per finding
 
     def row(self, rule: str, regime: Regime | None) -> LegalReference:
         return self._rows[(rule, regime)]
@@ -37,6 +38,13 @@ class References:
     def cite(self, rule: str, regimes: Iterable[Regime | str]) -> str:
         """The references of `rule` under each of `regimes`, in the catalogue's order, joined; the rule's
         regime-less row when `regimes` is empty."""
+        key = (rule, frozenset(regimes))  # a Regime equals its value, so either spelling finds the same entry
+        found = self._cited.get(key)
+        if found is None:
+            found = self._cited[key] = self._cite(rule, key[1])
+        return found
+
+    def _cite(self, rule: str, regimes: Iterable[Regime | str]) -> str:
         chosen = sorted({Regime(r) for r in regimes}, key=list(Regime).index)
         if not chosen:
             return self.row(rule, None).reference

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.checks.sentences import party
 from registry.model import retention_days
 
 
@@ -19,8 +18,8 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
         # Text rules ("per the Cookie Policy") cannot be compared, so they never produce a finding.
         if kept is not None and declared is not None and kept > declared:
             yield rule.finding(
-                context, f"{party(context.registry, flow.receiver)} keeps the data it receives from "
-                f"{party(context.registry, flow.sender)} for {flow.retention}, longer than the {purpose.retention} "
+                context, f"{context.party(flow.receiver)} keeps the data it receives from "
+                f"{context.party(flow.sender)} for {flow.retention}, longer than the {purpose.retention} "
                 f"declared for the purpose {purpose.name}.", judged_by=analysis.judging, flows=[flow.id],
                 purposes=[purpose.id],
                 entities=[flow.receiver], categories=sorted(flow.categories))

@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from registry.checks.finding import Evidence, Finding, Severity, constructed, finding_id
 from registry.checks.references import load_references
+from registry.checks.sentences import party, tool_fix
 from registry.model import Flow, Registry
 from registry.reference import Reference, Regime
 from registry.transfers import FlowAnalysis, Gap, RegimeVerdict, TransferAnalyser, TransferGap
@@ -54,6 +55,7 @@ class Scope:
 
 
 State = TypeVar("State")
+Shared = TypeVar("Shared")
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,9 +91,36 @@ class CheckContext:
     # Told how many flows the transfer analysis has judged so far (evaluate_rules turns it into the check's progress).
     analysed: Callable[[int], None] | None = None
     analyser: TransferAnalyser = field(init=False)
+    # Words many findings repeat, kept per check: thousands of flows share each party and each pair's fix.
+    _names: dict[str, str] = field(init=False, default_factory=dict)
+    _fixes: dict[tuple[str, str, Regime], str] = field(init=False, default_factory=dict)
+    _shared: dict[Callable[[CheckContext], Any], Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.analyser = TransferAnalyser(self.registry, self.reference, self.as_of)
+
+    def party(self, entity_id: str) -> str:
+        """The entity by name and where it processes data, as reasons name it (sentences.party)."""
+        found = self._names.get(entity_id)
+        if found is None:
+            found = self._names[entity_id] = party(self.registry, entity_id)
+        return found
+
+    def tool_fix(self, flow: Flow, regime: Regime) -> str:
+        """Who must sign what for the flow under `regime` (sentences.tool_fix): the same for every flow of a pair."""
+        key = (flow.sender, flow.receiver, regime)
+        found = self._fixes.get(key)
+        if found is None:
+            found = self._fixes[key] = tool_fix(self.registry, flow, regime)
+        return found
+
+    def shared(self, build: Callable[[CheckContext], Shared]) -> Shared:
+        """What `build` makes of this check's scope, made once and shared by every rule that asks (house rules
+        share one index of the flows)."""
+        found = self._shared.get(build)
+        if found is None:
+            found = self._shared[build] = build(self)
+        return found  # type: ignore[no-any-return]
 
     def state(self, kept: KeptState[State]) -> State:
         """The rule's kept state, built over the whole registry if nobody has built it yet."""
@@ -117,11 +146,18 @@ class CheckContext:
 
     def gaps(self, rule: Gap) -> Iterator[tuple[FlowAnalysis, RegimeVerdict, TransferGap]]:
         """Each (flow, regime) whose transfer has no valid basis and whose single verdict names `rule`."""
+        return iter(self._gaps[rule])
+
+    @cached_property
+    def _gaps(self) -> dict[Gap, list[tuple[FlowAnalysis, RegimeVerdict, TransferGap]]]:
+        """Every gap of the analyses in one pass, by the rule that reports it (six rules read them)."""
+        found: dict[Gap, list[tuple[FlowAnalysis, RegimeVerdict, TransferGap]]] = {rule: [] for rule in Gap}
         for analysis in self.analyses:
             for verdict in analysis.transfer_verdicts:
                 gap = verdict.gap
-                if gap is not None and gap.rule is rule:
-                    yield analysis, verdict, gap
+                if gap is not None:
+                    found[gap.rule].append((analysis, verdict, gap))
+        return found
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.checks.sentences import each_failing, party
+from registry.checks.sentences import each_failing
 from registry.labels import country_name, regime_label
 from registry.transfers import Gap
 
 
 def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
-    registry = context.registry
     for analysis, verdict, gap in context.gaps(Gap.SAFEGUARD_EXPIRED):
         flow = analysis.flow
         regime = regime_label(verdict.regime)
@@ -27,7 +26,7 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
                            f"({ended.historic_adequacy.instrument}) ceased to apply on {ended.historic_adequacy.ends}")
         relied = [s.safeguard.id for s in gap.failing] or list(analysis.adequacy_claims)
         yield rule.finding(
-            context, f"{party(registry, flow.sender)} sends personal data to {party(registry, flow.receiver)} "
+            context, f"{context.party(flow.sender)} sends personal data to {context.party(flow.receiver)} "
             f"under {regime} with no valid transfer tool, because {' and '.join(clauses)}.",
             regime=verdict.regime, flows=[flow.id], safeguards=relied, countries=gap.countries)
 

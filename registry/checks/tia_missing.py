@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.checks.sentences import party, tool_name
+from registry.checks.sentences import tool_name
 from registry.labels import countries_label, regime_label
 
 
@@ -23,8 +23,8 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
                 continue
             tools = sorted({tool_name(s) for s in verdict.valid_tools})
             yield rule.finding(
-                context, f"{party(context.registry, flow.sender)} sends personal data to "
-                f"{party(context.registry, flow.receiver)} on the {' and the '.join(tools)} under "
+                context, f"{context.party(flow.sender)} sends personal data to "
+                f"{context.party(flow.receiver)} on the {' and the '.join(tools)} under "
                 f"{regime_label(verdict.regime)}, but records neither a transfer impact assessment nor "
                 f"supplementary measures for {countries_label(exposed)}.",
                 regime=verdict.regime, flows=[flow.id], safeguards=relied, countries=exposed)

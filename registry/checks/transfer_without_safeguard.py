@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.checks.sentences import each_failing, party, tool_fix
+from registry.checks.sentences import each_failing
 from registry.labels import countries_label, regime_label
 from registry.reference import AdequacyScope, Regime
 from registry.transfers import Gap, TransferGap
@@ -41,13 +41,13 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     registry = context.registry
     for analysis, verdict, gap in context.gaps(Gap.NO_SAFEGUARD):
         flow = analysis.flow
-        receiver = party(registry, flow.receiver)
-        fix = tool_fix(registry, flow, verdict.regime)
+        receiver = context.party(flow.receiver)
+        fix = context.tool_fix(flow, verdict.regime)
         if any(d.adequacy is not None and d.adequacy.scope in _LISTS for d in gap.destinations):
             fix = (f"Have {registry.entities[flow.receiver].name} certify under the Data Privacy Framework (and record "
                    f"it), or: {fix[0].lower()}{fix[1:]}")
         yield rule.finding(
-            context, f"{party(registry, flow.sender)} sends personal data to {receiver}, but "
+            context, f"{context.party(flow.sender)} sends personal data to {receiver}, but "
             f"{_why(context, gap, verdict.regime, receiver)}.",
             regime=verdict.regime, fix=fix, flows=[flow.id], countries=gap.countries,
             entities=[flow.sender, flow.receiver], safeguards=sorted(flow.safeguards),

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.checks.sentences import party
 from registry.labels import entity_label
 from registry.reference import Regime
 
@@ -25,8 +24,8 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     for analysis in context.analyses:
         flow = analysis.flow
         if not declared(flow.source):
-            yield rule.finding(context, f"The flow from {party(registry, flow.sender)} to "
-                               f"{party(registry, flow.receiver)} cites no section of the privacy policy that "
+            yield rule.finding(context, f"The flow from {context.party(flow.sender)} to "
+                               f"{context.party(flow.receiver)} cites no section of the privacy policy that "
                                "discloses it.", judged_by=analysis.judging, flows=[flow.id],
                                entities=[flow.sender, flow.receiver], purposes=[flow.purpose])
     records = None if context.scope is None else context.scope.records

@@ -451,17 +451,27 @@ def processor_add(
         metavar="CODE", help="Where it hosts or accesses the data (repeat the option); default: --country.")] = None,
     dpa_signed: Annotated[str | None, typer.Option(metavar="DATE",
                                                    help="Date the Art. 28 contract was signed (YYYY-MM-DD).")] = None,
-    dpf_certified: Annotated[bool, typer.Option(help="On the EU-US Data Privacy Framework List.")] = False,
+    dpf_certified: Annotated[bool | None, typer.Option(
+        help="On the EU-US Data Privacy Framework List (EU/EEA GDPR).")] = None,
+    dpf_uk_extension: Annotated[bool | None, typer.Option(
+        help="On the UK Extension to the EU-US DPF List (UK GDPR).")] = None,
+    dpf_swiss: Annotated[bool | None, typer.Option(
+        help="On the Swiss-US Data Privacy Framework List (Swiss FADP).")] = None,
     parent: Annotated[str | None, typer.Option(metavar="ID",
                                                help="The processor this one is a sub-processor of.")] = None,
     source: Annotated[str | None, typer.Option(metavar="TEXT",
                                                help="Where the privacy policy declares it, e.g. 'policy 4-2'.")] = None,
 ) -> None:
-    """Register (or update) one processor; its flows and safeguards come with `flowreg import`."""
+    """Register (or update) one processor; its flows and safeguards come with `flowreg import`. Updating keeps
+    what an option does not say (a DPA date, a DPF list, the parent), so a correction never drops a fact."""
     options = {"id": processor_id, "name": name, "country": country, "processing_countries": processing_country,
-               "dpa_signed": dpa_signed, "dpf_certified": dpf_certified, "parent": parent, "source": source}
-    processor = _processor_from_options({key: value for key, value in options.items() if value is not None})
-    result = session(ctx).service().register(RegistryFragment(processors=[processor]), source="processor add")
+               "dpa_signed": dpa_signed, "dpf_certified": dpf_certified, "dpf_uk_extension": dpf_uk_extension,
+               "dpf_swiss": dpf_swiss, "parent": parent, "source": source}
+    service = session(ctx).service()
+    stored = service.registry().processors_by_id.get(processor_id)
+    kept = stored.model_dump(exclude_defaults=True) if stored is not None else {}
+    processor = _processor_from_options(kept | {key: value for key, value in options.items() if value is not None})
+    result = service.register(RegistryFragment(processors=[processor]), source="processor add")
     outcome = "created" if result.created else "updated" if result.updated else "unchanged"
     typer.echo(printable(f"processor {processor_id}: {outcome}"))
 

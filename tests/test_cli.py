@@ -155,3 +155,32 @@ def test_seed_loads_and_is_idempotent(tmp_path: Path) -> None:
     assert first.exit_code == 0, first.output
     second = flowreg(store, "seed")
     assert "0 created, 0 updated, 0 deleted" in second.output
+
+
+def test_processor_add_on_a_stored_processor_keeps_what_its_options_do_not_say(tmp_path: Path) -> None:
+    """A correction of one fact (here the DPA date) must not drop the others: the DPF lists, the parent, the
+    processing countries stay as stored unless an option says otherwise."""
+    from registry.service import Service
+    from tests.security.cli import flowreg
+
+    def stored(processor_id: str) -> dict[str, object]:
+        service = Service(SQLiteStore(tmp_path / "store.sqlite", create=False), actor="test")
+        return service.registry().processors_by_id[processor_id].model_dump()
+
+    first = ["processor", "add", "--id", "p-us", "--name", "P", "--country", "US", "--processing-country", "US",
+             "--processing-country", "IN", "--dpf-certified", "--dpf-uk-extension", "--dpf-swiss"]
+    assert flowreg(tmp_path, "init").exit_code == 0
+    assert flowreg(tmp_path, *first).exit_code == 0
+    before = stored("p-us")
+    corrected = flowreg(tmp_path, "processor", "add", "--id", "p-us", "--name", "P", "--country", "US",
+                        "--dpa-signed", "2026-11-20")
+    assert corrected.exit_code == 0, corrected.output
+    after = stored("p-us")
+    assert str(after["dpa_signed"]) == "2026-11-20"
+    assert {k: v for k, v in after.items() if k != "dpa_signed"} == {k: v for k, v in before.items()
+                                                                     if k != "dpa_signed"}
+    assert after["dpf_uk_extension"] is True and after["dpf_swiss"] is True
+    # An option that is given does change its fact.
+    assert flowreg(tmp_path, "processor", "add", "--id", "p-us", "--name", "P", "--country", "US",
+                   "--no-dpf-swiss").exit_code == 0
+    assert stored("p-us")["dpf_swiss"] is False and stored("p-us")["dpf_uk_extension"] is True

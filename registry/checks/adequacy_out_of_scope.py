@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.rule import CheckContext, Rule
-from registry.labels import countries_label, regime_label
+from registry.labels import countries_label, regime_label, sentence_label
 from registry.transfers import Gap
 
 
@@ -15,12 +15,12 @@ def evaluate(rule: Rule, context: CheckContext) -> Iterator[Finding]:
     for analysis, verdict, gap in context.gaps(Gap.ADEQUACY_OUT_OF_SCOPE):
         flow = analysis.flow
         decisions = sorted({d.adequacy.instrument for d in gap.destinations if d.adequacy is not None})
-        scopes = sorted({d.adequacy.scope.value.replace("_", " ") for d in gap.destinations if d.adequacy})
+        scopes = sorted({sentence_label(d.adequacy.scope) for d in gap.destinations if d.adequacy})
         yield rule.finding(
             context, f"{context.party(flow.sender)} relies on adequacy to send personal data to "
             f"{context.party(flow.receiver)}, but under {regime_label(verdict.regime)} the decision for "
-            f"{countries_label(gap.countries)} ({'; '.join(decisions)}) covers only {', '.join(scopes)} "
-            "organisations and the receiver is not one of them.",
+            f"{countries_label(gap.countries)} ({'; '.join(decisions)}) covers only {' and '.join(scopes)}, "
+            "and the receiver is not one of them.",
             regime=verdict.regime, flows=[flow.id], countries=gap.countries,
             entities=[flow.receiver], safeguards=flow.safeguards)
 

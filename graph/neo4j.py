@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from graph.store import (
     Change,
     DanglingReferences,
     JSONValue,
+    LoadRefused,
     Node,
     PlannedChange,
     StoreUnavailable,
@@ -37,6 +38,9 @@ COUNTER_LABEL = "ChangeLogCounter"
 # `_key`, so reads, counts, key listings and replaces never see it.
 DERIVED_LABEL = "FlowregDerived"
 _OWN_LABELS = (CHANGE_LABEL, COUNTER_LABEL, DERIVED_LABEL)
+# A bulk load's entry: one per load transaction, its `after` every loaded record's body by key (one text, not a
+# node a record), read back by `changes()` as one create per record under the entry's sequence number.
+LOAD = "load"
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 BATCH_ROWS = 5_000  # rows per UNWIND: large enough to amortise a round trip, small enough for a 512 MiB heap
 
@@ -79,6 +83,19 @@ def _change(e: dict[str, Any]) -> Change:
         return Change(e.get("seq", 0), datetime.fromtimestamp(0, UTC), str(e.get("actor")), str(e.get("operation")),
                       str(e.get("label")), str(e.get("key")), None, None, e.get("context"),
                       damaged=f"unreadable entry: {error}")
+
+
+def _loaded(e: dict[str, Any]) -> list[Change]:
+    """A load entry as the creates it stands for, in key order."""
+    try:
+        bodies = json.loads(e["after"])
+        at = datetime.fromisoformat(e["at"])
+        return [Change(e["seq"], at, e["actor"], "create", e["label"], key, None, body, e.get("context"))
+                for key, body in bodies.items()]
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        return [Change(e.get("seq", 0), datetime.fromtimestamp(0, UTC), str(e.get("actor")), LOAD,
+                       str(e.get("label")), str(e.get("key")), None, None, e.get("context"),
+                       damaged=f"unreadable load entry: {error}")]
 
 
 def _node_row(label: str, node: Node, body: str) -> dict[str, Any]:
@@ -148,6 +165,72 @@ class Neo4jStore:
         at = datetime.now(UTC)
         with self._driver.session(database=self._database) as session:
             return session.execute_write(self._write, bodies, deletes, actor, context, at, replace, approve)
+
+    def load(self, nodes: Sequence[Node], *, actor: str, context: str | None = None,
+             revision: int = 0) -> WriteResult:
+        """Create `nodes`, none of them stored yet, in one transaction logged as one `load` entry that holds
+        their bodies: the bulk path of a first copy into an empty database (graph.sync.copy_store). It skips
+        what a write spends on finding what is there already and on a log entry a record.
+
+        `revision` is the store's revision the caller left it at (0: the database must hold no record); if
+        another writer moved it since, LoadRefused is raised and nothing is written. Relationships follow the
+        write's rule: a target neither in `nodes` nor stored raises DanglingReferences."""
+        nodes = list(nodes)
+        labels = {n.label for n in nodes} | {e.target_label for n in nodes for e in n.edges}
+        for label in labels:
+            _identifier(label)
+        for edge_type in {e.type for n in nodes for e in n.edges}:
+            _identifier(edge_type)
+        bodies = [(node, node.canonical()) for node in nodes]
+        if len({(n.label, n.key) for n in nodes}) != len(nodes):
+            raise ValueError("a load holds each record once")
+        self._ensure_constraints(labels)
+        at = datetime.now(UTC)
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(self._load, bodies, actor, context, at, revision)
+
+    @staticmethod
+    def _load(tx: ManagedTransaction, bodies: list[tuple[Node, str]], actor: str, context: str | None,
+              at: datetime, revision: int) -> WriteResult:
+        record = tx.run(
+            f"MERGE (c:{COUNTER_LABEL} {{name: 'changes'}}) ON CREATE SET c.seq = 0 "
+            "SET c.locked_at = $at RETURN c.seq AS seq, c.hash AS hash", at=at.isoformat(),
+        ).single()
+        seq = record["seq"] if record else 0
+        prev_hash: str | None = record["hash"] if record else None
+        if seq != revision:
+            raise LoadRefused(f"the store moved from revision {revision} to {seq} during the load")
+        if revision == 0 and tx.run("MATCH (n) WHERE n._label IS NOT NULL RETURN n LIMIT 1").single() is not None:
+            raise LoadRefused("the database holds records without a change log")
+        written = {(n.label, n.key) for n, _ in bodies}
+        targets = Neo4jStore._require_targets(tx, [n for n, _ in bodies], written, written, set())
+        by_label: dict[str, list[tuple[Node, str]]] = defaultdict(list)
+        for node, body in bodies:
+            by_label[node.label].append((node, body))
+        element_ids: dict[tuple[str, str], str] = {}
+        for label, items in by_label.items():
+            for chunk in _chunks(items):
+                result = tx.run(f"UNWIND $rows AS row CREATE (n:{_identifier(label)}) SET n = row.props "
+                                "RETURN row.props._key AS key, elementId(n) AS id",
+                                rows=[_node_row(label, node, body) for node, body in chunk])
+                element_ids.update({(label, row["key"]): row["id"] for row in result})
+        Neo4jStore._create_edges(tx, [node for node, _ in bodies], {**targets, **element_ids})
+
+        # One entry for the load: its `after` maps each key to the body, joined from the canonical texts (keys
+        # in order, so the same load gives the same text and hash).
+        loaded = sorted(bodies, key=lambda item: (item[0].label, item[0].key))
+        after = "{" + ",".join(f"{json.dumps(node.key, ensure_ascii=False)}:{body}" for node, body in loaded) + "}"
+        label = loaded[0][0].label if len({n.label for n, _ in loaded}) == 1 else "*"
+        seq += 1
+        entry = {"seq": seq, "at": at.isoformat(), "actor": actor, "operation": LOAD, "label": label,
+                 "key": f"{len(loaded)} records", "before": None, "after": after, "context": context}
+        link = entry_hash(prev_hash, [entry[name] for name in _LOG_FIELDS])
+        tx.run(f"CREATE (x:{CHANGE_LABEL}) SET x = $entry", entry={**entry, "prev_hash": prev_hash, "hash": link}
+               ).consume()
+        tx.run(f"MATCH (c:{COUNTER_LABEL} {{name: 'changes'}}) SET c.seq = $seq, c.hash = $hash REMOVE c.locked_at",
+               seq=seq, hash=link).consume()
+        return WriteResult([Change(seq, at, actor, "create", node.label, node.key, None, node.body(), context)
+                            for node, _ in loaded])
 
     @staticmethod
     def _write(tx: ManagedTransaction, bodies: list[tuple[Node, str]], deletes: list[tuple[str, str]],
@@ -385,11 +468,18 @@ class Neo4jStore:
     ) -> list[Change]:
         rows = self._query(
             f"MATCH (e:{CHANGE_LABEL}) WHERE ($since IS NULL OR e.at >= $since) "
-            "AND ($label IS NULL OR e.label = $label) AND ($key IS NULL OR e.key = $key) "
+            "AND ($label IS NULL OR e.label = $label) AND ($key IS NULL OR e.key = $key OR e.operation = $load) "
             "AND ($after IS NULL OR e.seq > $after) RETURN e ORDER BY e.seq",
             since=since.astimezone(UTC).isoformat() if since else None, label=label, key=key, after=after,
+            load=LOAD,
         )
-        return [_change(row["e"]) for row in rows]
+        changes: list[Change] = []
+        for row in rows:
+            if row["e"].get("operation") == LOAD:
+                changes += [c for c in _loaded(row["e"]) if key is None or c.key == key]
+            else:
+                changes.append(_change(row["e"]))
+        return changes
 
     def log_records(self) -> list[LogRecord]:
         rows = self._query(f"MATCH (e:{CHANGE_LABEL}) RETURN e ORDER BY e.seq")

@@ -17,6 +17,11 @@ class StoreUnavailable(Exception):
     """The store cannot be opened or reached; the message says where and why (never a password)."""
 
 
+class LoadRefused(Exception):
+    """A bulk load found the store not as the loader left it (not empty, or written meanwhile): nothing was
+    written."""
+
+
 class DanglingReferences(ValueError):
     """A write would leave relationships pointing at nodes that are not stored (they never were, another
     writer deleted them meanwhile, or the same write deletes them): nothing was written. `missing` holds one

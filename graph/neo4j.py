@@ -101,6 +101,17 @@ def _loaded(e: dict[str, Any]) -> list[Change]:
 def _node_row(label: str, node: Node, body: str) -> dict[str, Any]:
     return {"props": {**_queryable(node.properties), "_key": node.key, "_label": label, "_body": body}}
 
+def _create_nodes(tx: Any, label: str, items: list[tuple[Node, str]]) -> dict[tuple[str, str], str]:
+    """CREATE the nodes (keys known to be new) in chunks; each one's element id by (label, key), for its edges."""
+    element_ids: dict[tuple[str, str], str] = {}
+    for chunk in _chunks(items):
+        result = tx.run(f"UNWIND $rows AS row CREATE (n:{_identifier(label)}) SET n = row.props "
+                        "RETURN row.props._key AS key, elementId(n) AS id",
+                        rows=[_node_row(label, node, body) for node, body in chunk])
+        element_ids.update({(label, row["key"]): row["id"] for row in result})
+    return element_ids
+
+
 
 class Neo4jStore:
     """A GraphStore in a Neo4j 5 database."""
@@ -209,11 +220,7 @@ class Neo4jStore:
             by_label[node.label].append((node, body))
         element_ids: dict[tuple[str, str], str] = {}
         for label, items in by_label.items():
-            for chunk in _chunks(items):
-                result = tx.run(f"UNWIND $rows AS row CREATE (n:{_identifier(label)}) SET n = row.props "
-                                "RETURN row.props._key AS key, elementId(n) AS id",
-                                rows=[_node_row(label, node, body) for node, body in chunk])
-                element_ids.update({(label, row["key"]): row["id"] for row in result})
+            element_ids.update(_create_nodes(tx, label, items))
         Neo4jStore._create_edges(tx, [node for node, _ in bodies], {**targets, **element_ids})
 
         # One entry for the load: its `after` maps each key to the body, joined from the canonical texts (keys
@@ -297,11 +304,7 @@ class Neo4jStore:
             # New keys (the counter lock is held, so nobody else adds them meanwhile): CREATE needs no
             # lookup and a new node has no relationships to clear. Every written node's element id is kept:
             # its relationships find it by that (a key lookup in the transaction's own index costs more).
-            for chunk in _chunks(items):
-                result = tx.run(f"UNWIND $rows AS row CREATE (n:{_identifier(label)}) SET n = row.props "
-                                "RETURN row.props._key AS key, elementId(n) AS id",
-                                rows=[_node_row(label, node, body) for node, body in chunk])
-                element_ids.update({(label, row["key"]): row["id"] for row in result})
+            element_ids.update(_create_nodes(tx, label, items))
         for label, items in updated.items():
             for chunk in _chunks(items):
                 result = tx.run(f"UNWIND $rows AS row MATCH (n:{_identifier(label)} {{_key: row.props._key}}) "

@@ -72,26 +72,27 @@ def readable_placeholders(params: Iterable[Any]) -> None:
             param.metavar = "[" + "|".join(str(getattr(c, "value", c)) for c in descriptor.choices) + "]"
 
 
-class ReadableCommand(TyperCommand):
+class _ReadableHelp:
+    """Mixed into a click command or group: its options, --help included, name what they take."""
+
+    params: list[Any]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         readable_placeholders(self.params)
 
     def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
+        option = super().get_help_option(ctx)  # type: ignore[misc]
         readable_placeholders([option] if option is not None else [])
         return option
 
 
-class ReadableGroup(TyperGroup):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        readable_placeholders(self.params)
+class ReadableCommand(_ReadableHelp, TyperCommand):
+    pass
 
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        readable_placeholders([option] if option is not None else [])
-        return option
+
+class ReadableGroup(_ReadableHelp, TyperGroup):
+    pass
 
 
 class FlowregTyper(typer.Typer):

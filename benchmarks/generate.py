@@ -196,8 +196,7 @@ def generate(size_name: str = "S", seed: int = 20261124) -> dict[str, Any]:
         flows.append(flow)
     return {
         "version": 1,
-        "organisation": {"id": "synthetic-group", "name": f"Synthetic Group ({size_name})",
-                         "promises_encryption_in_transit": True},
+        "organisation": {"id": "synthetic-group", "name": f"Synthetic Group ({size_name})"},
         "countries_of_operation": sorted({c["country"] for c in companies}),
         "group_companies": companies, "processors": processors, "recipients": recipients,
         "data_subject_groups": groups, "data_categories": categories, "purposes": purposes,

@@ -23,8 +23,7 @@ OUT = Path(__file__).resolve().parent / "inventory.xlsx"
 
 def example_registry() -> Registry:
     return Registry.model_validate({
-        "organisation": {"id": "example-group", "name": "Example Group", "dpo": "Dana Privacy, dpo@example.com",
-                         "promises_encryption_in_transit": True},
+        "organisation": {"id": "example-group", "name": "Example Group", "dpo": "Dana Privacy, dpo@example.com"},
         "countries_of_operation": ["JP", "LU"],
         "group_companies": [
             {"id": "hq", "name": "Example Group Inc.", "country": "JP", "region": "APAC", "bcr_bound": True},

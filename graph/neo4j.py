@@ -111,6 +111,16 @@ def _create_nodes(tx: Any, label: str, items: list[tuple[Node, str]]) -> dict[tu
         element_ids.update({(label, row["key"]): row["id"] for row in result})
     return element_ids
 
+def _lock_counter(tx: ManagedTransaction, at: datetime) -> tuple[int, str | None]:
+    """Take the change-log counter's write lock (serialising writers: sequence numbers never collide and no two
+    writers compare against the same old content); its sequence number and the last entry's hash."""
+    record = tx.run(
+        f"MERGE (c:{COUNTER_LABEL} {{name: 'changes'}}) ON CREATE SET c.seq = 0 "
+        "SET c.locked_at = $at RETURN c.seq AS seq, c.hash AS hash", at=at.isoformat(),
+    ).single()
+    return (record["seq"], record["hash"]) if record else (0, None)
+
+
 
 
 class Neo4jStore:
@@ -203,12 +213,7 @@ class Neo4jStore:
     @staticmethod
     def _load(tx: ManagedTransaction, bodies: list[tuple[Node, str]], actor: str, context: str | None,
               at: datetime, revision: int) -> WriteResult:
-        record = tx.run(
-            f"MERGE (c:{COUNTER_LABEL} {{name: 'changes'}}) ON CREATE SET c.seq = 0 "
-            "SET c.locked_at = $at RETURN c.seq AS seq, c.hash AS hash", at=at.isoformat(),
-        ).single()
-        seq = record["seq"] if record else 0
-        prev_hash: str | None = record["hash"] if record else None
+        seq, prev_hash = _lock_counter(tx, at)
         if seq != revision:
             raise LoadRefused(f"the store moved from revision {revision} to {seq} during the load")
         if revision == 0 and tx.run("MATCH (n) WHERE n._label IS NOT NULL RETURN n LIMIT 1").single() is not None:
@@ -243,14 +248,7 @@ class Neo4jStore:
     def _write(tx: ManagedTransaction, bodies: list[tuple[Node, str]], deletes: list[tuple[str, str]],
                actor: str, context: str | None, at: datetime, replace: bool = False,
                approve: Approval | None = None) -> WriteResult:
-        # Taking the counter's write lock first serialises writers: sequence numbers never collide and
-        # no two writers both compare against the same old content.
-        record = tx.run(
-            f"MERGE (c:{COUNTER_LABEL} {{name: 'changes'}}) ON CREATE SET c.seq = 0 "
-            "SET c.locked_at = $at RETURN c.seq AS seq, c.hash AS hash", at=at.isoformat(),
-        ).single()
-        seq = record["seq"] if record else 0
-        prev_hash: str | None = record["hash"] if record else None
+        seq, prev_hash = _lock_counter(tx, at)
         written = {(n.label, n.key) for n, _ in bodies}
         if replace:
             # Under the counter's lock: no other writer adds or removes a node before this one commits.

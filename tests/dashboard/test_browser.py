@@ -14,11 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,6 +27,7 @@ from benchmarks.generate import generate_registry
 from graph.sqlite import SQLiteStore
 from registry.labels import RULE_SUMMARIES
 from registry.service import Service
+from tests.dashboard_process import running_dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -92,48 +89,11 @@ return [...document.querySelectorAll('[data-testid="stException"], [data-testid=
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def flowreg_command() -> list[str]:
-    script = Path(sys.executable).parent / "flowreg"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "registry.cli"]
-
-
 @contextmanager
 def dashboard(store: str, home: Path) -> Iterator[str]:
     """`flowreg dashboard` on `store`, in local mode, until the block ends; yields its URL."""
-    port = free_port()
-    env = dict(os.environ, XDG_CONFIG_HOME=str(home / "config"), HOME=str(home))
-    env.pop("FLOWREG_ACCESS", None)
-    log_path = home / "dashboard.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*flowreg_command(), "--store", store, "dashboard", "--server.port", str(port),
-             "--server.address", "127.0.0.1"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            poll(lambda: process.poll() is not None or healthy(url), 120, "the dashboard to start")
-            if process.poll() is not None:
-                raise AssertionError(f"dashboard did not start: {log_path.read_text()}")
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-            return bool(answer.read() == b"ok")
-    except OSError:
-        return False
+    with running_dashboard(Path(store), home, None, "--server.address", "127.0.0.1") as running:
+        yield f"http://127.0.0.1:{running.port}"
 
 
 def poll(condition: Any, timeout: float, what: str) -> None:

@@ -4,15 +4,9 @@ so a test sees what a page rendered for that connection without a browser."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,25 +19,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from graph.sqlite import SQLiteStore
 from registry.service import Service
 
-START_TIMEOUT = 90  # seconds until the server answers its health check; generous for a loaded two-core machine
 RUN_TIMEOUT = 120  # seconds for one script run to finish
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def flowreg_command() -> list[str]:
-    script = Path(sys.executable).parent / "flowreg"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "registry.cli"]
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    port: int
-    log: Path
 
 
 @pytest.fixture(scope="module")
@@ -53,46 +29,6 @@ def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Service(store, actor="seeder").seed()
     store.close()
     return path
-
-
-@contextmanager
-def running_dashboard(store: Path, home: Path, policy: str | None, *args: str) -> Iterator[Dashboard]:
-    """`flowreg dashboard` on `store` with the access policy text `policy` (None: local mode), until the end."""
-    port = free_port()
-    env = dict(os.environ, XDG_CONFIG_HOME=str(home / "config"), HOME=str(home))
-    env.pop("FLOWREG_ACCESS", None)
-    env.pop("FORWARDED_ALLOW_IPS", None)
-    if policy is not None:
-        policy_file = home / "access.toml"
-        policy_file.write_text(policy, encoding="utf-8")
-        env["FLOWREG_ACCESS"] = str(policy_file)
-    log_path = home / f"dashboard-{port}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*flowreg_command(), "--store", str(store), "dashboard", "--server.port", str(port), *args],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while not healthy(port):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"dashboard did not start: {log_path.read_text()}")
-                time.sleep(0.2)
-            yield Dashboard(port, log_path)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
-            return bool(answer.read() == b"ok")
-    except OSError:
-        return False
 
 
 def strings(message: Message) -> Iterator[str]:

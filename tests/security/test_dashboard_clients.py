@@ -13,7 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import client
-from tests.security.conftest import Dashboard, render, running_dashboard
+from tests.dashboard_process import Dashboard, running_dashboard
+from tests.security.conftest import render
 
 ATTACKER = "127.0.0.2"
 LOCAL = "127.0.0.1"

@@ -22,9 +22,8 @@ from registry.calendar import Calendar, Event
 from registry.checks.finding import Finding, worst
 from registry.checks.incremental import CheckState
 from registry.checks.problems import record_label, records_behind
-from registry.checks.report import finding_document
+from registry.checks.report import finding_document, finding_name
 from registry.history import Replay
-from registry.labels import regime_label
 from registry.mapping import LABEL_SECTIONS, apply_changes, changed_records
 from registry.model import Registry
 from registry.reference import Reference
@@ -227,8 +226,7 @@ def problem_lines(problems: Sequence[ProblemChange], *, earlier_reasons: bool = 
         lines += ["", printable(f"{problem.status.value.upper():8} {problem.severity.upper():6} {problem.label}")]
         for change in problem.findings:
             finding = change.finding
-            regime = f" [{regime_label(finding.regime)}]" if finding.regime else ""
-            lines.append(printable(f"  {_MARKS[change.status]} {finding.rule}{regime} {finding.id}"))
+            lines.append(printable(f"  {_MARKS[change.status]} {finding_name(finding)}"))
             lines.append(printable(f"      {finding.reason}"))
             if earlier_reasons and change.status is Status.CHANGED and change.before is not None:
                 lines.append(printable(f"      was: {change.before.reason}"))

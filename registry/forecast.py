@@ -18,8 +18,7 @@ from registry.calendar import RECORD_EVENTS, Calendar, Event
 from registry.checks.finding import Finding
 from registry.checks.incremental import CheckState
 from registry.checks.problems import group_problems
-from registry.checks.report import finding_document
-from registry.labels import regime_label
+from registry.checks.report import finding_document, finding_name
 from registry.model import Registry
 from registry.reference import Reference
 from registry.terminal import printable
@@ -128,14 +127,12 @@ def render_text(result: Forecast) -> str:
                 lines.append(printable(f"            because: {'; '.join(c.description for c in causes)}"))
             lines.append(printable(f"            renew: {', '.join(renew)}"))
             for turn in turns:
-                regime = f" [{regime_label(turn.finding.regime)}]" if turn.finding.regime else ""
-                lines.append(printable(f"            - {turn.finding.rule}{regime} {turn.finding.id}"))
+                lines.append(printable(f"            - {finding_name(turn.finding)}"))
     if closing:
         lines += ["", "closing:"]
         for turn in closing:
-            regime = f" [{regime_label(turn.finding.regime)}]" if turn.finding.regime else ""
             why = f" ({'; '.join(c.description for c in turn.causes)})" if turn.causes else ""
-            lines.append(printable(f"{turn.day}  {turn.finding.rule}{regime} {turn.finding.id}{why}"))
+            lines.append(printable(f"{turn.day}  {finding_name(turn.finding)}{why}"))
     return "\n".join(lines) + "\n"
 
 

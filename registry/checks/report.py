@@ -48,6 +48,12 @@ def headline(findings: Sequence[Finding]) -> str:
             + (f"; {acknowledged} acknowledged" if acknowledged else "") + ")")
 
 
+def finding_name(finding: Finding) -> str:
+    """How text output names one finding: its id, which starts with its rule and is what `ack` takes, then the
+    regime that judges it ("transfer-without-safeguard:5a68cbdd9695 [EU/EEA GDPR]")."""
+    return f"{finding.id} [{regime_label(finding.regime)}]" if finding.regime else finding.id
+
+
 def render_text(findings: Sequence[Finding], as_of: date, registry: Registry | None = None) -> str:
     """One block per problem (the record at fault, what is wrong and under which regimes), then its findings."""
     if not findings:
@@ -57,10 +63,9 @@ def render_text(findings: Sequence[Finding], as_of: date, registry: Registry | N
         lines += ["", printable(f"{problem.severity.value.upper():6} {problem.label}: {problem.summary}")]
         for finding in problem.findings:
             mark = " [acknowledged]" if finding.acknowledged else ""
-            regime = f" [{regime_label(finding.regime)}]" if finding.regime else ""
             # Every line is escaped: reasons quote stored ids and names, and an acknowledgement's reason is free
             # text whose newline must not start a line that passes for another finding.
-            block = [f"  - {finding.rule}{regime} {finding.id}{mark}",
+            block = [f"  - {finding_name(finding)}{mark}",
                      f"    {finding.reason}", f"    reference: {finding.reference}"]
             if finding.evidence.path:
                 block.append(f"    path: {' -> '.join(finding.evidence.path)}")

@@ -292,7 +292,8 @@ def requirement_checks(require: PolicyRequirement, context: CheckContext) -> lis
             return None
         return ("the receiver has no signed DPA" if receiver.dpa_signed is None
                 else f"the receiver signs its DPA only on {receiver.dpa_signed}",
-                f"Sign a data processing agreement with {receiver.name} and record it in dpa_signed.")
+                f"Sign a data processing agreement with {receiver.name}, then record the day it was signed on the "
+                f"processor (`flowreg processor add --dpa-signed`, or dpa_signed in a manifest or workbook).")
 
     def encrypted(analysis: FlowAnalysis) -> tuple[str, str] | None:
         state = analysis.flow.encrypted_in_transit

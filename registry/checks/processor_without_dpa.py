@@ -40,6 +40,6 @@ def about(finding: Finding) -> str:
 RULE = Rule(
     id="processor-without-dpa", severity=Severity.HIGH,
     title="processor receives data with no Art. 28 contract",
-    fix="Sign a data processing agreement with the terms the cited articles require and record its date in "
-        "dpa_signed.",
+    fix="Sign a data processing agreement with the terms the cited articles require, then record the day it was "
+        "signed on the processor (`flowreg processor add --dpa-signed`, or dpa_signed in a manifest or workbook).",
     judge=evaluate, about=about, regime_less=True)

@@ -221,13 +221,17 @@ def sentence_label(value: Enum | None) -> str:
     return labels.get(value.value, str(value.value).replace("_", " "))
 
 
+def capitalised(words: str) -> str:
+    """Words as a label or a sentence's start: the first letter upper case, the rest as written ("EU-US DPF")."""
+    return words[:1].upper() + words[1:]
+
+
 def label(value: Enum | None, *, empty: str = NOT_RECORDED) -> str:
     """A member as a table cell or heading shows it ("Joint controller", "APPI equivalent-system contract");
     `empty` for None."""
     if value is None:
         return empty
-    words = sentence_label(value)
-    return words[:1].upper() + words[1:]
+    return capitalised(sentence_label(value))
 
 
 def party_kind_label(kind: str) -> str:

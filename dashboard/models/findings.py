@@ -15,7 +15,16 @@ from registry.checks.finding import Finding, Severity
 from registry.checks.problems import Problem
 from registry.collector import collector_paused
 from registry.first_seen import FirstSeen
-from registry.labels import REGIME_LABELS, entity_label, regime_label, regimes_label, rule_summary, safeguard_kind_label
+from registry.labels import (
+    REGIME_LABELS,
+    capitalised,
+    entity_label,
+    label,
+    regime_label,
+    regimes_label,
+    rule_summary,
+    safeguard_kind_label,
+)
 from registry.model import Flow, country_name
 
 NOT_RECORDED = "not recorded"
@@ -34,13 +43,13 @@ def regime_order(regime: str) -> tuple[int, str]:
 
 
 def severity_label(severity: Severity | str) -> str:
-    return str(severity).capitalize()
+    """"High", "Medium", "Low": the one vocabulary's words for a severity (registry.labels)."""
+    return label(Severity(severity))
 
 
 def rule_label(rule: str) -> str:
     """What a rule says is wrong, as a label: "No valid transfer tool", "Breaks house rule …"."""
-    said = rule_summary(rule)
-    return said[:1].upper() + said[1:]
+    return capitalised(rule_summary(rule))
 
 
 def regime_option_label(regime: str) -> str:

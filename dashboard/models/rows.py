@@ -15,11 +15,6 @@ EXPIRED = "expired"
 EXPIRING = f"expires within {COMING_UP_DAYS} days"
 
 
-def regime_name(regime: str | None) -> str:
-    """The regime's name, "-" for a finding no regime judges."""
-    return regime_label(regime) or "-"
-
-
 def flow_row(snapshot: Snapshot, flow: Flow) -> dict[str, object]:
     """The flow in words: its id to copy, then parties, countries, data categories and purpose by name."""
     registry = snapshot.registry
@@ -65,7 +60,7 @@ def safeguard_status(snapshot: Snapshot, safeguard: Safeguard) -> str:
     if validity.expired:
         return EXPIRED
     if validity.lapsed:
-        return f"{EXPIRED} under " + "; ".join(f"{regime_name(r)}: {why}" for r, why in validity.lapsed.items())
+        return f"{EXPIRED} under " + "; ".join(f"{regime_label(r)}: {why}" for r, why in validity.lapsed.items())
     if expires_soon(safeguard, snapshot.as_of):
         return EXPIRING
     return "in force"

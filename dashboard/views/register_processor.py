@@ -12,7 +12,6 @@ import pycountry
 import streamlit as st
 
 from dashboard import state
-from dashboard.models.rows import regime_name
 from dashboard.registration import GENERAL, FormValues, WidgetKey, problems_by_widget, register
 from registry.access import Permission
 from registry.errors import InvalidInput, PermissionDenied
@@ -22,6 +21,7 @@ from registry.labels import (
     REGIME_LABELS,
     SCC_MODULE_LABELS,
     label,
+    regime_label,
     roles_label,
     rule_summary,
 )
@@ -78,7 +78,7 @@ if outcome is not None:
     if kind == "saved":
         st.markdown(f"**Findings it introduces as of {context.as_of:%Y-%m-%d}: {len(introduced)}**")
         for finding in introduced:
-            under = f" under {regime_name(finding.regime)}" if finding.regime else ""
+            under = f" under {regime_label(finding.regime)}" if finding.regime else ""
             st.markdown(f"- **{label(finding.severity)}: {rule_summary(finding.rule)}{under}.** {finding.reason}")
 for message in st.session_state.get("r_problems", {}).get(GENERAL, []):
     st.error(message)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -59,6 +60,7 @@ class _Day:
         self._forecast: Forecast | None = None
         self._trend: Trend | None = None
         self._lock = threading.Lock()  # sessions run in threads of their own
+        self._preparing = False
         self._slow = threading.Lock()  # the forecast and the trend: pages' models need not wait for them
 
     def forecast(self) -> Forecast:
@@ -74,6 +76,23 @@ class _Day:
             if self._trend is None:
                 self._trend = self.reader.trend(last=self.snapshot.as_of)
             return self._trend
+
+    def prepare(self, kinds: Sequence[type[PageModel]]) -> None:
+        """Build these pages' models in a thread of their own, once per day: a page opened later finds its
+        model made (at size M the Findings and Entities models take about a second each to build)."""
+        with self._lock:
+            if self._preparing:
+                return
+            self._preparing = True
+        threading.Thread(target=self._prepare, args=(kinds,), name=f"flowreg-pages-{self.snapshot.as_of}",
+                         daemon=True).start()
+
+    def _prepare(self, kinds: Sequence[type[PageModel]]) -> None:
+        for kind in kinds:
+            try:
+                self.model(kind).prepare()
+            except Exception:  # the page that needs the model builds it again and shows the error itself
+                continue
 
     def model(self, kind: type[Model]) -> Model:
         with self._lock:
@@ -242,6 +261,10 @@ class Context:
     def model(self, kind: type[Model]) -> Model:
         """The page's model of the day's snapshot, built once per (store revision, as-of day)."""
         return self._day().model(kind)
+
+    def prepare(self, kinds: Sequence[type[PageModel]]) -> None:
+        """Build these pages' models for the day in the background (after the page has drawn)."""
+        self._day().prepare(kinds)
 
     def forecast(self) -> Forecast:
         """What opens in the COMING_UP_DAYS after the day if nothing changes (Service.forecast), kept like a model."""

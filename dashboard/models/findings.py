@@ -277,6 +277,11 @@ class FindingsModel(PageModel):
     def headline(self) -> str:
         return self.snapshot.headline
 
+    def prepare(self) -> None:
+        # The page first shows every finding: no filter chosen, acknowledged or not.
+        self.filtered_problems(FindingFilter())
+        _ = self.filter_options, self.headline
+
     @cached_property
     @collector_paused()
     def facets(self) -> dict[str, Facets]:

@@ -135,6 +135,9 @@ class _Links:
 
 
 class GraphExplorerModel(PageModel):
+    def prepare(self) -> None:
+        _ = self.centres, self.busiest_entity, self._entities_by_node, self._links, self._tiers
+
     @cached_property
     def centres(self) -> dict[str, list[tuple[str, str]]]:
         """Nodes one can centre the explorer on, by kind: (node id, label)."""

@@ -23,7 +23,6 @@ import streamlit as st
 from dashboard import client
 from dashboard.models.base import PageModel
 from dashboard.models.rows import COMING_UP_DAYS
-from graph.store import Change
 from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role, os_user
 from registry.errors import FlowregError
 from registry.forecast import Forecast
@@ -164,14 +163,6 @@ def _day(spec: str, revision: int, as_of: date) -> _Day:
         raise
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _log_tail(spec: str, revision: int, record: str | None, limit: int) -> tuple[int, list[Change]]:
-    # Reading the log decodes every entry's bodies (34,000 at size M: two seconds), so its answer is kept until
-    # a write bumps the revision; only the newest `limit` entries, which is all the page shows, stay in memory.
-    changes = _reader(spec).log(record=record)
-    return len(changes), changes[-limit:]
-
-
 def _policy_file_stamp(path: Path | None) -> float | None:
     try:
         return path.stat().st_mtime if path else None
@@ -273,11 +264,6 @@ class Context:
     def trend(self) -> Trend:
         """Open problems by severity up to the day (Service.trend), kept like a model."""
         return self._day().trend()
-
-    def log_tail(self, record: str | None, limit: int) -> tuple[int, list[Change]]:
-        """How many change-log entries there are (of `record`, or all), and the newest `limit` of them, oldest
-        first (Service.log), kept per store revision."""
-        return _log_tail(self.spec, self.service.store.revision(), record, limit)
 
     def can(self, permission: Permission) -> bool:
         return self.user.can(permission)

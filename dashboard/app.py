@@ -52,7 +52,9 @@ try:
     st.session_state["_context"] = context
     navigation.run()
     # Once this page has drawn, the other pages' data for the day is built while the reader reads it.
-    context.prepare([OverviewModel, FindingsModel, EntitiesModel, TransfersMapModel, GraphExplorerModel])
+    revision = context.service.store.revision()
+    context.prepare([OverviewModel, FindingsModel, EntitiesModel, TransfersMapModel, GraphExplorerModel],
+                    [lambda: state.latest_changes(context.service, context.spec, revision, None)])
 except StoreError as error:
     # A missing, unreachable or broken store is the administrator's to fix: say what is wrong, no traceback.
     st.title("The registry cannot be shown")

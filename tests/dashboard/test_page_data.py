@@ -70,12 +70,13 @@ def test_the_days_page_models_are_built_in_the_background(store_path: Path) -> N
     build = _Build(reader, AS_OF)
     assert build.wait(300)
     day = build.day()
-    day.prepare([FindingsModel, GraphExplorerModel])
-    day.prepare([FindingsModel])  # a second page's run starts nothing more
+    read: list[str] = []
+    day.prepare([FindingsModel, GraphExplorerModel], [lambda: read.append("log")])
+    day.prepare([FindingsModel], [lambda: read.append("again")])  # a second page's run starts nothing more
     threads = [t for t in threading.enumerate() if t.name == f"flowreg-pages-{AS_OF}"]
     for thread in threads:
         thread.join(60)
-    assert len(threads) <= 1
+    assert len(threads) <= 1 and read == ["log"]
     findings = day.model(FindingsModel)
     assert "filter_options" in vars(findings) and "_links" in vars(day.model(GraphExplorerModel))
     assert findings.filtered_problems(FindingFilter()) == day.snapshot.problems()

@@ -351,11 +351,12 @@ class FindingsModel(PageModel):
 
     @collector_paused()
     def filter_findings(self, chosen: FindingFilter) -> list[Finding]:
+        """The findings `chosen` lets through, in the check's order (kept: callers leave the list as it is)."""
         return self._filtered(chosen)[0]
 
     @collector_paused()
     def filtered_problems(self, chosen: FindingFilter) -> list[Problem]:
-        """The problems of the findings `chosen` lets through (filter_findings, then problems)."""
+        """The problems of the findings `chosen` lets through (filter_findings, then problems; kept as it)."""
         return self._filtered(chosen)[1]
 
     def _filtered(self, chosen: FindingFilter) -> tuple[list[Finding], list[Problem]]:

@@ -5,6 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.models.entities import EntitiesModel
+from dashboard.models.findings import FindingsModel
+from dashboard.models.graph_explorer import GraphExplorerModel
+from dashboard.models.overview import OverviewModel
+from dashboard.models.transfers_map import TransfersMapModel
 from registry.errors import StoreBroken, StoreError
 
 st.set_page_config(page_title="flowreg", page_icon="🗺️", layout="wide")
@@ -46,6 +51,10 @@ try:
         st.stop()
     st.session_state["_context"] = context
     navigation.run()
+    # Once this page has drawn, the other pages' data for the day is built while the reader reads it.
+    revision = context.service.store.revision()
+    context.prepare([OverviewModel, FindingsModel, EntitiesModel, TransfersMapModel, GraphExplorerModel],
+                    [lambda: state.latest_changes(context.service, context.spec, revision, None)])
 except StoreError as error:
     # A missing, unreachable or broken store is the administrator's to fix: say what is wrong, no traceback.
     st.title("The registry cannot be shown")

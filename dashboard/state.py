@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import client
@@ -58,6 +60,7 @@ class _Day:
         self._forecast: Forecast | None = None
         self._trend: Trend | None = None
         self._lock = threading.Lock()  # sessions run in threads of their own
+        self._preparing = False
         self._slow = threading.Lock()  # the forecast and the trend: pages' models need not wait for them
 
     def forecast(self) -> Forecast:
@@ -73,6 +76,26 @@ class _Day:
             if self._trend is None:
                 self._trend = self.reader.trend(last=self.snapshot.as_of)
             return self._trend
+
+    def prepare(self, kinds: Sequence[type[PageModel]], also: Sequence[Callable[[], object]]) -> None:
+        """Build these pages' models, then run `also` (other pages' kept reads), in a thread of their own, once
+        per day: a page opened later finds its data made (at size M the Findings and Entities models and the
+        change log's read take one to two seconds each)."""
+        with self._lock:
+            if self._preparing:
+                return
+            self._preparing = True
+        steps = [*(lambda kind=kind: self.model(kind).prepare() for kind in kinds), *also]
+        threading.Thread(target=self._prepare, args=(steps,), name=f"flowreg-pages-{self.snapshot.as_of}",
+                         daemon=True).start()
+
+    @staticmethod
+    def _prepare(steps: Sequence[Callable[[], object]]) -> None:
+        for step in steps:
+            try:
+                step()
+            except Exception:  # the page that needs it computes it again and shows the error itself
+                continue
 
     def model(self, kind: type[Model]) -> Model:
         with self._lock:
@@ -142,6 +165,24 @@ def _day(spec: str, revision: int, as_of: date) -> _Day:
     except Exception:
         _build.clear(spec, revision, as_of)  # a failed build is tried again on the next run, not kept
         raise
+
+
+LOG_LIMIT = 2_000
+LOG_COLUMNS = ["seq", "at (UTC)", "actor", "operation", "kind", "record", "context"]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def latest_changes(_service: Service, spec: str, revision: int, record: str | None) -> tuple[int, pd.DataFrame]:
+    """The Change log page's data: how many entries the log holds (of `record`, or all) and the newest
+    LOG_LIMIT of them, newest first.
+
+    Reading the log decodes every entry's bodies (34,000 entries at size M: two seconds), so the answer is kept
+    until a write bumps the store's revision (`spec`, `revision` and `record` key it); only the shown rows stay
+    in memory."""
+    changes = _service.log(record=record)
+    return len(changes), pd.DataFrame(
+        [(c.seq, f"{c.at:%Y-%m-%d %H:%M:%S}", c.actor, c.operation, c.label, c.key, c.context or "")
+         for c in reversed(changes[-LOG_LIMIT:])], columns=LOG_COLUMNS)
 
 
 def _policy_file_stamp(path: Path | None) -> float | None:
@@ -233,6 +274,10 @@ class Context:
     def model(self, kind: type[Model]) -> Model:
         """The page's model of the day's snapshot, built once per (store revision, as-of day)."""
         return self._day().model(kind)
+
+    def prepare(self, kinds: Sequence[type[PageModel]], also: Sequence[Callable[[], object]] = ()) -> None:
+        """Build these pages' models for the day, then run `also`, in the background (after the page has drawn)."""
+        self._day().prepare(kinds, also)
 
     def forecast(self) -> Forecast:
         """What opens in the COMING_UP_DAYS after the day if nothing changes (Service.forecast), kept like a model."""

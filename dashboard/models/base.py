@@ -13,6 +13,10 @@ class PageModel:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
 
+    def prepare(self) -> None:
+        """Compute what the page's first view needs (its cached properties), ahead of anyone asking: called
+        from a thread of its own once the day's snapshot is built (dashboard.state)."""
+
     @property
     def registry(self) -> Registry:
         return self.snapshot.registry

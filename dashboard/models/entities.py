@@ -32,6 +32,9 @@ def places(codes: Sequence[str]) -> str:
 class EntitiesModel(PageModel):
     """Each table is built once; a search filters it without building it again (callers leave rows as they are)."""
 
+    def prepare(self) -> None:
+        _ = self.group_companies, self.processors, self.recipients, self.safeguards
+
     @cached_property
     def group_companies(self) -> list[dict[str, object]]:
         return [{"region": c.region, "id": c.id, "name": c.name, "country": country_label(c.country),

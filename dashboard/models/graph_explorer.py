@@ -17,9 +17,10 @@ import networkx as nx
 
 from dashboard.models.base import PageModel
 from registry.checks.finding import Severity, worst
+from registry.collector import collector_paused
 from registry.labels import countries_label, entity_kind_label, entity_role_label
-from registry.model import Entity, GroupCompany, Processor, Role
-from registry.projection import COUNTRY, Neighbourhood, record_node
+from registry.model import Entity, GroupCompany, Processor, Role, country_label
+from registry.projection import COUNTRY, Neighbourhood, node_id, record_node
 
 GRAPH_NODE_LIMIT = 300
 SHOWN_PARTIES = 30  # what one column of readable labels holds on a screen; "show more" adds as many again
@@ -134,6 +135,9 @@ class _Links:
 
 
 class GraphExplorerModel(PageModel):
+    def prepare(self) -> None:
+        _ = self.centres, self.busiest_entity, self._entities_by_node, self._links, self._tiers
+
     @cached_property
     def centres(self) -> dict[str, list[tuple[str, str]]]:
         """Nodes one can centre the explorer on, by kind: (node id, label)."""
@@ -143,8 +147,9 @@ class GraphExplorerModel(PageModel):
                        sorted(registry.entities.values(), key=lambda e: e.id)],
             "Data category": [(record_node(c), f"{c.name} [{c.id}]") for c in
                               sorted(registry.data_categories, key=lambda c: c.id)],
-            "Country": [(n, data["label"]) for n, data in sorted(self.snapshot.graph.nodes(data=True))
-                        if data.get("kind") == COUNTRY],
+            # The explorer graph's country nodes (registry.projection), without building that whole graph.
+            "Country": [(node_id(COUNTRY, code), country_label(code)) for code in
+                        sorted({code for e in registry.entities.values() for code in e.where_processed})],
         }
 
     @cached_property
@@ -163,6 +168,7 @@ class GraphExplorerModel(PageModel):
         return {record_node(e): e for e in self.registry.entities.values()}
 
     @cached_property
+    @collector_paused()
     def _links(self) -> _Links:
         """(sender, receiver) entity ids -> the flows between them; a parent -> sub-processor pair is marked."""
         pairs: dict[tuple[str, str], _Pair] = defaultdict(lambda: _Pair([]))

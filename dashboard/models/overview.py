@@ -50,6 +50,9 @@ class Overview:
 
 
 class OverviewModel(PageModel):
+    def prepare(self) -> None:
+        _ = self.overview
+
     @cached_property
     @collector_paused()
     def overview(self) -> Overview:

@@ -64,6 +64,9 @@ def concerns(finding: Finding, receiver: str) -> bool:
 
 
 class TransfersMapModel(PageModel):
+    def prepare(self) -> None:
+        _ = self.country_pairs, self.live_pairs
+
     @cached_property
     @collector_paused()
     def country_pairs(self) -> list[CountryPair]:

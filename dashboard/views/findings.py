@@ -71,7 +71,7 @@ with st.container(border=True):
 chosen = FindingFilter(frozenset(severities), frozenset(rules), frozenset(regimes), frozenset(countries),
                        frozenset(entities), frozenset(categories), ACK_STATES[acknowledged], frozenset(records))
 shown = model.filter_findings(chosen)
-problems = model.problems(shown)
+problems = model.filtered_problems(chosen)
 # Ages replay the change log, which costs about one more check: automatic on a registry of a few thousand flows,
 # asked for on a larger one, so that its first view is not twice as slow.
 ages = st.toggle("Show how long each problem has been open", key="f_ages",

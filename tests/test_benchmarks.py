@@ -67,14 +67,14 @@ def numbers(results: dict[str, Any], prefix: str = "") -> dict[str, float]:
 
 
 def test_runs_are_fresh_processes_and_the_last_line_holds_their_medians(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--size", "S", "--runs", "2",
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--size", "XS", "--runs", "2",
                            "--workdir", str(tmp_path), *(f"--skip={s}" for s in (
                                "neo4j", "inventory", "house_rules", "fresh", "pages", "xlsx", "json"))],
                           capture_output=True, text=True, timeout=600, check=True)
     *runs, summary = [json.loads(line) for line in done.stdout.strip().splitlines()]
-    assert len(runs) == 2 and summary["runs"] == 2 and summary["size"] == "S"
+    assert len(runs) == 2 and summary["runs"] == 2 and summary["size"] == "XS"
     # Each run had a workdir of its own (and so a store of its own).
-    assert (tmp_path / "run-1" / "registry-S.sqlite").is_file() and (tmp_path / "run-2" / "registry-S.sqlite").is_file()
+    assert all((tmp_path / f"run-{n}" / "registry-XS.sqlite").is_file() for n in (1, 2))
     first, second = numbers(runs[0]), numbers(runs[1])
     medians = numbers({key: value for key, value in summary.items() if key not in ("runs", "per_run")})
     assert set(medians) == set(first) == set(second)

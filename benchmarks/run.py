@@ -1,23 +1,28 @@
-"""Times flowreg at one registry size, in one process, and prints the results; the last line is one JSON object.
+"""Times flowreg at one registry size and prints the results as JSON: one object per run, then the medians.
 
 On the embedded (SQLite) store: import of the generated manifest and of the same registry as the inventory
 workbook (import_xlsx_s; skip it with --skip inventory), load of the registry from the store, full
 check, the full check again without and with 20 house rules (house_rules_overhead, their ratio; --skip
 house_rules), incremental re-check after registering one processor with 5 flows, a 90-day forecast, a what-if
-(the DPF falls) and a 12-point trend, the dashboard's Overview data, and each export format; then, as fresh
-processes with the day's check persisted with the store, `flowreg check` (fresh_check_s) and the dashboard's first
-view of the Overview (dashboard_first_view_s; skip both with --skip fresh). With a Neo4j server
-(NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD, or --neo4j-dev to start the project's own dev server): the batched sync
-of the whole registry and a naive one-statement-per-row sync of a 5,000-flow subset, for the ratio. Peak resident
-memory is the process's, so run one size per process.
+(the DPF falls) and a 12-point trend, the dashboard's Overview data, and each export format (exports_s, per
+format: the tables and the writing); then, as fresh processes with the day's check persisted with the store,
+`flowreg check` (fresh_check_s) and the dashboard's first view of the Overview (dashboard_first_view_s; skip both
+with --skip fresh), and every page of the dashboard under Streamlit's AppTest, the Overview first (page_s,
+page_max_s, dashboard_first_view_apptest_s; --skip pages). With a Neo4j server (NEO4J_URI/NEO4J_USER/
+NEO4J_PASSWORD, or --neo4j-dev to start the project's own dev server): the batched sync of the whole registry and
+a naive one-statement-per-row sync of a 5,000-flow subset, for the ratio. Peak resident memory is a process's:
+each run is a fresh process (--runs N, default 1), read after each phase (peak_rss_phases_mb), and each child
+process's own is reported beside its time.
 
-    python benchmarks/run.py --size L
+    python benchmarks/run.py --size L --runs 3
     python benchmarks/run.py --size S --neo4j-dev --skip xlsx
+    python benchmarks/run.py --size L --runs 3 | python benchmarks/table.py   # the README's target table
 
-The targets (README "Performance"): check <= 2x load, incremental <= 50 ms, overview <= 3 s, Neo4j sync
->= 20,000 flows/s and >= 20x naive, a 90-day forecast <= 3x check, a what-if <= 1.5x check, a 12-point trend
-<= 4x check and 20 house rules <= 1.2x the full check, a fresh `flowreg check` <= 2x load and the dashboard's first
-view in a fresh process <= 3 s, at size L on the project's 2-core machine.
+The targets (README "Performance", benchmarks/table.py): check <= 2x load, incremental <= 50 ms, overview <= 3 s,
+Neo4j sync >= 20,000 flows/s and >= 20x naive, a 90-day forecast <= 3x check, a what-if <= 1.5x check, a 12-point
+trend <= 4x check and 20 house rules <= 1.2x the full check, a fresh `flowreg check` <= 2x load and the
+dashboard's first view in a fresh process <= 3 s, every page after it <= 2 s, each export <= 60 s and XLSX <= 2x
+CSV, peak RSS <= 1.2 GB, at size L on the project's 2-core machine.
 """
 
 from __future__ import annotations

@@ -347,9 +347,9 @@ print(json.dumps({"page_s": seconds, "page_cpu_s": cpu, "errors": errors, "first
 def measure_pages(results: dict[str, Any], store_path: Path, workdir: Path, *, timeout_s: float = 900) -> None:
     """Every page of the dashboard once the day's results exist, in a fresh process whose first page is the
     Overview: `page_s` per page, and `page_max_s` the slowest after the Overview (target: at most 2 s at L,
-    `page_slowest` names it); the Overview's process time
-    from start, interpreter and imports included, is `dashboard_first_view_apptest_s` (target: at most 3 s),
-    and the process's peak memory `dashboard_peak_rss_mb`."""
+    `page_slowest` names it); the Overview's time from the process's start, interpreter and imports included, is
+    `dashboard_first_view_apptest_s` (target: at most 3 s), and the process's peak memory `dashboard_peak_rss_mb`.
+    Each page's CPU time (`page_cpu_s`) is beside its seconds."""
     config = workdir / "dashboard-config"  # no access policy of the user's: local mode, the local user an admin
     config.mkdir(exist_ok=True)
     environment = {key: value for key, value in os.environ.items() if key != "FLOWREG_ACCESS"}

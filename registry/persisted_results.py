@@ -185,8 +185,9 @@ def save_trend(store: GraphStore, log: LogDays, result: Trend) -> int:
     return len(blob)
 
 
-def _kept_trend(store: GraphStore, revision: int) -> tuple[LogDays, dict[tuple[date, int], Point]] | None:
-    """What the last trend kept, its log days brought to `revision`; None when it cannot be trusted."""
+def _kept_trend(store: GraphStore, revision: int) -> tuple[LogDays, dict[tuple[date, int], Point], int] | None:
+    """What the last trend kept, its log days brought to `revision`, and the revision it was kept at; None when
+    it cannot be trusted."""
     decoded = _decode(store.derived(TREND_SLOT))
     if decoded is None:
         return None
@@ -207,7 +208,7 @@ def _kept_trend(store: GraphStore, revision: int) -> tuple[LogDays, dict[tuple[d
                       [(date.fromisoformat(day), int(seq)) for day, seq in document["steps"]])
         log.extend(changes)
         points = {(point.day, point.revision): point for point in map(_point_from, document["points"])}
-        return log, points
+        return log, points, kept
     except _ERRORS:
         return None
 
@@ -220,7 +221,7 @@ def trend(store: GraphStore, revision: int, last: date, every: Every | None, fir
     any other point is missing, `compute` works the whole trend out from the change log, and it is kept."""
     kept = _kept_trend(store, revision)
     if kept is not None:
-        log, points = kept
+        log, points, kept_revision = kept
         every, days = points_between(first or log.first or last, last, every)
         found: list[Point] = []
         for day in days:
@@ -234,7 +235,7 @@ def trend(store: GraphStore, revision: int, last: date, every: Every | None, fir
             found.append(point)
         else:
             result = Trend(every, tuple(found))
-            if any((p.day, p.revision) not in points for p in found) or log.revision != revision:
+            if any((p.day, p.revision) not in points for p in found) or log.revision != kept_revision:
                 _keep(store, log, result)
             return result
     changes = store.changes()

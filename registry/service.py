@@ -498,13 +498,16 @@ class Service:
         last = last or today()
         with self._cache.lock:
             self.registry()
+            revision = self._cache.revision
 
-            def now() -> tuple[int, list[Finding]]:
-                return self._cache.revision, self._checked(last).findings
+        def now() -> tuple[int, list[Finding]]:  # the day's check, when the trend's newest point is not kept
+            with self._cache.lock:
+                self.registry()
+                return self._cache.revision, list(self._checked(last).findings)
 
-            return persisted_results.trend(
-                self.store, self._cache.revision, last, every, first, now,
-                lambda changes: trends.trend(changes, load_reference(), last, every, first))
+        # Outside the cache's lock, as before: replaying the log must not hold up other sessions' checks.
+        return persisted_results.trend(self.store, revision, last, every, first, now,
+                                       lambda changes: trends.trend(changes, load_reference(), last, every, first))
 
     def first_seen(self, as_of: date | None = None) -> first_seens.FirstSeen:
         """The first day of each finding's current listing as of `as_of` (default: today), the change log

@@ -20,7 +20,7 @@ from graph.changelog import verify as verify_chain
 from graph.store import Change, DanglingReferences, GraphStore, PlannedChange, WriteResult
 from graph.sync import CopyResult, copy_store
 from registry import diff as diffs
-from registry import exports, persisted_check, policies
+from registry import exports, persisted_check, persisted_results, policies
 from registry import first_seen as first_seens
 from registry import forecast as forecasts
 from registry import manifest as manifests
@@ -437,9 +437,20 @@ class Service:
         nothing. Any role may ask (VIEW)."""
         self._require(Permission.VIEW, "see the forecast")
         as_of = as_of or today()
-        with self._cache.lock:  # from the day's check, kept as it is: the forecast brings a fork of it forward
+        with self._cache.lock:
+            registry = self.registry()
+            revision = self._cache.revision
+            kept = persisted_results.restore_forecast(self.store, registry, revision, as_of, days)
+            if kept is not None:  # the last process's forecast of this revision, day and horizon
+                return kept
+            # From the day's check, kept as it is: the forecast brings a fork of it forward.
             start = self._checked(as_of).fork()
-            return forecasts.forecast(start.registry, start.reference, as_of, days, start)
+            result = forecasts.forecast(start.registry, start.reference, as_of, days, start)
+            try:
+                persisted_results.save_forecast(self.store, revision, result)
+            except Exception as error:  # whatever the store raises: a cache not saved costs the next process time
+                _log.warning("could not persist the forecast of %s: %s", self.store.location, error)
+            return result
 
     def diff_days(self, first: date, second: date) -> diffs.Diff:
         """The problems opened, closed and changed between two days, the registry as it is; writes nothing."""
@@ -480,9 +491,23 @@ class Service:
               first: date | None = None) -> trends.Trend:
         """Open problems by severity at the end of each month (or week) from the first change-log entry (or
         `first`) to `last` (default: today), each point judged with the registry as it was then, rebuilt by
-        replaying the change log once forward. Writes nothing."""
+        replaying the change log once forward; the points a process worked out before are kept with the store
+        (registry.persisted_results) and only those whose registry changed are judged again. Writes nothing
+        to the registry."""
         self._require(Permission.VIEW, "see the trend")
-        return trends.trend(self.store.changes(), load_reference(), last or today(), every, first)
+        last = last or today()
+        with self._cache.lock:
+            self.registry()
+            revision = self._cache.revision
+
+        def now() -> tuple[int, list[Finding]]:  # the day's check, when the trend's newest point is not kept
+            with self._cache.lock:
+                self.registry()
+                return self._cache.revision, list(self._checked(last).findings)
+
+        # Outside the cache's lock, as before: replaying the log must not hold up other sessions' checks.
+        return persisted_results.trend(self.store, revision, last, every, first, now,
+                                       lambda changes: trends.trend(changes, load_reference(), last, every, first))
 
     def first_seen(self, as_of: date | None = None) -> first_seens.FirstSeen:
         """The first day of each finding's current listing as of `as_of` (default: today), the change log

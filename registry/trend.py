@@ -113,12 +113,13 @@ def trend(changes: Sequence[Change], reference: Reference, last: date, every: Ev
             if calendar is None or changed:  # the same registry keeps its calendar
                 calendar = Calendar(registry, reference)
             state.update(registry, changed, as_of=day, due=calendar.due(calendar.events(previous, day)))
-        points.append(_point(day, replay.revision, state.findings))
+        points.append(point_of(day, replay.revision, state.findings))
         previous = day
     return Trend(every, tuple(points))
 
 
-def _point(day: date, revision: int, findings: Sequence[Finding]) -> Point:
+def point_of(day: date, revision: int, findings: Sequence[Finding]) -> Point:
+    """The point of `day` from the findings of the registry at `revision` judged that day."""
     worst: dict[str, int] = {}
     severity_of = {severity.rank: severity for severity in Severity}
     for finding in findings:

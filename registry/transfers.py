@@ -6,6 +6,7 @@ the dashboard share it, so that all of them agree on what a transfer is (docs/de
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -262,6 +263,27 @@ class TransferAnalyser:
         self._judging: dict[tuple[str, tuple[str, ...]], frozenset[Regime]] = {}
         self._abroad: dict[tuple[Regime, str], tuple[tuple[Destination, ...], bool]] = {}
         self._own: dict[tuple[Regime, str], tuple[Tool | None, SafeguardStatus | None]] = {}
+
+    def following(self, registry: Registry, flows: Iterable[Flow], records: Iterable[str]) -> TransferAnalyser:
+        """The same day's analysis of `registry`, which differs from this one's only in `flows` (each changed flow
+        as it was and is, and every flow naming a changed record) and in the entities and safeguards `records`:
+        keeps every result none of them touches, and leaves this analysis as it is (a fork or an export may
+        still read it). Dropping the whole analysis instead would make a re-check after a one-record write pay
+        to free and rebuild what the full check judged, in proportion to the registry."""
+        other = TransferAnalyser(registry, self.reference, self.as_of)
+        other._verdicts, other._analyses = dict(self._verdicts), dict(self._analyses)
+        other._judging, other._abroad, other._own = dict(self._judging), dict(self._abroad), dict(self._own)
+        for flow in flows:
+            other._analyses.pop(flow.id, None)
+            other._judging.pop((flow.sender, tuple(flow.subjects)), None)
+            for regime in Regime:  # an onward chain asks a flow's verdict under regimes that do not judge it
+                other._verdicts.pop((regime, flow.sender, flow.receiver, tuple(flow.safeguards), flow.frequency),
+                                    None)
+        for record in records:
+            for regime in Regime:
+                other._abroad.pop((regime, record), None)
+                other._own.pop((regime, record), None)
+        return other
 
     def judging_regimes(self, flow: Flow) -> frozenset[Regime]:
         """The regime of each country the sender processes in, and of each region the flow's subjects live in."""

@@ -298,8 +298,9 @@ class TransferAnalyser:
         return other
 
     def _kept(self, table: str, key: Hashable) -> Any:
-        """The base's result for `key` in `table` when it still holds (None: judge it here)."""
-        if self._base is None or key in self._stale[table]:
+        """The base's result for `key` in `table` when it still holds (None: judge it here). Callers ask only when
+        there is a base: a full check's analysis has none and misses tens of thousands of times."""
+        if key in self._stale[table]:
             return None
         return getattr(self._base, table).get(key)
 
@@ -308,7 +309,8 @@ class TransferAnalyser:
         key = (flow.sender, tuple(flow.subjects))
         found = self._judging.get(key)
         if found is None:
-            found = self._kept("_judging", key)
+            if self._base is not None:
+                found = self._kept("_judging", key)
             if found is None:
                 found = self._judging[key] = self._judging_regimes(flow)
         return found
@@ -323,7 +325,7 @@ class TransferAnalyser:
 
     def analyse(self, flow: Flow) -> FlowAnalysis:
         found = self._analyses.get(flow.id)
-        if found is None:
+        if found is None and self._base is not None:
             found = self._kept("_analyses", flow.id)
         if found is None:
             sender, receiver = self.registry.entities[flow.sender], self.registry.entities[flow.receiver]
@@ -350,7 +352,8 @@ class TransferAnalyser:
         key = (regime, flow.sender, flow.receiver, tuple(flow.safeguards), flow.frequency)
         cached = self._verdicts.get(key)
         if cached is None:
-            cached = self._kept("_verdicts", key)
+            if self._base is not None:
+                cached = self._kept("_verdicts", key)
             if cached is None:
                 cached = self._verdicts[key] = self._judge(flow, regime)
         return cached
@@ -384,7 +387,7 @@ class TransferAnalyser:
         is a public authority outside the territory: both the same for every flow to the receiver."""
         key = (regime, receiver.id)
         found = self._abroad.get(key)
-        if found is None:
+        if found is None and self._base is not None:
             found = self._kept("_abroad", key)
         if found is None:
             territory = self.reference.territory(regime)
@@ -422,7 +425,7 @@ class TransferAnalyser:
         every flow of a contract asks the same."""
         key = (regime, safeguard.id)
         found = self._own.get(key)
-        if found is None:
+        if found is None and self._base is not None:
             found = self._kept("_own", key)
         if found is None:
             tool = self.reference.tool(regime, safeguard.kind)  # a kind equals its value

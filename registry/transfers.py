@@ -6,9 +6,11 @@ the dashboard share it, so that all of them agree on what a transfer is (docs/de
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from registry.model import AnyEntity, Flow, Frequency, GroupCompany, Recipient, Registry, Safeguard, SafeguardKind
 from registry.reference import Adequacy, Derogation, Domestic, Lapse, Reference, Regime, Tool
@@ -250,6 +252,10 @@ def is_authority(entity: AnyEntity) -> bool:
     return isinstance(entity, Recipient) and entity.is_authority
 
 
+# The analysis's tables of results, each by what the result depends on.
+_TABLES = ("_verdicts", "_analyses", "_judging", "_abroad", "_own")
+
+
 class TransferAnalyser:
     """Judges flows against the reference data as of one day; results are cached per (flow, regime)."""
 
@@ -262,13 +268,51 @@ class TransferAnalyser:
         self._judging: dict[tuple[str, tuple[str, ...]], frozenset[Regime]] = {}
         self._abroad: dict[tuple[Regime, str], tuple[tuple[Destination, ...], bool]] = {}
         self._own: dict[tuple[Regime, str], tuple[Tool | None, SafeguardStatus | None]] = {}
+        # A re-check's analysis (`following`) reads what the first check judged from it, except what went stale.
+        self._base: TransferAnalyser | None = None
+        self._stale: dict[str, set[Hashable]] = {table: set() for table in _TABLES}
+
+    def following(self, registry: Registry, flows: Iterable[Flow], records: Iterable[str]) -> TransferAnalyser:
+        """The same day's analysis of `registry`, which differs from this one's only in `flows` (each changed flow
+        as it was and is, and every flow naming a changed record) and in the entities and safeguards `records`.
+        Every result none of them touches is read from the analysis the first check made (the base), which
+        stays as it was for whoever still reads it (a fork, an export): copying or dropping it instead would make
+        a re-check after a one-record write cost in proportion to the registry. What went stale since the base
+        accumulates from update to update, and only results made since the base are copied."""
+        other = TransferAnalyser(registry, self.reference, self.as_of)
+        other._base = self._base if self._base is not None else self
+        stale = {table: set(keys) for table, keys in self._stale.items()}
+        for flow in flows:
+            stale["_analyses"].add(flow.id)
+            stale["_judging"].add((flow.sender, tuple(flow.subjects)))
+            for regime in Regime:  # an onward chain asks a flow's verdict under regimes that do not judge it
+                stale["_verdicts"].add((regime, flow.sender, flow.receiver, tuple(flow.safeguards), flow.frequency))
+        for record in records:
+            for regime in Regime:
+                stale["_abroad"].add((regime, record))
+                stale["_own"].add((regime, record))
+        other._stale = stale
+        if self._base is not None:  # results made since the base that still hold
+            for table, keys in stale.items():
+                setattr(other, table, {key: value for key, value in getattr(self, table).items() if key not in keys})
+        return other
+
+    def _kept(self, table: str, key: Hashable) -> Any:
+        """The base's result for `key` in `table` when it still holds (None: judge it here). Callers ask only when
+        there is a base: a full check's analysis has none and misses tens of thousands of times."""
+        if key in self._stale[table]:
+            return None
+        return getattr(self._base, table).get(key)
 
     def judging_regimes(self, flow: Flow) -> frozenset[Regime]:
         """The regime of each country the sender processes in, and of each region the flow's subjects live in."""
         key = (flow.sender, tuple(flow.subjects))
         found = self._judging.get(key)
         if found is None:
-            found = self._judging[key] = self._judging_regimes(flow)
+            if self._base is not None:
+                found = self._kept("_judging", key)
+            if found is None:
+                found = self._judging[key] = self._judging_regimes(flow)
         return found
 
     def _judging_regimes(self, flow: Flow) -> frozenset[Regime]:
@@ -281,6 +325,8 @@ class TransferAnalyser:
 
     def analyse(self, flow: Flow) -> FlowAnalysis:
         found = self._analyses.get(flow.id)
+        if found is None and self._base is not None:
+            found = self._kept("_analyses", flow.id)
         if found is None:
             sender, receiver = self.registry.entities[flow.sender], self.registry.entities[flow.receiver]
             judging = self.judging_regimes(flow)
@@ -306,7 +352,10 @@ class TransferAnalyser:
         key = (regime, flow.sender, flow.receiver, tuple(flow.safeguards), flow.frequency)
         cached = self._verdicts.get(key)
         if cached is None:
-            cached = self._verdicts[key] = self._judge(flow, regime)
+            if self._base is not None:
+                cached = self._kept("_verdicts", key)
+            if cached is None:
+                cached = self._verdicts[key] = self._judge(flow, regime)
         return cached
 
     def _judge(self, flow: Flow, regime: Regime) -> RegimeVerdict:
@@ -338,6 +387,8 @@ class TransferAnalyser:
         is a public authority outside the territory: both the same for every flow to the receiver."""
         key = (regime, receiver.id)
         found = self._abroad.get(key)
+        if found is None and self._base is not None:
+            found = self._kept("_abroad", key)
         if found is None:
             territory = self.reference.territory(regime)
             destinations: list[Destination] = []
@@ -374,6 +425,8 @@ class TransferAnalyser:
         every flow of a contract asks the same."""
         key = (regime, safeguard.id)
         found = self._own.get(key)
+        if found is None and self._base is not None:
+            found = self._kept("_own", key)
         if found is None:
             tool = self.reference.tool(regime, safeguard.kind)  # a kind equals its value
             if tool is None:

@@ -185,6 +185,8 @@ class CheckState:
         due = {section: set(ids) for section, ids in (due or {}).items() if ids}
         if self._kept_unbuilt and not _EVERYTHING & changed.keys():
             self._build_kept()  # from the registry and day before the update, which it then refreshes
+        # The analysis so far holds for the records the update does not touch unless the day or the reference moves.
+        same_day = (as_of is None or as_of == self.as_of) and (reference is None or reference is self.reference)
         if as_of is not None:
             self.as_of = as_of
         if reference is not None:
@@ -229,6 +231,12 @@ class CheckState:
         context = CheckContext(registry, self.reference, self.as_of, states=self._states, scope=Scope(
             changed=frozenset(flow_ids), flows=_flows(registry, judged_ids), received=_flows(registry, received),
             records=frozenset(records), subjects=frozenset(subjects)))
+        if same_day:
+            context.analyser = self.analyser.following(
+                registry, (version for flow_id in judged_ids
+                           for version in (old.flows_by_id.get(flow_id), registry.flows_by_id.get(flow_id))
+                           if version is not None),
+                set().union(*(changed.get(s, set()) for s in (*ENTITY_SECTIONS, "safeguards"))))
         refresh_states(context)  # kept state follows the changes and may widen the scope
         assert context.scope is not None
         self.analyser = context.analyser  # flows the re-check does not judge are analysed on first use

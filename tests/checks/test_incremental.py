@@ -25,7 +25,9 @@ from registry.checks import RULES, apply_acknowledgements, run_checks
 from registry.exports import build_tables, render
 from registry.mapping import from_nodes
 from registry.model import Flow, Frequency, Processor, Registry, RegistryFragment, Safeguard
+from registry.reference import Regime
 from registry.service import DAYS_KEPT, Service
+from registry.transfers import TransferAnalyser
 
 AS_OF = date(2026, 11, 24)
 
@@ -140,6 +142,30 @@ def mutate(registry: Registry, rng: random.Random, number: int) -> RegistryFragm
         "parent": None})])
 
 
+def test_a_re_check_judges_only_the_flows_a_write_touches_and_keeps_the_rest_judged(
+        started: tuple[Service, CountingStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted in verdicts judged, not in time: registering a processor with 5 flows judges those 5 flows
+    (under at most every regime) and no other, and an export of the day afterwards judges nothing again, because
+    the re-check kept the full check's analysis of every flow it did not touch."""
+    service, _ = started
+    judged: list[str] = []
+    judge = TransferAnalyser._judge
+
+    def counted(analyser: TransferAnalyser, flow: Flow, regime: Regime) -> Any:
+        judged.append(flow.id)
+        return judge(analyser, flow, regime)
+
+    monkeypatch.setattr(TransferAnalyser, "_judge", counted)
+    fragment = new_processor(service.registry(), random.Random(3), 1)
+    service.register(fragment)
+    service.check(AS_OF)
+    assert judged and set(judged) <= {flow.id for flow in fragment.flows}
+    assert len(judged) <= len(fragment.flows) * len(Regime)
+    judged.clear()
+    service.export_tables(AS_OF)
+    assert judged == []
+
+
 @pytest.mark.parametrize("seed", [20261125, 7])
 def test_random_changes_keep_the_findings_equal_to_a_full_check(started: tuple[Service, CountingStore],
                                                                  seed: int) -> None:
@@ -156,6 +182,9 @@ def test_random_changes_keep_the_findings_equal_to_a_full_check(started: tuple[S
         fragment = mutate(registry, rng, number)
         service.register(fragment, source=f"change {number}")
         assert_incremental_equals_full(service, store, f"change {number}: {fragment.model_dump(exclude_defaults=True)}")
+    # The analysis the re-checks carried forward, flow by flow, equals the one a fresh check makes.
+    registry, expected = full_check(store)
+    assert render(service.export_tables(AS_OF), "json") == render(build_tables(registry, expected, AS_OF), "json")
 
 
 def house_rules(registry: Registry) -> RegistryFragment:

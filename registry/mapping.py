@@ -32,6 +32,7 @@ from registry.model import (
     Safeguard,
     Strict,
     country_name,
+    share_field_sets,
     validation_problems,
 )
 
@@ -210,7 +211,7 @@ def from_nodes(nodes: Iterable[Node]) -> Registry:
     # Records already validated pass through as they are (pydantic does not validate instances again); the
     # registry's own check of ids and references runs on them.
     registry = Registry.model_validate(data)
-    _share_field_sets(registry)
+    share_field_sets(registry)
     return registry
 
 
@@ -237,17 +238,6 @@ def _whole_registry(nodes: Iterable[Node]) -> Registry:
     for section, records in sections.items():
         data[section] = sorted(records, key=lambda r: str(r.get("finding", r.get("id"))))
     return Registry.model_validate(data)
-
-
-def _share_field_sets(registry: Registry) -> None:
-    """One set of field names per combination the records give, not one per record: pydantic keeps which fields
-    were set in a set of its own per model, up to a fifth of a loaded registry's memory. Safe because records are
-    frozen: pydantic never changes the set in place (model_copy copies it first)."""
-    shared: dict[frozenset[str], set[str]] = {}
-    for section in SECTION_LABELS:
-        for record in registry.section(section):
-            given = record.__pydantic_fields_set__
-            object.__setattr__(record, "__pydantic_fields_set__", shared.setdefault(frozenset(given), given))
 
 
 

@@ -158,7 +158,8 @@ class SQLiteStore:
                 stored = {(label, key) for label, key in conn.execute("SELECT label, key FROM nodes")}
                 deletes = sorted(set(deletes) | (stored - written))
             unchanged: dict[str, int] = {}
-            planned: list[tuple[str, str, str, str | None, str | None]] = []  # operation, label, key, before, after
+            # operation, label, key, before, after (and the node written, whose body the change reports)
+            planned: list[tuple[str, str, str, str | None, str | None, Node | None]] = []
             for node in upserts:
                 row = conn.execute(
                     "SELECT body FROM nodes WHERE label = ? AND key = ?", (node.label, node.key)
@@ -168,7 +169,7 @@ class SQLiteStore:
                     unchanged[node.label] = unchanged.get(node.label, 0) + 1
                     continue
                 planned.append(("create" if row is None else "update", node.label, node.key,
-                                row[0] if row else None, body))
+                                row[0] if row else None, body, node))
             deleted: dict[tuple[str, str], str] = {}  # address -> body, in the order asked
             for label, key in deletes:
                 if (label, key) in written or (label, key) in deleted:
@@ -178,16 +179,16 @@ class SQLiteStore:
                     deleted[(label, key)] = row[0]
             # A replace writes every node it keeps, so no node outside the write can point at one it deletes.
             detached = [] if replace or not deleted else self._detached(conn, set(deleted), written)
-            planned += [("update", node.label, node.key, before, node.canonical()) for before, node in detached]
-            planned += [("delete", label, key, before, None) for (label, key), before in deleted.items()]
+            planned += [("update", node.label, node.key, before, node.canonical(), node) for before, node in detached]
+            planned += [("delete", label, key, before, None, None) for (label, key), before in deleted.items()]
             self._require_targets(conn, [*upserts, *(node for _, node in detached)], written, set(deleted))
             if approve is not None:
-                approve([PlannedChange(op, label, key) for op, label, key, _, _ in planned])
+                approve([PlannedChange(op, label, key) for op, label, key, _, _, _ in planned])
 
             last = conn.execute("SELECT seq, hash FROM changes ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev_hash = (last[0], last[1]) if last else (0, None)
             changes: list[Change] = []
-            for operation, label, key, before, after in planned:
+            for operation, label, key, before, after, node in planned:
                 if operation == "delete":
                     conn.execute("DELETE FROM nodes WHERE label = ? AND key = ?", (label, key))
                 else:
@@ -205,8 +206,10 @@ class SQLiteStore:
                     (*fields, prev_hash, link),
                 )
                 prev_hash = link
+                # The body as the node holds it (its properties shared, not parsed again from the text just
+                # written): an import's changes otherwise held a second parsed copy of every record.
                 changes.append(Change(seq, at, actor, operation, label, key,
-                                      json.loads(before) if before else None, json.loads(after) if after else None,
+                                      json.loads(before) if before else None, node.body() if node else None,
                                       context))
             return WriteResult(changes, unchanged)
 
@@ -245,15 +248,20 @@ class SQLiteStore:
             raise DanglingReferences(missing)
 
     def read(self, label: str | None = None) -> Iterator[Node]:
+        """Row by row from one statement, each body parsed only when its node is taken: a caller that keeps what
+        it needs of each node (a loaded registry keeps the validated record) never holds every row's text and
+        parsed body at once, about 150 MB at 20,000 flows. The store's lock is held until the iteration ends or
+        the iterator is closed, so another thread's write waits for a read begun before it."""
         with self._lock:
             if label is None:
-                rows = self._conn.execute("SELECT label, key, body FROM nodes ORDER BY label, key").fetchall()
+                rows = self._conn.execute("SELECT label, key, body FROM nodes ORDER BY label, key")
             else:
-                rows = self._conn.execute(
-                    "SELECT label, key, body FROM nodes WHERE label = ? ORDER BY key", (label,)
-                ).fetchall()
-        for row_label, key, body in rows:
-            yield Node.from_body(row_label, key, json.loads(body))
+                rows = self._conn.execute("SELECT label, key, body FROM nodes WHERE label = ? ORDER BY key", (label,))
+            try:
+                for row_label, key, body in rows:
+                    yield Node.from_body(row_label, key, json.loads(body))
+            finally:
+                rows.close()
 
     def get(self, label: str, key: str) -> Node | None:
         with self._lock:

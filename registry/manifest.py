@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import json.decoder
 import json.scanner
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from registry.model import (
     duplicate_id_problems,
     duplicate_problems,
     raw_reference_problems,
+    share_field_sets,
     validation_problems,
 )
 
@@ -285,6 +287,81 @@ def _json_duplicate_keys(text: str, file: str) -> list[Problem]:
     return problems
 
 
+class _Irregular(Exception):
+    """The streamed reading met something it leaves to the whole-document reading (which words the error)."""
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_STREAMING_DECODER = json.JSONDecoder(object_pairs_hook=_refuse_duplicate_keys)
+
+
+def _streamed_json(data: bytes, file: str) -> Manifest | None:
+    """A JSON manifest validated record by record while it is parsed: each record of a section's list is decoded
+    on its own and validated at once, so the parsed mappings of a whole manifest (about 190 MB at 20,000 flows)
+    never exist together with the models. The same results as the whole-document reading; None for anything
+    irregular (invalid JSON, a repeated key, a document that is no mapping), which that reading then refuses
+    with its own words."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    validator = _RecordValidator(SourceMap(file))
+    try:
+        head = _stream_sections(text, validator)
+    except (_Irregular, _DuplicateKey, ValueError, RecursionError, IndexError):  # JSONDecodeError is a ValueError
+        return None
+    return validator.finish(head)
+
+
+def _stream_sections(text: str, validator: _RecordValidator) -> dict[str, Any]:
+    """Walk the top-level mapping, handing each record of a section's list to `validator`; the other keys'
+    values are returned as they are."""
+    skip, decode = _WHITESPACE.match, _STREAMING_DECODER.raw_decode
+    head: dict[str, Any] = {}
+    seen: set[str] = set()
+    at = skip(text, 0).end()  # type: ignore[union-attr]
+    if text[at] != "{":
+        raise _Irregular
+    at = skip(text, at + 1).end()  # type: ignore[union-attr]
+    while text[at] != "}":
+        if text[at] != '"':
+            raise _Irregular
+        key, at = decode(text, at)
+        at = skip(text, at).end()  # type: ignore[union-attr]
+        if text[at] != ":" or key in seen:
+            raise _Irregular
+        seen.add(key)
+        at = skip(text, at + 1).end()  # type: ignore[union-attr]
+        if key in SECTIONS and text[at] == "[":
+            at = skip(text, at + 1).end()  # type: ignore[union-attr]
+            index = 0
+            validator.records.setdefault(key, [])
+            while text[at] != "]":
+                item, at = decode(text, at)
+                validator.add(key, index, item)
+                index += 1
+                at = skip(text, at).end()  # type: ignore[union-attr]
+                if text[at] == ",":
+                    at = skip(text, at + 1).end()  # type: ignore[union-attr]
+                    if text[at] == "]":
+                        raise _Irregular  # a trailing comma
+                elif text[at] != "]":
+                    raise _Irregular
+            at += 1
+        else:
+            head[key], at = decode(text, at)
+        at = skip(text, at).end()  # type: ignore[union-attr]
+        if text[at] == ",":
+            at = skip(text, at + 1).end()  # type: ignore[union-attr]
+            if text[at] == "}":
+                raise _Irregular
+        elif text[at] != "}":
+            raise _Irregular
+    if skip(text, at + 1).end() != len(text):  # type: ignore[union-attr]
+        raise _Irregular
+    return head
+
+
 def read_document(data: bytes, file: str, sources: SourceMap, sections: Collection[str] = SECTIONS,
                   records_of: str | None = None) -> Any:
     """The document a YAML or JSON file holds, read as a manifest is: UTF-8 only, repeated keys, anchors and
@@ -309,6 +386,10 @@ def parse(data: bytes, file: str, *, records_of: str | None = None) -> Manifest:
     input may also be records of that section on their own (one record, or a list of them)."""
     if len(data) > MAX_MANIFEST_BYTES:
         raise _fail(file, f"the file is {len(data):,} bytes; manifests are limited to {MAX_MANIFEST_BYTES:,}")
+    if records_of is None and file.lower().endswith(".json"):
+        streamed = _streamed_json(data, file)
+        if streamed is not None:
+            return streamed
     sources = SourceMap(file)
     document = read_document(data, file, sources, records_of=records_of)
     if not isinstance(document, dict):
@@ -318,42 +399,66 @@ def parse(data: bytes, file: str, *, records_of: str | None = None) -> Manifest:
 
 def validate_document(document: dict[str, Any], sources: SourceMap) -> Manifest:
     """Validate a manifest's document (or a workbook's, read into the same shape) record by record."""
-    head = dict(document)
-    records: dict[str, list[Any]] = {}
-    problems: list[Problem] = []
-    raw_ids: list[tuple[str, int, str]] = []
-    invalid: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for section, model in SECTIONS.items():
-        items = head.pop(section, None)
-        if items is None:
-            continue
-        if not isinstance(items, list):
-            problems.append(Problem(f"{section} is a list of records", section=section))
-            continue
-        valid = records.setdefault(section, [])
-        for index, item in enumerate(items):
-            key = item.get("finding" if section == "acknowledgements" else "id") if isinstance(item, dict) else None
-            if isinstance(key, str):
-                sources.ids[(section, index)] = key
-                sources.index_of.setdefault((section, key), index)
-                raw_ids.append((section, index, key))
-            # One record at a time, so one bad record never hides another.
-            try:
-                valid.append(model.model_validate(item))
-            except ValidationError as error:
-                problems += [replace(p, section=section, index=index) for p in validation_problems(error, model)]
-                if isinstance(item, dict):
-                    invalid.setdefault(section, []).append((index, item))
-    try:
-        fragment = RegistryFragment.model_validate(head).model_copy(update=records)
-    except ValidationError as error:
-        problems += validation_problems(error, RegistryFragment)
-        fragment = RegistryFragment().model_copy(update=records)
-    problems += duplicate_id_problems(raw_ids)
-    declared: dict[str, set[str]] = {}
-    for section, _, key in raw_ids:
-        declared.setdefault(section, set()).add(key)
-    return Manifest(fragment, sources, [sources.locate(p) for p in problems], invalid=invalid, declared=declared)
+    validator = _RecordValidator(sources)
+    return validator.finish(dict(document))
+
+
+class _RecordValidator:
+    """Validates records one at a time as they are read, so that a streamed manifest never holds its records both
+    as parsed mappings and as models; the result is assembled in section order whatever order the file has."""
+
+    def __init__(self, sources: SourceMap) -> None:
+        self.sources = sources
+        self.records: dict[str, list[Any]] = {}
+        self.problems: dict[str, list[Problem]] = {}
+        self.raw_ids: dict[str, list[tuple[str, int, str]]] = {}
+        self.invalid: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+
+    def add(self, section: str, index: int, item: Any) -> None:
+        valid = self.records.setdefault(section, [])
+        key = item.get("finding" if section == "acknowledgements" else "id") if isinstance(item, dict) else None
+        if isinstance(key, str):
+            self.sources.ids[(section, index)] = key
+            self.sources.index_of.setdefault((section, key), index)
+            self.raw_ids.setdefault(section, []).append((section, index, key))
+        model = SECTIONS[section]
+        # One record at a time, so one bad record never hides another.
+        try:
+            valid.append(model.model_validate(item))
+        except ValidationError as error:
+            self.problems.setdefault(section, []).extend(
+                replace(p, section=section, index=index) for p in validation_problems(error, model))
+            if isinstance(item, dict):
+                self.invalid.setdefault(section, []).append((index, item))
+
+    def finish(self, head: dict[str, Any]) -> Manifest:
+        """The manifest, with `head`'s sections (those not added record by record) validated first."""
+        problems: list[Problem] = []
+        for section in SECTIONS:
+            items = head.pop(section, None)
+            if items is not None and not isinstance(items, list):
+                problems.append(Problem(f"{section} is a list of records", section=section))
+                continue
+            for index, item in enumerate(items or ()):
+                self.add(section, index, item)
+            if items is not None:
+                self.records.setdefault(section, [])
+            problems += self.problems.get(section, [])
+        records = {section: self.records[section] for section in SECTIONS if section in self.records}
+        try:
+            fragment = RegistryFragment.model_validate(head).model_copy(update=records)
+        except ValidationError as error:
+            problems += validation_problems(error, RegistryFragment)
+            fragment = RegistryFragment().model_copy(update=records)
+        share_field_sets(fragment)
+        raw_ids = [entry for section in SECTIONS for entry in self.raw_ids.get(section, [])]
+        problems += duplicate_id_problems(raw_ids)
+        declared: dict[str, set[str]] = {}
+        for section, _, key in raw_ids:
+            declared.setdefault(section, set()).add(key)
+        invalid = {section: self.invalid[section] for section in SECTIONS if section in self.invalid}
+        return Manifest(fragment, self.sources, [self.sources.locate(p) for p in problems], invalid=invalid,
+                        declared=declared)
 
 
 def load(path: str | Path) -> Manifest:

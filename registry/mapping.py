@@ -32,6 +32,7 @@ from registry.model import (
     Safeguard,
     Strict,
     country_name,
+    share_field_sets,
     validation_problems,
 )
 
@@ -160,8 +161,16 @@ def to_nodes(
     return nodes
 
 
-def broken_records(nodes: Iterable[Node], error: ValidationError) -> list[Problem]:
-    """What `from_nodes` refused, each problem naming the stored record (by id) it is about."""
+def broken_records(nodes: Iterable[Node]) -> list[Problem]:
+    """What `from_nodes` refused, each problem naming the stored record (by id) it is about: the nodes validated
+    again as one registry, so that every problem carries its section and position (empty if none is found)."""
+    nodes = list(nodes)
+    try:
+        _whole_registry(nodes)
+    except ValidationError as refused:
+        error = refused
+    else:
+        return []
     ordered: dict[str, list[dict[str, object]]] = {}
     for node in nodes:
         section = LABEL_SECTIONS.get(node.label)
@@ -180,7 +189,39 @@ def broken_records(nodes: Iterable[Node], error: ValidationError) -> list[Proble
 
 
 def from_nodes(nodes: Iterable[Node]) -> Registry:
-    """Nodes read from a store back into a validated registry, each section ordered by id."""
+    """Nodes read from a store back into a validated registry, each section ordered by id (raises
+    ValidationError; `broken_records` then says which records). Each record is validated as its node arrives and
+    the node dropped, so a store read row by row is never held whole beside the registry: at 20,000 flows the
+    nodes' parsed bodies are about 150 MB, the registry a fifth of that."""
+    data: dict[str, object] = {"version": 1}
+    sections: dict[str, list[Strict]] = {section: [] for section in SECTION_LABELS}
+    section_of = {label: section for section, label in SECTION_LABELS.items()}
+    operation: list[str] = []
+    for node in nodes:
+        if node.label == ORGANISATION:
+            data["organisation"] = Organisation.model_validate(node.properties)
+        elif node.label == COUNTRY:
+            if node.properties.get("operation"):
+                operation.append(node.key)
+        elif node.label in section_of:
+            sections[section_of[node.label]].append(LABEL_MODELS[node.label].model_validate(node.properties))
+    data["countries_of_operation"] = sorted(operation)
+    for section, records in sections.items():
+        data[section] = sorted(records, key=_sort_key)
+    # Records already validated pass through as they are (pydantic does not validate instances again); the
+    # registry's own check of ids and references runs on them.
+    registry = Registry.model_validate(data)
+    share_field_sets(registry)
+    return registry
+
+
+def _sort_key(record: Strict) -> str:
+    return record.finding if isinstance(record, Acknowledgement) else record.id  # type: ignore[attr-defined, no-any-return]
+
+
+def _whole_registry(nodes: Iterable[Node]) -> Registry:
+    """The nodes validated as one document, as `from_nodes` did before it validated record by record: slower and
+    larger, but its errors locate each record by section and position (`broken_records`)."""
     data: dict[str, object] = {"version": 1, "countries_of_operation": []}
     sections: dict[str, list[dict[str, object]]] = {section: [] for section in SECTION_LABELS}
     section_of = {label: section for section, label in SECTION_LABELS.items()}
@@ -196,20 +237,7 @@ def from_nodes(nodes: Iterable[Node]) -> Registry:
     data["countries_of_operation"] = sorted(operation)
     for section, records in sections.items():
         data[section] = sorted(records, key=lambda r: str(r.get("finding", r.get("id"))))
-    registry = Registry.model_validate(data)
-    _share_field_sets(registry)
-    return registry
-
-
-def _share_field_sets(registry: Registry) -> None:
-    """One set of field names per combination the records give, not one per record: pydantic keeps which fields
-    were set in a set of its own per model, up to a fifth of a loaded registry's memory. Safe because records are
-    frozen: pydantic never changes the set in place (model_copy copies it first)."""
-    shared: dict[frozenset[str], set[str]] = {}
-    for section in SECTION_LABELS:
-        for record in registry.section(section):
-            given = record.__pydantic_fields_set__
-            object.__setattr__(record, "__pydantic_fields_set__", shared.setdefault(frozenset(given), given))
+    return Registry.model_validate(data)
 
 
 

@@ -808,6 +808,17 @@ class Registry(RegistryFragment):
         return Registry.model_validate(data)
 
 
+def share_field_sets(fragment: RegistryFragment) -> None:
+    """One set of field names per combination the records give, not one per record: pydantic keeps which fields
+    were set in a set of its own per model, up to a fifth of a loaded registry's or a parsed manifest's memory.
+    Safe because records are frozen: pydantic never changes the set in place (model_copy copies it first)."""
+    shared: dict[frozenset[str], set[str]] = {}
+    for section in SECTIONS:
+        for record in fragment.section(section):
+            given = record.__pydantic_fields_set__
+            object.__setattr__(record, "__pydantic_fields_set__", shared.setdefault(frozenset(given), given))
+
+
 def _record_id(record: Strict) -> str:
     return record.id  # type: ignore[attr-defined, no-any-return]
 

@@ -156,12 +156,13 @@ class Service:
             revision = self.store.revision()
             if cache.registry is None or cache.revision != revision:
                 with collector_paused(keep=True):
-                    nodes = list(self.store.read())
                     try:
-                        cache.revision, cache.registry = revision, from_nodes(nodes)
-                    except ValidationError as error:
+                        # The old registry goes first: a re-read never holds two of them.
+                        cache.registry = None
+                        cache.revision, cache.registry = revision, from_nodes(self.store.read())
+                    except ValidationError:
                         # Written outside flowreg, or by a version that validated less: say which records.
-                        raise StoreBroken(self.store.location, broken_records(nodes, error)) from None
+                        raise StoreBroken(self.store.location, broken_records(self.store.read())) from None
                 cache.checks.clear()
             return cache.registry
 

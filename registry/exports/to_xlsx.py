@@ -142,15 +142,16 @@ def _summary(table: Table) -> _Summary:
     """One walk of the table measuring its text (the sheet's rows are made again to be written)."""
     longest = [0] * len(table.columns)
     rows = flagged = 0
+    walk = object()  # marks the tails this walk has measured: a shared tail is measured once
     for head, tail in table.records():
         rows += 1
         flagged += tail.flag is not None
-        lengths = tail.rendered.get("xlsx-lengths")
-        if lengths is None:
-            lengths = tail.rendered["xlsx-lengths"] = [len(spreadsheet_text(cell)) for cell in tail.cells]
-        for index, length in enumerate((*(len(spreadsheet_text(cell)) for cell in head), *lengths)):  # type: ignore[misc]
-            if length > longest[index]:
-                longest[index] = length
+        for index, cell in enumerate(head):
+            longest[index] = max(longest[index], len(spreadsheet_text(cell)))
+        if tail.rendered.get("xlsx-measured") is not walk:
+            tail.rendered["xlsx-measured"] = walk
+            for index, cell in enumerate(tail.cells, start=len(head)):
+                longest[index] = max(longest[index], len(spreadsheet_text(cell)))
     # As wide as the content up to the column's cap (longer text wraps), never narrower than a heading's word.
     widths = [max(min(length + 2, column.width), max(len(word) for word in column.header.split()) + 2, 10)
               for column, length in zip(table.columns, longest, strict=True)]

@@ -3,6 +3,8 @@ processor rows share what does not depend on the controller, and counts need no 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,7 +13,9 @@ import pytest
 
 from registry.checks import run_checks
 from registry.exports import FORMATS, TABLES, ExportTables, build_tables, render, write
-from registry.exports.table import Column, Kind, Table
+from registry.exports.cells import spreadsheet_text
+from registry.exports.table import Cells, Column, Kind, Rows, Table, Tail
+from registry.exports.to_csv import render_csv
 from registry.exports.to_json import json_document, tables_json
 from registry.model import Registry
 from tests.exports.conftest import AS_OF, seed_data
@@ -80,3 +84,18 @@ def test_tables_count_their_rows_without_making_them(tables: ExportTables) -> No
     for exported in (tables, build_tables(registry, run_checks(registry, AS_OF), AS_OF)):
         for table in exported.tables.values():
             assert len(table.rows) == sum(1 for _ in table.records()) > 0, table.name
+
+
+def test_csv_quotes_a_shared_tail_as_it_quotes_a_whole_row() -> None:
+    columns = tuple(Column(key, key.title()) for key in ("a", "b", "c", "d"))
+    awkward: list[Cells] = [("plain", "comma, here"), ("", 'quote "x"'), ("line\nbreak", "cr\rhere"), ("",), ("=1",)]
+    records = [(head, Tail(tail, None)) for head in awkward if len(head) == 2 for tail in awkward
+               if len(tail) == 2]
+    records += [(("",), Tail(("", "", ""), None)), (("x", "", ""), Tail(("",), None))]
+    table = Table("t", "T", columns, Rows(len(records), lambda: iter(records)))
+    whole = io.StringIO(newline="")
+    writer = csv.writer(whole, lineterminator="\r\n")
+    writer.writerow(["A", "B", "C", "D"])
+    for head, tail in records:
+        writer.writerow([spreadsheet_text(cell) for cell in head + tail.cells])
+    assert render_csv(table) == whole.getvalue().encode("utf-8")

@@ -380,14 +380,14 @@ def _export(ctx: typer.Context, which: exports.Which, fmt: ExportFormat, as_of: 
     tables = session(ctx).service().export_tables(day)
     if tables.reference_warning:
         typer.echo(f"warning: {tables.reference_warning}", err=True)
-    files = exports.render(tables, fmt.value, which)
     if out is None and fmt is not ExportFormat.XLSX:
-        if len(files) > 1:
+        if len(exports.file_names(tables, fmt.value, which)) > 1:
             raise InvalidInput([Problem("CSV writes one file per table: name a directory for them with --out DIR",
                                         field="--out")])
-        write_stdout(next(iter(files.values())))
+        write_stdout(lambda target: exports.write_stream(tables, fmt.value, which, target))
         return
-    for path in exports.write_files(files, out or Path.cwd()):
+    # Streamed into the files as the rows are made: the record at size L is too large to hold.
+    for path in exports.write(tables, fmt.value, which, out or Path.cwd()):
         typer.echo(printable(f"wrote {path}"), err=True)
 
 

@@ -8,7 +8,9 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from registry.errors import InvalidInput, Problem
 
@@ -72,6 +74,11 @@ def write_file(path: Path, data: bytes, option: str = "--out") -> None:
     """Write `data` to `path` through a temporary file beside it, renamed over it once complete, so a full disk
     or a crash leaves the old file, never half a new one. Directories, devices and pipes are refused: renaming
     over /dev/full would replace the device, and standard output is there for streaming."""
+    stream_file(path, lambda target: target.write(data), option)
+
+
+def stream_file(path: Path, write: Callable[[IO[bytes]], object], option: str = "--out") -> None:
+    """As `write_file`, for content `write` writes to the file as it makes it (an export too large to hold)."""
     kind = existing_kind(path)
     if kind == "directory":
         raise _refuse(path, "is a directory; name a file to write", option)
@@ -83,7 +90,7 @@ def write_file(path: Path, data: bytes, option: str = "--out") -> None:
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
         with os.fdopen(handle, "wb") as target:
-            target.write(data)
+            write(target)
             target.flush()
             os.fsync(target.fileno())
         umask = os.umask(0)
@@ -98,10 +105,15 @@ def write_file(path: Path, data: bytes, option: str = "--out") -> None:
             Path(temporary).unlink(missing_ok=True)
 
 
-def write_stdout(data: bytes) -> None:
+def write_stdout(data: bytes | Callable[[IO[bytes]], object]) -> None:
+    """Write `data`, or what `data` writes to the stream as it makes it, to standard output."""
     try:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        target = sys.stdout.buffer
+        if isinstance(data, bytes):
+            target.write(data)
+        else:
+            data(target)
+        target.flush()
     except BrokenPipeError:
         raise  # the reader went away (`| head`): nothing the user must fix
     except OSError as error:

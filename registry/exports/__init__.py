@@ -5,7 +5,7 @@ The CLI (`flowreg export ropa|transfers|findings|all`) and the dashboard's Expor
     tables = build_tables(registry, findings, as_of)         # findings: Service.check(as_of)
     tables = service.export_tables(as_of)                     # the same, from the service's check of the day
     files = render(tables, "xlsx", "all")                     # {file name: bytes}
-    write(tables, "csv", "all", Path("out/"))                 # the CLI's --out
+    write(tables, "csv", "all", Path("out/"))                 # the CLI's --out, streamed into the files
 
 CSV and JSON carry no generation time, so the same registry and day give the same bytes; the XLSX cover
 sheet records when it was generated.
@@ -13,21 +13,23 @@ sheet records when it was generated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 from registry.checks.finding import Finding
 from registry.exports.cells import neutralise
 from registry.exports.findings import findings_table
 from registry.exports.ropa import ropa_table
 from registry.exports.table import Cell, Column, ExportTables, Kind, Row, Table
-from registry.exports.to_csv import render_csv
-from registry.exports.to_json import tables_json
-from registry.exports.to_xlsx import render_xlsx
+from registry.exports.to_csv import write_csv
+from registry.exports.to_json import write_json
+from registry.exports.to_xlsx import write_xlsx
 from registry.exports.transfer_register import transfers_table
-from registry.files import make_directory, write_file
+from registry.files import make_directory, stream_file, write_file
 from registry.model import Registry
 from registry.reference import Reference, load_reference
 from registry.transfers import TransferAnalyser
@@ -38,7 +40,7 @@ FORMATS: tuple[str, ...] = ("csv", "json", "xlsx")
 TABLES: tuple[str, ...] = ("ropa", "transfers", "findings")
 
 __all__ = ["FORMATS", "TABLES", "Cell", "Column", "ExportTables", "Format", "Kind", "Row", "Table", "Which",
-           "build_tables", "file_names", "neutralise", "render", "write", "write_files"]
+           "build_tables", "file_names", "neutralise", "render", "write", "write_files", "write_stream"]
 
 
 def build_tables(registry: Registry, findings: Sequence[Finding], as_of: date,
@@ -67,9 +69,9 @@ def file_names(tables: ExportTables, fmt: Format, which: Which = "all") -> list[
     return [f"flowreg-{which}-{day}.{fmt}"]
 
 
-def render(tables: ExportTables, fmt: Format, which: Which = "all",
-           generated_at: datetime | None = None) -> dict[str, bytes]:
-    """File name -> content. `generated_at` (default now, UTC) appears on the XLSX cover sheet only."""
+def _writers(tables: ExportTables, fmt: Format, which: Which,
+             generated_at: datetime | None) -> dict[str, Callable[[IO[bytes]], None]]:
+    """File name -> what writes that file's content to a stream, row by row as the tables make them."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if which != "all" and which not in TABLES:
@@ -77,27 +79,51 @@ def render(tables: ExportTables, fmt: Format, which: Which = "all",
     chosen = tables.select(which)
     names = file_names(tables, fmt, which)
     if fmt == "csv":
-        return {name: render_csv(table) for name, table in zip(names, chosen, strict=True)}
+        return {name: partial(write_csv, table) for name, table in zip(names, chosen, strict=True)}
     if fmt == "json":
-        return {names[0]: tables_json(tables, chosen)}
-    return {names[0]: render_xlsx(tables, chosen, generated_at or datetime.now(UTC))}
+        return {names[0]: partial(write_json, tables, chosen)}
+    return {names[0]: partial(write_xlsx, tables, chosen, generated_at or datetime.now(UTC))}
+
+
+def render(tables: ExportTables, fmt: Format, which: Which = "all",
+           generated_at: datetime | None = None) -> dict[str, bytes]:
+    """File name -> content. `generated_at` (default now, UTC) appears on the XLSX cover sheet only."""
+    files = {}
+    for name, writer in _writers(tables, fmt, which, generated_at).items():
+        buffer = io.BytesIO()
+        writer(buffer)
+        files[name] = buffer.getvalue()
+    return files
 
 
 def write(tables: ExportTables, fmt: Format, which: Which, out: Path,
           generated_at: datetime | None = None) -> list[Path]:
-    """Render the export and write it under `out` (see `write_files`)."""
-    return write_files(render(tables, fmt, which, generated_at), out)
+    """Write the export under `out`, streamed into each file (see `write_files` for where files go)."""
+    writers = _writers(tables, fmt, which, generated_at)
+    paths = _paths(list(writers), out)
+    for path, writer in zip(paths, writers.values(), strict=True):
+        stream_file(path, writer)
+    return paths
+
+
+def write_stream(tables: ExportTables, fmt: Format, which: Which, target: IO[bytes]) -> None:
+    """Write the export's one file to `target` (standard output) as it is made."""
+    [writer] = _writers(tables, fmt, which, None).values()
+    writer(target)
+
+
+def _paths(names: list[str], out: Path) -> list[Path]:
+    """The file itself for one file (unless `out` is a directory), else a directory (created if missing)
+    holding each file under its `file_names` name."""
+    if len(names) == 1 and not out.is_dir():
+        return [out]
+    make_directory(out)
+    return [out / name for name in names]
 
 
 def write_files(files: dict[str, bytes], out: Path) -> list[Path]:
-    """Write rendered files: the file itself for one file (unless `out` is a directory), else a directory
-    (created if missing) holding each file under its `file_names` name."""
-    if len(files) == 1 and not out.is_dir():
-        write_file(out, next(iter(files.values())))
-        return [out]
-    make_directory(out)
-    written = []
-    for name, content in files.items():
-        write_file(out / name, content)
-        written.append(out / name)
-    return written
+    """Write rendered files where `write` puts them."""
+    paths = _paths(list(files), out)
+    for path, content in zip(paths, files.values(), strict=True):
+        write_file(path, content)
+    return paths

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from registry.checks.finding import Finding, worst_open
-from registry.exports.table import Column, Kind, Row, Table
+from registry.exports.table import Column, Kind, Record, Rows, Table, Tail
 from registry.reference import regime_name
 
 COLUMNS = (
@@ -32,21 +32,18 @@ COLUMNS = (
 
 
 def findings_table(findings: Sequence[Finding]) -> Table:
-    rows: list[Row] = []
-    for finding in findings:
-        evidence = finding.evidence
-        acknowledgement = finding.acknowledgement
-        rows.append({
-            "id": finding.id, "problem": finding.problem, "rule": finding.rule, "severity": finding.severity.value,
-            "regime": regime_name(finding.regime), "reference": finding.reference, "reason": finding.reason,
-            "fix": finding.fix, "flows": list(evidence.flows), "path": list(evidence.path),
-            "safeguards": list(evidence.safeguards), "countries": list(evidence.countries),
-            "categories": list(evidence.categories), "entities": list(evidence.entities),
-            "purposes": list(evidence.purposes), "acknowledged": finding.acknowledged,
-            "acknowledgement": acknowledgement.reason if acknowledgement else None,
-            "acknowledged_until": acknowledgement.until if acknowledgement else None,
-        })
-    return Table("findings", "Findings", COLUMNS, tuple(rows), tuple(worst_open([f]) for f in findings))
+    def walk() -> Iterator[Record]:
+        for finding in findings:
+            evidence = finding.evidence
+            acknowledgement = finding.acknowledgement
+            yield (finding.id, finding.problem, finding.rule, finding.severity.value, regime_name(finding.regime),
+                   finding.reference, finding.reason, finding.fix, list(evidence.flows), list(evidence.path),
+                   list(evidence.safeguards), list(evidence.countries), list(evidence.categories),
+                   list(evidence.entities), list(evidence.purposes), finding.acknowledged,
+                   acknowledgement.reason if acknowledgement else None,
+                   acknowledgement.until if acknowledgement else None), Tail.EMPTY[worst_open([finding])]
+
+    return Table("findings", "Findings", COLUMNS, Rows(len(findings), walk))
 
 
 class FindingsByFlow:

@@ -15,13 +15,13 @@ adds (flows, source, open findings).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from registry.checks.finding import Finding, worst_open
 from registry.exports import wording
 from registry.exports.findings import FindingsByFlow, rule_ids
-from registry.exports.table import Column, Kind, Row, Table
+from registry.exports.table import Column, Kind, Record, Rows, Table, Tail
 from registry.labels import LEGAL_BASIS_LABELS, sentence_label
 from registry.model import (
     AnyEntity,
@@ -144,26 +144,29 @@ def _group(registry: Registry, group_id: str) -> str:
     return f"{group.name} ({', '.join(group.regions)})"
 
 
-def _activity_row(context: _Context, activity: str, record: str, controller: str, processor: str | None,
-                  purpose_id: str, received: list[Flow], sent: list[Flow]) -> tuple[Row, list[Finding]]:
+def _controller(context: _Context, controller: str) -> str:
+    entities = context.registry.entities
+    return wording.contact(entities[controller], context.registry.organisation) if controller in entities \
+        else controller
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """The cells that follow from what the record's holder sends for the purpose alone: one per holder and
+    purpose, whatever controller a row names."""
+
+    recipients: list[str]
+    contracts: list[str]
+    third: list[str]
+    documented: list[str]
+    exceptional: list[str]
+    retention: list[str]
+
+
+def _sent(context: _Context, processor: str | None, purpose_id: str, sent: list[Flow]) -> _Sent:
     registry, reference = context.registry, context.reference
-    organisation = registry.organisation
     entities = registry.entities
     purpose = registry.purposes_by_id[purpose_id]
-    holder = processor or controller
-    flows = sorted({f.id: f for f in received + sent}.values(), key=lambda f: f.id)
-
-    joint: list[str] = []
-    if processor is None:
-        for flow in flows:
-            other = entities[flow.receiver if flow.sender == controller else flow.sender]
-            pair = (entities[controller], other)
-            if other.id != controller and isinstance(other, GroupCompany) and is_controller(other) and any(
-                    isinstance(e, GroupCompany) and e.role is Role.JOINT_CONTROLLER for e in pair):
-                joint.append(wording.contact(other, organisation))
-
-    categories = _names([c for f in flows for c in f.categories])
-    by_id = registry.categories_by_id
     transfers = [f for f in sent if context.analyses[f.id].transfer_verdicts]
     third = _names([d.country for f in transfers for v in context.analyses[f.id].transfer_verdicts
                     for d in v.destinations])
@@ -185,15 +188,6 @@ def _activity_row(context: _Context, activity: str, record: str, controller: str
     retention += [f"{f.id} ({entities[f.receiver].name}): {wording.retention(f.retention)}"
                   for f in sent if f.retention and f.retention != purpose.retention]
 
-    security: list[str] = []
-    in_transit = sum(f.encrypted_in_transit is True for f in flows)
-    at_rest = sum(f.encrypted_at_rest is True for f in flows)
-    if flows:
-        security += [f"encrypted in transit: {in_transit} of {len(flows)} flows",
-                     f"encrypted at rest: {at_rest} of {len(flows)} flows"]
-    security += _names([m for f in flows for m in f.supplementary_measures])
-    security += _names([f"transfer impact assessment: {f.tia}" for f in flows if f.tia])
-
     contracts = []
     for receiver_id in _names([f.receiver for f in sent] + ([processor] if processor else [])):
         receiver = entities[receiver_id]
@@ -203,50 +197,73 @@ def _activity_row(context: _Context, activity: str, record: str, controller: str
             contracts.append(f"{receiver.name}: {signed}")
         elif is_processor(receiver):
             contracts.append(f"{receiver.name}: intra-group processing terms (no DPA date in the registry)")
+    return _Sent(_names([wording.recipient(entities[f.receiver]) for f in sent]), contracts,
+                 wording.countries(third), documented, exceptional, retention or ["not recorded"])
+
+
+def _tail(context: _Context, controller: str, processor: str | None, purpose_id: str, received: list[Flow],
+          sent: list[Flow], facts: _Sent) -> Tail:
+    """Every cell of an activity's row after the controller's: a processor's row does not depend on which
+    controller it names (`controller` only finds a controller's joint controllers)."""
+    registry = context.registry
+    organisation = registry.organisation
+    entities = registry.entities
+    purpose = registry.purposes_by_id[purpose_id]
+    holder = processor or controller
+    flows = sorted({f.id: f for f in received + sent}.values(), key=lambda f: f.id)
+
+    joint: list[str] = []
+    if processor is None:
+        for flow in flows:
+            other = entities[flow.receiver if flow.sender == controller else flow.sender]
+            pair = (entities[controller], other)
+            if other.id != controller and isinstance(other, GroupCompany) and is_controller(other) and any(
+                    isinstance(e, GroupCompany) and e.role is Role.JOINT_CONTROLLER for e in pair):
+                joint.append(wording.contact(other, organisation))
+
+    categories = _names([c for f in flows for c in f.categories])
+    by_id = registry.categories_by_id
+
+    security: list[str] = []
+    in_transit = sum(f.encrypted_in_transit is True for f in flows)
+    at_rest = sum(f.encrypted_at_rest is True for f in flows)
+    if flows:
+        security += [f"encrypted in transit: {in_transit} of {len(flows)} flows",
+                     f"encrypted at rest: {at_rest} of {len(flows)} flows"]
+    security += _names([m for f in flows for m in f.supplementary_measures])
+    security += _names([f"transfer impact assessment: {f.tia}" for f in flows if f.tia])
 
     location = _names([c for f in flows for c in (*entities[f.sender].where_processed,
                                                   *entities[f.receiver].where_processed)]
                       or entities[holder].where_processed)
     related = context.index.of([f.id for f in flows])
-    row: Row = {
-        "activity": activity,
-        "record": record,
-        "controller": wording.contact(entities[controller], organisation) if controller in entities else controller,
-        "processor": wording.contact(entities[processor], organisation) if processor else None,
-        "joint_controllers": _names(joint),
-        "dpo": organisation.dpo if organisation else None,
-        "representative": organisation.representative if organisation else None,
-        "purpose": purpose.name,
-        "lawful_basis": LEGAL_BASIS_LABELS[purpose.legal_basis] if processor is None else None,
-        "individuals": _names([_group(registry, s) for f in flows for s in f.subjects]),
-        "personal_data": [by_id[c].name for c in categories],
-        "special_data": [f"{by_id[c].name} ({sentence_label(by_id[c].sensitivity)})" for c in categories
-                         if by_id[c].sensitivity is not Sensitivity.STANDARD],
-        "recipients": _names([wording.recipient(entities[f.receiver]) for f in sent]),
-        "processor_contracts": contracts,
-        "third_countries": wording.countries(third),
-        "transfer_safeguards": documented,
-        "exceptional_safeguards": exceptional,
-        "retention": retention or ["not recorded"],
-        "security": security,
-        "location": wording.countries(location),
-        "flows": [f.id for f in flows],
-        "source": purpose.source,
-        "open_findings": rule_ids(f for f in related if not f.acknowledged),
-    }
-    return row, related
+    return Tail((
+        wording.contact(entities[processor], organisation) if processor else None,
+        _names(joint),
+        organisation.dpo if organisation else None,
+        organisation.representative if organisation else None,
+        purpose.name,
+        LEGAL_BASIS_LABELS[purpose.legal_basis] if processor is None else None,
+        _names([_group(registry, s) for f in flows for s in f.subjects]),
+        [by_id[c].name for c in categories],
+        [f"{by_id[c].name} ({sentence_label(by_id[c].sensitivity)})" for c in categories
+         if by_id[c].sensitivity is not Sensitivity.STANDARD],
+        facts.recipients,
+        facts.contracts,
+        facts.third,
+        facts.documented,
+        facts.exceptional,
+        facts.retention,
+        security,
+        wording.countries(location),
+        [f.id for f in flows],
+        purpose.source,
+        rule_ids(f for f in related if not f.acknowledged),
+    ), worst_open(related))
 
 
-def ropa_table(registry: Registry, analyses: Sequence[FlowAnalysis], findings: Sequence[Finding],
-               reference: Reference) -> Table:
-    context = _Context(registry, reference, {a.flow.id: a for a in analyses}, FindingsByFlow(findings))
-    rows: list[Row] = []
-    flags = []
-
-    def add(row: Row, related: list[Finding]) -> None:
-        rows.append(row)
-        flags.append(worst_open(related))
-
+def _controller_records(context: _Context) -> Iterator[Record]:
+    registry = context.registry
     # Ordered by id, never by manifest order: the same registry read from any store exports the same bytes.
     for company in sorted(registry.group_companies, key=lambda c: c.id):
         if not is_controller(company):
@@ -258,16 +275,55 @@ def ropa_table(registry: Registry, analyses: Sequence[FlowAnalysis], findings: S
             purposes[flow.purpose][1].append(flow)
         for purpose_id in sorted(purposes):
             received, sent = purposes[purpose_id]
-            add(*_activity_row(context, f"{company.id}/{purpose_id}", CONTROLLER_RECORD, company.id, None,
-                               purpose_id, received, sent))
+            facts = _sent(context, None, purpose_id, sent)
+            yield ((f"{company.id}/{purpose_id}", CONTROLLER_RECORD, _controller(context, company.id)),
+                   _tail(context, company.id, None, purpose_id, received, sent, facts))
 
-    for processor in sorted((e for e in registry.entities.values() if is_processor(e)), key=lambda e: e.id):
-        served: dict[tuple[str, str], list[Flow]] = defaultdict(list)
-        for flow in context.received.get(processor.id, []):
-            for controller in sorted(context.controllers_behind(flow.sender, flow.purpose)) or ["not recorded"]:
-                served[(controller, flow.purpose)].append(flow)
-        for (controller, purpose_id), received in sorted(served.items()):
-            sent = context.sent_for.get((processor.id, purpose_id), [])
-            add(*_activity_row(context, f"{processor.id}/{controller}/{purpose_id}", PROCESSOR_RECORD,
-                               controller, processor.id, purpose_id, received, sent))
-    return Table("ropa", "Record of processing activities (GDPR Art. 30)", COLUMNS, tuple(rows), tuple(flags))
+
+def _processors(registry: Registry) -> list[AnyEntity]:
+    return sorted((e for e in registry.entities.values() if is_processor(e)), key=lambda e: e.id)
+
+
+def _served(context: _Context, processor: str) -> dict[tuple[str, str], list[Flow]]:
+    """The flows `processor` receives by (controller served, purpose)."""
+    served: dict[tuple[str, str], list[Flow]] = defaultdict(list)
+    for flow in context.received.get(processor, []):
+        for controller in sorted(context.controllers_behind(flow.sender, flow.purpose)) or ["not recorded"]:
+            served[(controller, flow.purpose)].append(flow)
+    return served
+
+
+def _processor_records(context: _Context) -> Iterator[Record]:
+    """Art. 30(2) rows, one per (processor, controller, purpose). A processor serving many controllers for a
+    purpose receives the same flows on behalf of most of them, so the row after the controller is made once per
+    (purpose, flows received) and only the activity and controller are made per row."""
+    contacts: dict[str, str] = {}
+    for processor in _processors(context.registry):
+        facts: dict[str, _Sent] = {}
+        tails: dict[tuple[str, tuple[str, ...]], Tail] = {}
+        for (controller, purpose_id), received in sorted(_served(context, processor.id).items()):
+            tail = tails.get((purpose_id, key := tuple(f.id for f in received)))
+            if tail is None:
+                sent = context.sent_for.get((processor.id, purpose_id), [])
+                if purpose_id not in facts:
+                    facts[purpose_id] = _sent(context, processor.id, purpose_id, sent)
+                tail = tails[(purpose_id, key)] = _tail(context, controller, processor.id, purpose_id, received,
+                                                        sent, facts[purpose_id])
+            if controller not in contacts:
+                contacts[controller] = _controller(context, controller)
+            yield (f"{processor.id}/{controller}/{purpose_id}", PROCESSOR_RECORD, contacts[controller]), tail
+
+
+def ropa_table(registry: Registry, analyses: Sequence[FlowAnalysis], findings: Sequence[Finding],
+               reference: Reference) -> Table:
+    context = _Context(registry, reference, {a.flow.id: a for a in analyses}, FindingsByFlow(findings))
+    controllers = sum(len({f.purpose for f in (*context.received.get(c.id, []), *context.sent.get(c.id, []))})
+                      for c in registry.group_companies if is_controller(c))
+    processors = sum(len(_served(context, p.id)) for p in _processors(registry))
+
+    def walk() -> Iterator[Record]:
+        yield from _controller_records(context)
+        yield from _processor_records(context)
+
+    return Table("ropa", "Record of processing activities (GDPR Art. 30)", COLUMNS,
+                 Rows(controllers + processors, walk))

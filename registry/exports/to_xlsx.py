@@ -3,14 +3,17 @@
 Each table sheet has a frozen, filterable header row, column widths that fit the content, dates as real
 dates (yyyy-mm-dd), text cells neutralised against formula injection, and the rows that show an
 unacknowledged finding filled by the finding's severity. The file is written row by row
-(registry.exports.spreadsheetml), so a register at size L fits in the time of its CSV export's few times over.
+(registry.exports.spreadsheetml) as the table makes them; the cover's counts and the column widths come
+from one walk of each table before its rows are written.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import IO
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import PatternFill
@@ -19,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from registry.checks.finding import Severity
 from registry.exports.cells import neutralise, spreadsheet_text
 from registry.exports.spreadsheetml import CellStyle, SheetWriter, WorkbookWriter, escape, number, serial, text
-from registry.exports.table import ExportTables, Kind, Table
+from registry.exports.table import Cell, ExportTables, Kind, Table
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -78,7 +81,8 @@ def _height(values: Iterable[str], widths: Sequence[float]) -> float:
     return min(_LINE_HEIGHT * lines + 3, _MAX_ROW_HEIGHT)
 
 
-def _cover(workbook: WorkbookWriter, tables: ExportTables, chosen: Sequence[Table], generated_at: datetime) -> None:
+def _cover(workbook: WorkbookWriter, tables: ExportTables, chosen: Sequence[tuple[Table, _Summary]],
+           generated_at: datetime) -> None:
     organisation = tables.organisation
     widths = (44, 70, 24)
     sheet = workbook.sheet("Cover", widths)
@@ -116,97 +120,124 @@ def _cover(workbook: WorkbookWriter, tables: ExportTables, chosen: Sequence[Tabl
         add((label, _LABEL), (_legal(neutralise(value)) if isinstance(value, str) else value, style))
     add()
     add(*((heading, _COVER_HEADER) for heading in ("Sheet", "Rows", "Rows with open findings")))
-    for table in chosen:
-        add((_legal(SHEET_TITLES.get(table.name, table.title)), None), (len(table.rows), _FACT),
-            (table.flagged, _FACT))
+    for table, summary in chosen:
+        add((_legal(SHEET_TITLES.get(table.name, table.title)), None), (summary.rows, _FACT),
+            (summary.flagged, _FACT))
     add()
     add(("Row fill", _LABEL))
     for severity in Severity:
         add((f"{severity.value} severity finding, not acknowledged", _LEGEND[severity]))
 
 
-def _widths(table: Table) -> list[float]:
-    widths: list[float] = []
-    for column in table.columns:
-        # As wide as the content up to the column's cap (longer text wraps), never narrower than a heading's word;
-        # the first text that reaches the cap settles it.
-        longest = 0
-        for row in table.rows:
-            longest = max(longest, len(spreadsheet_text(row.get(column.key))))
-            if longest + 2 >= column.width:
-                break
-        heading = max(len(word) for word in column.header.split())
-        widths.append(max(min(longest + 2, column.width), heading + 2, 10))
-    return widths
+@dataclass
+class _Summary:
+    """What a sheet must say before its first row: how many rows, how many flagged, how wide each column."""
+
+    rows: int
+    flagged: int
+    widths: list[int]
 
 
-def _table_sheet(workbook: WorkbookWriter, title: str, table: Table) -> None:
-    widths = _widths(table)
+def _summary(table: Table) -> _Summary:
+    """One walk of the table measuring its text (the sheet's rows are made again to be written)."""
+    longest = [0] * len(table.columns)
+    rows = flagged = 0
+    walk = object()  # marks the tails this walk has measured: a shared tail is measured once
+    for head, tail in table.records():
+        rows += 1
+        flagged += tail.flag is not None
+        for index, cell in enumerate(head):
+            longest[index] = max(longest[index], len(spreadsheet_text(cell)))
+        if tail.rendered.get("xlsx-measured") is not walk:
+            tail.rendered["xlsx-measured"] = walk
+            for index, cell in enumerate(tail.cells, start=len(head)):
+                longest[index] = max(longest[index], len(spreadsheet_text(cell)))
+    # As wide as the content up to the column's cap (longer text wraps), never narrower than a heading's word.
+    widths = [max(min(length + 2, column.width), max(len(word) for word in column.header.split()) + 2, 10)
+              for column, length in zip(table.columns, longest, strict=True)]
+    return _Summary(rows, flagged, widths)
+
+
+_Rendered = tuple[list[str], int, bool]  # per cell what follows its reference; lines the row needs; illegal text
+
+
+def _render(values: Sequence[Cell], columns: Sequence[tuple[bool, int]], plain: int, day: int) -> _Rendered:
+    """Cells as SpreadsheetML without their references (`<c r="A2"` is written per row), with the lines their
+    wrapped text takes."""
+    parts: list[str] = []
+    lines = 1
+    for value, (typed, chars) in zip(values, columns, strict=True):
+        if value is None:
+            parts.append(f' s="{plain}"/>')
+        elif typed and isinstance(value, date):
+            parts.append(f' s="{day}"><v>{serial(value)}</v></c>')
+        elif typed and isinstance(value, int) and not isinstance(value, bool):
+            parts.append(f' s="{plain}"><v>{value}</v></c>')
+        else:
+            shown = spreadsheet_text(value)
+            if not shown:  # empty text (an empty list) is an empty cell, as a spreadsheet program stores it
+                parts.append(f' s="{plain}"/>')
+                continue
+            parts.append(f' s="{plain}" t="inlineStr"><is><t xml:space="preserve">{escape(shown)}</t></is></c>')
+            if len(shown) > chars * lines or "\n" in shown:
+                lines = max(lines, _lines(shown, chars))
+    return parts, lines, any(ILLEGAL_CHARACTERS_RE.search(part) for part in parts)
+
+
+def _table_sheet(workbook: WorkbookWriter, title: str, table: Table, summary: _Summary) -> None:
+    widths = summary.widths
     last = get_column_letter(len(table.columns))
     sheet: SheetWriter = workbook.sheet(title, widths, frozen_heading=True, print_title_rows=True,
-                                        filter_ref=f"A1:{last}{max(len(table.rows) + 1, 1)}")
-    letters = sheet.letters
+                                        filter_ref=f"A1:{last}{max(summary.rows + 1, 1)}")
     header = workbook.style(_HEADER)
     headings = [_legal(neutralise(column.header)) for column in table.columns]
-    sheet.row("".join(text(f"{letter}1", header, heading) for letter, heading in zip(letters, headings, strict=False)),
-              _height(headings, widths))
+    sheet.row("".join(text(f"{letter}1", header, heading)
+                      for letter, heading in zip(sheet.letters, headings, strict=False)), _height(headings, widths))
     styles = {flag: (workbook.style(_TEXT[flag]), workbook.style(_DATE[flag])) for flag in (None, *Severity)}
-    columns = [(letter, column.key, column.kind in (Kind.DATE, Kind.INT), max(int(width * 0.85) - 1, 1))
-               for letter, column, width in zip(letters, table.columns, widths, strict=False)]
-    for row, flag in zip(table.rows, table.flags, strict=True):
-        plain, day = styles[flag]
-        number_row = sheet.next_row
-        parts: list[str] = []
-        lines = 1
-        # The loop below runs for every cell of the largest tables: kept to the few steps a cell needs.
-        for letter, key, typed, chars in columns:
-            value = row.get(key)
-            if value is None:
-                parts.append(f'<c r="{letter}{number_row}" s="{plain}"/>')
-            elif typed and isinstance(value, date):
-                parts.append(number(f"{letter}{number_row}", day, serial(value)))
-            elif typed and isinstance(value, int) and not isinstance(value, bool):
-                parts.append(number(f"{letter}{number_row}", plain, value))
-            else:
-                shown = spreadsheet_text(value)
-                if not shown:  # empty text (an empty list) is an empty cell, as a spreadsheet program stores it
-                    parts.append(f'<c r="{letter}{number_row}" s="{plain}"/>')
-                    continue
-                parts.append(f'<c r="{letter}{number_row}" s="{plain}" t="inlineStr"><is><t xml:space="preserve">'
-                             f'{escape(shown)}</t></is></c>')
-                if len(shown) > chars * lines or "\n" in shown:
-                    lines = max(lines, _lines(shown, chars))
-        cells = "".join(parts)
-        if ILLEGAL_CHARACTERS_RE.search(cells):  # rare: looked for once a row, then mended cell by cell
-            texts = [_legal(spreadsheet_text(row.get(column.key))) if column.kind not in (Kind.DATE, Kind.INT)
-                     else "" for column in table.columns]
+    columns = [(column.kind in (Kind.DATE, Kind.INT), max(int(width * 0.85) - 1, 1))
+               for column, width in zip(table.columns, widths, strict=False)]
+    openings = [f'<c r="{letter}' for letter in sheet.letters]
+    # The loop below runs for every row of the largest tables: a shared tail is rendered once, and a row adds its
+    # references and its head's cells.
+    for head, tail in table.records():
+        plain, day = styles[tail.flag]
+        split = len(head)
+        rendered: _Rendered | None = tail.rendered.get("xlsx")  # type: ignore[assignment]
+        if rendered is None:
+            rendered = tail.rendered["xlsx"] = _render(tail.cells, columns[split:], plain, day)
+        parts, lines, illegal = _render(head, columns[:split], plain, day)
+        number_row = f'{sheet.next_row}"'
+        cells = "".join([opening + number_row + part
+                         for opening, part in zip(openings, parts + rendered[0], strict=True)])
+        if illegal or rendered[2]:  # rare: the text is mended cell by cell
+            texts = [_legal(spreadsheet_text(value)) if column.kind not in (Kind.DATE, Kind.INT) else ""
+                     for value, column in zip(head + tail.cells, table.columns, strict=True)]
             sheet.row(_legal(cells), _height(texts, widths))
         else:
-            sheet.row(cells, min(_LINE_HEIGHT * lines + 3, _MAX_ROW_HEIGHT))
+            sheet.row(cells, min(_LINE_HEIGHT * max(lines, rendered[1]) + 3, _MAX_ROW_HEIGHT))
 
 
-def _saved(title: str, created: datetime, write: object) -> bytes:
-    buffer = io.BytesIO()
-    workbook = WorkbookWriter(buffer, STYLES, title=title, created=created)
-    write(workbook)  # type: ignore[operator]
+def write_xlsx(tables: ExportTables, chosen: Sequence[Table], generated_at: datetime, target: IO[bytes]) -> None:
+    summaries = [(table, _summary(table)) for table in chosen]  # the cover counts rows before any is written
+    workbook = WorkbookWriter(target, STYLES, title="Record of processing activities", created=generated_at)
+    _cover(workbook, tables, summaries, generated_at)
+    for table, summary in summaries:
+        _table_sheet(workbook, SHEET_TITLES.get(table.name, table.name)[:31], table, summary)
     workbook.close()
-    return buffer.getvalue()
 
 
 def render_xlsx(tables: ExportTables, chosen: Sequence[Table], generated_at: datetime) -> bytes:
-    def write(workbook: WorkbookWriter) -> None:
-        _cover(workbook, tables, chosen, generated_at)
-        for table in chosen:
-            _table_sheet(workbook, SHEET_TITLES.get(table.name, table.name)[:31], table)
-
-    return _saved("Record of processing activities", generated_at, write)
+    buffer = io.BytesIO()
+    write_xlsx(tables, chosen, generated_at, buffer)
+    return buffer.getvalue()
 
 
 def render_workbook(chosen: Sequence[Table], title: str) -> bytes:
     """A workbook of `chosen`, one sheet each titled by the table, without the legal record's cover: for tables
     that are no record (a what-if's result)."""
-    def write(workbook: WorkbookWriter) -> None:
-        for table in chosen:
-            _table_sheet(workbook, table.title[:31], table)
-
-    return _saved(title, datetime.now(UTC), write)
+    buffer = io.BytesIO()
+    workbook = WorkbookWriter(buffer, STYLES, title=title, created=datetime.now(UTC))
+    for table in chosen:
+        _table_sheet(workbook, table.title[:31], table, _summary(table))
+    workbook.close()
+    return buffer.getvalue()

@@ -12,12 +12,12 @@ place by then.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 
 from registry.checks.finding import Finding, worst_open
 from registry.exports.findings import FindingsByFlow, rule_ids
-from registry.exports.table import Column, Kind, Row, Table
+from registry.exports.table import Column, Kind, Record, Row, Rows, Table, Tail
 from registry.exports.wording import countries, retention, safeguard_kind
 from registry.labels import label
 from registry.model import Recipient, RecipientKind, Registry, SafeguardKind, country_label
@@ -113,7 +113,7 @@ def _row(analysis: FlowAnalysis, verdict: RegimeVerdict | None, registry: Regist
     purpose = registry.purposes_by_id[flow.purpose]
     third = [d.country for d in verdict.destinations] if verdict else list(analysis.destination_countries)
     acknowledged = rule_ids(f for f in related if f.acknowledged)
-    return {
+    return {  # in the order of COLUMNS: the walk takes the values as the row's cells
         "flow": flow.id,
         "regime": regime_name(verdict.regime) if verdict else None,
         "sender": analysis.sender.name,
@@ -151,14 +151,15 @@ def transfers_table(analyses: Sequence[FlowAnalysis], findings: Sequence[Finding
                     as_of: date, reference: Reference) -> Table:
     """`analyses` as TransferAnalyser.analyse_all gives them for `as_of`; `findings` for the same day."""
     index = FindingsByFlow(findings)
-    rows: list[Row] = []
-    flags = []
-    for analysis in analyses:
-        if not analysis.is_cross_border:
-            continue
-        verdicts: list[RegimeVerdict | None] = list(analysis.transfers_when_live) or [None]
-        for verdict in verdicts:
-            related = index.of([analysis.flow.id], verdict.regime.value if verdict else None)
-            rows.append(_row(analysis, verdict, registry, related, reference))
-            flags.append(worst_open(related))
-    return Table("transfers", f"Transfer register as of {as_of.isoformat()}", COLUMNS, tuple(rows), tuple(flags))
+    crossing = [analysis for analysis in analyses if analysis.is_cross_border]
+
+    def walk() -> Iterator[Record]:
+        for analysis in crossing:
+            verdicts: list[RegimeVerdict | None] = list(analysis.transfers_when_live) or [None]
+            for verdict in verdicts:
+                related = index.of([analysis.flow.id], verdict.regime.value if verdict else None)
+                row = _row(analysis, verdict, registry, related, reference)
+                yield tuple(row.values()), Tail.EMPTY[worst_open(related)]
+
+    count = sum(len(analysis.transfers_when_live) or 1 for analysis in crossing)
+    return Table("transfers", f"Transfer register as of {as_of.isoformat()}", COLUMNS, Rows(count, walk))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from registry.labels import (
     NOT_RECORDED,
@@ -29,8 +30,11 @@ _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _UNITS = ("year", "month", "week", "day")
 
 
+_country = lru_cache(maxsize=1024)(country_label)  # an export names the same few countries on most of its rows
+
+
 def countries(codes: list[str] | tuple[str, ...]) -> list[str]:
-    return [country_label(code) for code in codes]
+    return [_country(code) for code in codes]
 
 
 def party_kind(entity: AnyEntity) -> str:
@@ -99,6 +103,7 @@ def derogation(item: Safeguard, reference: Reference) -> str:
     return f"{text} [{item.id}: {item.reference or 'no document recorded'}]"
 
 
+@lru_cache(maxsize=1024)
 def retention(text: str | None) -> str:
     """An ISO 8601 period with its reading ("P3Y (3 years)"); a rule in words stays as written."""
     if not text:

@@ -608,9 +608,7 @@ def check(
     reference = load_reference()
     warning = reference.staleness(day)
     if format is ReportFormat.JSON:
-        report = json.loads(findings_json(findings, day))
-        report["reference_data"] = reference.status(day)
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        typer.echo(findings_json(findings, day, {"reference_data": reference.status(day)}), nl=False)
     elif format is ReportFormat.SARIF:
         artifact = str(manifest) if manifest else current.store.location
         lines = manifest_record_lines(manifest) if manifest else None

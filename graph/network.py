@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class KeyedEdge(NamedTuple):
@@ -29,6 +30,8 @@ def project(edges: Iterable[tuple[Hashable, Hashable, Hashable, Mapping[str, Any
     Edges are added in the order given, and networkx keeps that order when it lists a node's edges: give
     them sorted for searches whose results must not depend on where the edges came from.
     """
+    import networkx as nx  # a third of a second to import: not for the processes that never project
+
     graph = nx.MultiDiGraph()
     for node, attributes in (nodes or {}).items():
         graph.add_node(node, **attributes)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import click
 import pycountry
@@ -25,12 +25,9 @@ from typer.core import TyperCommand, TyperGroup
 from graph.store import GraphStore
 from graph.stores import is_neo4j
 from registry import diff as diffs
-from registry import exports, inventory
 from registry import forecast as forecasts
 from registry import manifest as manifests
-from registry import scenario as scenarios
 from registry import trend as trends
-from registry import whatif as whatifs
 from registry.access import AccessPolicy, IdentitySource, Principal, os_user
 from registry.checks.finding import Severity
 from registry.checks.report import findings_json, render_sarif, render_text
@@ -44,6 +41,11 @@ from registry.reference import listing as reference_listing
 from registry.service import Service, today
 from registry.terminal import printable
 from registry.terminal_progress import TerminalProgress
+
+if TYPE_CHECKING:
+    # Imported by the commands that use them: exports, inventories and scenarios bring openpyxl and numpy (half a
+    # second), which `flowreg check` in CI would pay for nothing.
+    from registry import exports
 
 # The only commands that may create a store where --store points; every other one refuses a missing store.
 CREATING_COMMANDS = frozenset({"init", "seed", "import"})
@@ -309,6 +311,8 @@ def read_manifest(file: Path | None, policies: Path | None) -> manifests.Manifes
     if file is None:
         assert rules is not None
         return rules
+    from registry import inventory
+
     manifest = inventory.load(file)
     return manifests.with_policies(manifest, rules) if rules is not None else manifest
 
@@ -376,6 +380,8 @@ OutOption = Annotated[Path | None, typer.Option(
 
 
 def _export(ctx: typer.Context, which: exports.Which, fmt: ExportFormat, as_of: str | None, out: Path | None) -> None:
+    from registry import exports
+
     day = parse_day(as_of, "--as-of") or today()
     tables = session(ctx).service().export_tables(day)
     if tables.reference_warning:
@@ -608,9 +614,7 @@ def check(
     reference = load_reference()
     warning = reference.staleness(day)
     if format is ReportFormat.JSON:
-        report = json.loads(findings_json(findings, day))
-        report["reference_data"] = reference.status(day)
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        typer.echo(findings_json(findings, day, {"reference_data": reference.status(day)}), nl=False)
     elif format is ReportFormat.SARIF:
         artifact = str(manifest) if manifest else current.store.location
         lines = manifest_record_lines(manifest) if manifest else None
@@ -741,6 +745,9 @@ def what_if_command(
     """Apply a scenario in memory (an adequacy decision revoked or added, a tool invalidated, a processor
     dropped, a flow added) and print the problems it opens and closes, and the transfers that lose part of
     their basis with their fallback. Writes nothing; a bad scenario exits 2 naming its lines."""
+    from registry import scenario as scenarios
+    from registry import whatif as whatifs
+
     result = session(ctx).service().what_if(scenarios.load(file), parse_day(as_of, "--as-of"))
     if format is ListingFormat.JSON:
         _json_report(result.document(), result.as_of)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:  # graph.network builds the graph, importing networkx only then
+    import networkx as nx
 
 from graph import network
 from registry.checks.finding import Severity

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -20,13 +21,11 @@ from graph.changelog import verify as verify_chain
 from graph.store import Change, DanglingReferences, GraphStore, PlannedChange, WriteResult
 from graph.sync import CopyResult, copy_store
 from registry import diff as diffs
-from registry import exports, persisted_check, persisted_results, policies
 from registry import first_seen as first_seens
 from registry import forecast as forecasts
 from registry import manifest as manifests
-from registry import scenario as scenarios
+from registry import persisted_check, persisted_results, policies
 from registry import trend as trends
-from registry import whatif as whatifs
 from registry.access import Permission, Principal, os_user
 from registry.checks.finding import Finding
 from registry.checks.incremental import CheckState
@@ -62,6 +61,13 @@ from registry.preview import ImportPlan, plan_import
 from registry.reference import load_reference
 from registry.snapshot import Snapshot
 from registry.stores import open_store
+
+if TYPE_CHECKING:
+    # Imported where used: exports (and what-if, which builds on their tables) bring openpyxl and numpy, half a
+    # second that a fresh `flowreg check` or dashboard process need not pay.
+    from registry import exports
+    from registry import scenario as scenarios
+    from registry import whatif as whatifs
 
 # Days whose findings stay cached: today and a couple of as-of dates a DPO compares. Each holds the
 # findings, the onward search and the transfer analysis (which exports reuse) of the whole registry (at
@@ -345,6 +351,8 @@ class Service:
             # The check's own analysis of the day: the export judges no flow again that the check judged.
             registry, findings, reference, analyser = check.registry, list(check.findings), check.reference, \
                 check.analyser
+        from registry import exports
+
         return exports.build_tables(registry, findings, as_of, reference, analyser=analyser)
 
     def sync_to_allowed(self) -> None:
@@ -479,6 +487,9 @@ class Service:
         """The problems a scenario opens and closes against the registry as it is, on `as_of` (default: the
         latest of today and the days the scenario's changes take effect), and the transfers that lose part of
         their basis. Applied in memory: nothing is written. Raises InvalidInput naming the scenario's lines."""
+        from registry import scenario as scenarios
+        from registry import whatif as whatifs
+
         self._require(Permission.VIEW, "run a what-if scenario")
         as_of = as_of or max([today(), *scenario.scenario.days])
         with self._cache.lock:

@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from functools import cached_property
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import networkx as nx
+if TYPE_CHECKING:  # graph.network builds the graph, importing networkx only then
+    import networkx as nx
 
 from registry.checks.finding import Finding, Severity, worst_open
 from registry.checks.problems import Problem, group_problems

@@ -14,9 +14,6 @@ import threading
 from types import TracebackType
 from typing import Any, TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
 # Seconds a command runs before its progress shows; FLOWREG_PROGRESS_AFTER sets another (0: at once, for tests).
 AFTER_ENV = "FLOWREG_PROGRESS_AFTER"
 DEFAULT_AFTER = 2.0
@@ -74,6 +71,10 @@ class TerminalProgress:
         # A delay of 0 shows the display however soon the command ends: what a test can rely on.
         if self.after > 0 and self._stop.wait(self.after):
             return
+        # Imported here: every command makes a TerminalProgress, few show one (rich costs a tenth of a second).
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
         console = Console(file=self.stream, stderr=True)
         columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                    TimeElapsedColumn())

@@ -63,13 +63,13 @@ def record_label(registry: Registry | None, record_id: str) -> str:
     return record_id
 
 
-_REGIMES = list(REGIME_LABELS)
+_REGIME_RANKS = {regime: rank for rank, regime in enumerate(REGIME_LABELS)}  # looked up once per finding shown
 
 
 def _order(finding: Finding) -> tuple[int, bool, str, int, str]:
     """Worst first, the law before house rules, then rule, then regime in the catalogue's order (EU, UK, Swiss,
     Japan)."""
-    regime = _REGIMES.index(finding.regime) if finding.regime in _REGIMES else -1
+    regime = _REGIME_RANKS.get(finding.regime, -1) if finding.regime is not None else -1
     return (-finding.severity.rank, finding.rule.startswith("policy:"), finding.rule, regime, finding.id)
 
 

@@ -251,6 +251,30 @@ class Neo4jDevServer:
             self.stop()
             raise
 
+    def import_csv(self, arguments: Sequence[str], *, heap: str = "1g", off_heap: str = "1g",
+                   timeout: float = 3600.0) -> None:
+        """Run `neo4j-admin database import full ARGUMENTS` (graph.neo4j_import.ImportFiles.arguments) into
+        this server's data directory, before it starts: the tool writes the store files itself, so the server
+        must not be running. Neo4jUnavailable with the tool's output if it fails."""
+        if self._process is not None:
+            raise RuntimeError("the import tool writes the store files: stop the server first")
+        java, mvn = find_tools()
+        lib = provision(self._cache_dir, mvn)
+        if self._data_dir is None:
+            self._data_dir = Path(tempfile.mkdtemp(prefix="flowreg-neo4j-"))
+        conf = self._data_dir / "conf"
+        conf.mkdir(parents=True, exist_ok=True)
+        # The tool finds the data directory as the launcher's DBMS does: NEO4J_HOME/data.
+        env = {**os.environ, "NEO4J_HOME": str(self._data_dir), "NEO4J_CONF": str(conf)}
+        command = [java, f"-Xmx{heap}", *BASE_JVM_OPTIONS[2:-1], "-cp", str(lib / "*"), "org.neo4j.cli.AdminTool",
+                   "database", "import", "full", f"--max-off-heap-memory={off_heap}",
+                   f"--report-file={self._data_dir / 'import.report'}", *arguments]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=self._data_dir,
+                              stdin=subprocess.DEVNULL, timeout=timeout)
+        if done.returncode != 0:
+            raise Neo4jUnavailable(f"neo4j-admin import failed (exit {done.returncode}):\n"
+                                   f"{_tail((done.stdout + done.stderr).splitlines())}")
+
     def _read(self, stream: IO[str], sink: deque[str]) -> None:
         # Draining both pipes keeps the JVM from blocking on a full pipe buffer.
         for raw in stream:

@@ -12,16 +12,24 @@ barest write of a flow's shape, which bounds any sync.
 
 from __future__ import annotations
 
+import argparse
+import json
+import resource
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from graph.neo4j import CHANGE_LABEL, Neo4jStore, _identifier, _node_row
+from graph.neo4j_import import complete_import, write_import_files
+from graph.sqlite import SQLiteStore
 from graph.store import GraphStore, Node
 from graph.sync import DEFAULT_BATCH, copy_store
 from registry.mapping import LABELS
 
 FLOW = "Flow"
+T = TypeVar("T")
 
 
 def naive_write(store: Neo4jStore, nodes: list[Node], *, actor: str, first_seq: int) -> None:
@@ -114,3 +122,72 @@ def measure_sync(source: GraphStore, target: GraphStore, *, subset: int = 5_000)
             "neo4j_subset_flows": len(chosen), "neo4j_batched_subset_flows_per_s": round(batched),
             "neo4j_naive_flows_per_s": round(naive), "neo4j_batched_vs_naive": round(batched / naive, 1),
             "neo4j_bare_ceiling_flows_per_s": round(ceiling)}
+
+
+def measure_offline_import(source: GraphStore, workdir: Path, *, heap: str = "2g",
+                           page_cache_mib: int = 2048) -> dict[str, Any]:
+    """The first load of the whole registry into a local server the project starts itself, through the import
+    tool (graph.neo4j_import): CSV files written, imported into the stopped server's data directory, the server
+    started, constraints and empty lists added. Timed from reading the source to a store ready for reads and
+    writes; `neo4j_import_flows_per_s` counts all of it but the JVM's start, which any first sync into a
+    running server has already paid (`neo4j_import_with_start_flows_per_s` includes it)."""
+    from tests.neo4j_server import Neo4jDevServer
+
+    phases: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+
+    def timed(name: str, action: Callable[[], T]) -> T:
+        # CPU seconds of this process and of the import tool's JVM (a waited-for child) too: wall seconds on
+        # a shared machine say more about the neighbours.
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
+        value = action()
+        phases[name] = time.perf_counter() - started
+        cpu[name] = _cpu_seconds() - cpu_started
+        return value
+
+    nodes = timed("read", lambda: list(source.read()))
+    flows = sum(1 for node in nodes if node.label == FLOW)
+    files = timed("csv", lambda: write_import_files(nodes, workdir / "csv", label_order=LABELS, actor="bench",
+                                                    context="bench"))
+    server = Neo4jDevServer(data_dir=workdir / "imported", heap=heap, page_cache_mib=page_cache_mib,
+                            collector="Parallel", startup_timeout=600)
+    timed("import", lambda: server.import_csv(files.arguments()))
+    timed("start", server.start)
+    try:
+        def open_and_complete() -> None:
+            store = Neo4jStore(server.uri, server.user, server.password, labels=files.labels)
+            try:
+                complete_import(store, files)
+            finally:
+                store.close()
+
+        timed("constraints", open_and_complete)
+    finally:
+        server.stop()
+    total = sum(phases.values())
+    return {"neo4j_import_flows_per_s": round(flows / (total - phases["start"])),
+            "neo4j_import_with_start_flows_per_s": round(flows / total),
+            **{f"neo4j_import_{name}_s": round(seconds, 1) for name, seconds in phases.items()},
+            **{f"neo4j_import_{name}_cpu_s": round(seconds, 1) for name, seconds in cpu.items()}}
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure the offline first load of a registry store (a copy: opening it may write derived data)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("store", type=Path, help="the registry's SQLite store")
+    parser.add_argument("--workdir", type=Path, required=True, help="where the CSV files and the database go")
+    args = parser.parse_args(argv)
+    source = SQLiteStore(args.store)
+    try:
+        print(json.dumps(measure_offline_import(source, args.workdir), indent=1))
+    finally:
+        source.close()
+
+
+if __name__ == "__main__":
+    main()

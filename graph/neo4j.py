@@ -120,8 +120,15 @@ def _lock_counter(tx: ManagedTransaction, at: datetime) -> tuple[int, str | None
     ).single()
     return (record["seq"], record["hash"]) if record else (0, None)
 
-
-
+def load_entry(loaded: Sequence[tuple[Node, str]], *, seq: int, prev_hash: str | None, at: datetime, actor: str,
+               context: str | None) -> dict[str, Any]:
+    """The change-log entry of one load, as stored: its `after` maps each key to the body, joined from the
+    canonical texts of `loaded` (sorted by label and key, so the same load gives the same text and hash)."""
+    after = "{" + ",".join(f"{json.dumps(node.key, ensure_ascii=False)}:{body}" for node, body in loaded) + "}"
+    label = loaded[0][0].label if len({n.label for n, _ in loaded}) == 1 else "*"
+    entry = {"seq": seq, "at": at.isoformat(), "actor": actor, "operation": LOAD, "label": label,
+             "key": f"{len(loaded)} records", "before": None, "after": after, "context": context}
+    return {**entry, "prev_hash": prev_hash, "hash": entry_hash(prev_hash, [entry[name] for name in _LOG_FIELDS])}
 
 class Neo4jStore:
     """A GraphStore in a Neo4j 5 database."""
@@ -228,19 +235,12 @@ class Neo4jStore:
             element_ids.update(_create_nodes(tx, label, items))
         Neo4jStore._create_edges(tx, [node for node, _ in bodies], {**targets, **element_ids})
 
-        # One entry for the load: its `after` maps each key to the body, joined from the canonical texts (keys
-        # in order, so the same load gives the same text and hash).
         loaded = sorted(bodies, key=lambda item: (item[0].label, item[0].key))
-        after = "{" + ",".join(f"{json.dumps(node.key, ensure_ascii=False)}:{body}" for node, body in loaded) + "}"
-        label = loaded[0][0].label if len({n.label for n, _ in loaded}) == 1 else "*"
         seq += 1
-        entry = {"seq": seq, "at": at.isoformat(), "actor": actor, "operation": LOAD, "label": label,
-                 "key": f"{len(loaded)} records", "before": None, "after": after, "context": context}
-        link = entry_hash(prev_hash, [entry[name] for name in _LOG_FIELDS])
-        tx.run(f"CREATE (x:{CHANGE_LABEL}) SET x = $entry", entry={**entry, "prev_hash": prev_hash, "hash": link}
-               ).consume()
+        entry = load_entry(loaded, seq=seq, prev_hash=prev_hash, at=at, actor=actor, context=context)
+        tx.run(f"CREATE (x:{CHANGE_LABEL}) SET x = $entry", entry=entry).consume()
         tx.run(f"MATCH (c:{COUNTER_LABEL} {{name: 'changes'}}) SET c.seq = $seq, c.hash = $hash REMOVE c.locked_at",
-               seq=seq, hash=link).consume()
+               seq=seq, hash=entry["hash"]).consume()
         return WriteResult([Change(seq, at, actor, "create", node.label, node.key, None, node.body(), context)
                             for node, _ in loaded])
 

@@ -33,7 +33,10 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import IO, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from graph.neo4j_import import ImportFiles
 
 try:
     import fcntl
@@ -251,6 +254,30 @@ class Neo4jDevServer:
             self.stop()
             raise
 
+    def import_csv(self, arguments: Sequence[str], *, heap: str = "1g", off_heap: str = "1g",
+                   timeout: float = 3600.0) -> None:
+        """Run `neo4j-admin database import full ARGUMENTS` (graph.neo4j_import.ImportFiles.arguments) into
+        this server's data directory, before it starts: the tool writes the store files itself, so the server
+        must not be running. Neo4jUnavailable with the tool's output if it fails."""
+        if self._process is not None:
+            raise RuntimeError("the import tool writes the store files: stop the server first")
+        java, mvn = find_tools()
+        lib = provision(self._cache_dir, mvn)
+        if self._data_dir is None:
+            self._data_dir = Path(tempfile.mkdtemp(prefix="flowreg-neo4j-"))
+        conf = self._data_dir / "conf"
+        conf.mkdir(parents=True, exist_ok=True)
+        # The tool finds the data directory as the launcher's DBMS does: NEO4J_HOME/data.
+        env = {**os.environ, "NEO4J_HOME": str(self._data_dir), "NEO4J_CONF": str(conf)}
+        command = [java, f"-Xmx{heap}", *BASE_JVM_OPTIONS[2:-1], "-cp", str(lib / "*"), "org.neo4j.cli.AdminTool",
+                   "database", "import", "full", f"--max-off-heap-memory={off_heap}",
+                   f"--report-file={self._data_dir / 'import.report'}", *arguments]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=self._data_dir,
+                              stdin=subprocess.DEVNULL, timeout=timeout)
+        if done.returncode != 0:
+            raise Neo4jUnavailable(f"neo4j-admin import failed (exit {done.returncode}):\n"
+                                   f"{_tail((done.stdout + done.stderr).splitlines())}")
+
     def _read(self, stream: IO[str], sink: deque[str]) -> None:
         # Draining both pipes keeps the JVM from blocking on a full pipe buffer.
         for raw in stream:
@@ -330,6 +357,39 @@ class Neo4jDevServer:
             self._data_dir = None
 
 
+def load_registry_offline(server: Neo4jDevServer, store_path: Path, *, actor: str = "neo4j-dev-server") -> ImportFiles:
+    """Import the registry in the SQLite store `store_path` into `server`, not started yet and with no database:
+    the fastest first load (graph.neo4j_import). Call `finish_offline_load` once the server runs."""
+    from graph.neo4j_import import write_import_files
+    from graph.sqlite import SQLiteStore
+    from registry.mapping import LABELS
+
+    if server.data_dir is not None and (server.data_dir / "data" / "databases").exists():
+        raise Neo4jUnavailable(f"{server.data_dir} already holds a database: an offline load needs a new one")
+    source = SQLiteStore(store_path)
+    try:
+        with tempfile.TemporaryDirectory(prefix="flowreg-import-") as directory:
+            files = write_import_files(source.read(), Path(directory), label_order=LABELS, actor=actor,
+                                       context=f"offline load of {store_path.name}")
+            server.import_csv(files.arguments())
+    finally:
+        source.close()
+    return files
+
+
+def finish_offline_load(server: Neo4jDevServer, files: ImportFiles) -> None:
+    """The started server's part of an offline load: the constraints and the empty lists."""
+    from graph.neo4j import Neo4jStore
+    from graph.neo4j_import import complete_import
+    from registry.mapping import LABELS
+
+    store = Neo4jStore(server.uri, server.user, server.password, labels=[*LABELS, *sorted(files.labels)])
+    try:
+        complete_import(store, files)
+    finally:
+        store.close()
+
+
 PASSWORD_FILE = "flowreg-dev-password"
 
 
@@ -365,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--data", type=Path, default=None, help="keep the database in DIR (default: a temp dir, deleted)"
     )
+    parser.add_argument(
+        "--load", type=Path, default=None, metavar="REGISTRY.sqlite",
+        help="first load this registry store with neo4j-admin import before the server starts (a new database only)"
+    )
     parser.add_argument("--heap", default=DEFAULT_HEAP, help=f"JVM max heap (default {DEFAULT_HEAP})")
     parser.add_argument("--verbose", action="store_true", help="show the JVM's own output")
     args = parser.parse_args(argv)
@@ -382,7 +446,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signum, _interrupt)
     try:
         started = time.monotonic()
+        loaded = load_registry_offline(server, args.load) if args.load else None
         server.start()
+        if loaded is not None:
+            finish_offline_load(server, loaded)
+            print(f"loaded {loaded.records:,} records from {args.load} ({loaded.entries} change-log entries)")
         print(
             f"\nNeo4j {server.version or ''} is ready at {server.uri} ({time.monotonic() - started:.1f} s). "
             "Ctrl-C stops it.\nIn another shell:\n\n"

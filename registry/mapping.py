@@ -6,9 +6,9 @@ mirror every reference (docs/design.md §2) so that Cypher and networkx can walk
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -193,21 +193,7 @@ def from_nodes(nodes: Iterable[Node]) -> Registry:
     ValidationError; `broken_records` then says which records). Each record is validated as its node arrives and
     the node dropped, so a store read row by row is never held whole beside the registry: at 20,000 flows the
     nodes' parsed bodies are about 150 MB, the registry a fifth of that."""
-    data: dict[str, object] = {"version": 1}
-    sections: dict[str, list[Strict]] = {section: [] for section in SECTION_LABELS}
-    section_of = {label: section for section, label in SECTION_LABELS.items()}
-    operation: list[str] = []
-    for node in nodes:
-        if node.label == ORGANISATION:
-            data["organisation"] = Organisation.model_validate(node.properties)
-        elif node.label == COUNTRY:
-            if node.properties.get("operation"):
-                operation.append(node.key)
-        elif node.label in section_of:
-            sections[section_of[node.label]].append(LABEL_MODELS[node.label].model_validate(node.properties))
-    data["countries_of_operation"] = sorted(operation)
-    for section, records in sections.items():
-        data[section] = sorted(records, key=_sort_key)
+    data = _document(nodes, lambda node: LABEL_MODELS[node.label].model_validate(node.properties), _sort_key)
     # Records already validated pass through as they are (pydantic does not validate instances again); the
     # registry's own check of ids and references runs on them.
     registry = Registry.model_validate(data)
@@ -222,8 +208,17 @@ def _sort_key(record: Strict) -> str:
 def _whole_registry(nodes: Iterable[Node]) -> Registry:
     """The nodes validated as one document, as `from_nodes` did before it validated record by record: slower and
     larger, but its errors locate each record by section and position (`broken_records`)."""
-    data: dict[str, object] = {"version": 1, "countries_of_operation": []}
-    sections: dict[str, list[dict[str, object]]] = {section: [] for section in SECTION_LABELS}
+    data = _document(nodes, lambda node: node.properties, lambda raw: str(raw.get("finding", raw.get("id"))))
+    return Registry.model_validate(data)
+
+
+def _document(
+    nodes: Iterable[Node], record: Callable[[Node], Any], sort_key: Callable[[Any], str]
+) -> dict[str, object]:
+    """The registry document the nodes make: the organisation, the countries of operation, and each section's
+    records (`record` of each node: a validated model, or its raw properties) ordered by `sort_key`."""
+    data: dict[str, object] = {"version": 1}
+    sections: dict[str, list[Any]] = {section: [] for section in SECTION_LABELS}
     section_of = {label: section for section, label in SECTION_LABELS.items()}
     operation: list[str] = []
     for node in nodes:
@@ -233,11 +228,11 @@ def _whole_registry(nodes: Iterable[Node]) -> Registry:
             if node.properties.get("operation"):
                 operation.append(node.key)
         elif node.label in section_of:
-            sections[section_of[node.label]].append(node.properties)
+            sections[section_of[node.label]].append(record(node))
     data["countries_of_operation"] = sorted(operation)
     for section, records in sections.items():
-        data[section] = sorted(records, key=lambda r: str(r.get("finding", r.get("id"))))
-    return Registry.model_validate(data)
+        data[section] = sorted(records, key=sort_key)
+    return data
 
 
 

@@ -48,6 +48,7 @@ def test_run_prints_one_json_object_last_with_the_agreed_keys(tmp_path: Path) ->
     assert next(iter(results["page_s"])) == "Overview" and "Findings" in results["page_s"]
     assert results["page_max_s"] == max(s for title, s in results["page_s"].items() if title != "Overview")
     assert results["dashboard_first_view_apptest_s"] >= results["page_s"]["Overview"]
+    assert results["dashboard_pages_prepared_s"] >= 0  # the pages were timed after the day's page data was made
     assert results["dashboard_peak_rss_mb"] > 0 and results["fresh_check_peak_rss_mb"] > 0
     # Exports per format (tables and writing), memory before and after them.
     assert set(results["exports_s"]) == {"csv", "json"}

@@ -18,7 +18,10 @@ from typing import Protocol, runtime_checkable
 from graph.store import GraphStore, LoadRefused, Node, WriteResult
 
 DEFAULT_BATCH = 5_000
-LOAD_BATCH = 20_000  # records a load transaction: 20,000 flows with their bodies fit the tests' 512 MiB heap
+# Records a load transaction, as many as the compared path's: 20,000 overran the server's transaction memory pool
+# (MemoryPoolOutOfMemoryError) at size M on the tests' 512 MiB heap, and a batch of bodies plus its load entry,
+# which holds them again, must fit whatever server a user syncs into.
+LOAD_BATCH = DEFAULT_BATCH
 
 
 @runtime_checkable

@@ -89,7 +89,11 @@ def law_label(origin: str) -> str:
 
 
 def entity_label(entity: Entity) -> str:
-    """The entity's name and where it processes data: "Follow-the-sun operations centre (example), India"."""
+    """The entity's name and where it processes data: "Follow-the-sun operations centre (example), India"; a name
+    that already names every country it processes in stands alone ("Follow-the-sun operations centre, India
+    (example)", not "..., India (example), India")."""
+    if entity.where_processed and all(country_name(code) in entity.name for code in entity.where_processed):
+        return entity.name
     return f"{entity.name}, {countries_label(entity.where_processed)}"
 
 

@@ -18,7 +18,7 @@ def party(registry: Registry, entity_id: str) -> str:
 
 
 def flow_parties(registry: Registry, flow: Flow) -> str:
-    """"Rakuten Group, Inc., Japan -> Cloud hosting provider, Japan region (example), Japan"."""
+    """"Rakuten Group, Inc., Japan -> Cloud hosting provider, Japan region (example)"."""
     return f"{party(registry, flow.sender)} -> {party(registry, flow.receiver)}"
 
 

@@ -63,7 +63,7 @@ def test_text_groups_findings_into_one_block_per_problem(tmp_path: Path) -> None
     output = flowreg(seeded(tmp_path), "check", "--as-of", "2026-12-02").output
     assert output.splitlines()[0] == "as of 2026-12-02: 6 problems (13 findings: 9 high, 4 medium)"
     assert ("HIGH   f09-ops-us-ops-in-campaign Cloud provider's US operations affiliate (example), United States -> "
-            "Follow-the-sun operations centre, India (example), India: no valid transfer tool under EU/EEA GDPR, "
+            "Follow-the-sun operations centre, India (example): no valid transfer tool under EU/EEA GDPR, "
             "UK GDPR, Swiss FADP, Japan APPI") in output.splitlines()
     block = output.split("f09-ops-us-ops-in-campaign Cloud")[1].split("\n\n")[0]
     assert [line.split()[2] for line in block.splitlines() if line.startswith("  - ")] == [

@@ -95,25 +95,42 @@ def encode(key: Key, check: CheckState) -> bytes:
         for i in _SHARED_AT:
             row[i] = shared(row[i])
         rows.append(row)
-    document = {"values": values, "rows": rows}
+    return seal({"format": FORMAT, "revision": key.revision, "as_of": key.as_of.isoformat(), "version": key.version,
+                 "rows": len(rows)}, {"values": values, "rows": rows})
+
+
+def seal(header: dict[str, Any], document: object) -> bytes:
+    """A blob kept with the store: the header as a JSON line, with the SHA-256 of the payload added, then the
+    document as zlib'd JSON (the persisted check, and registry.persisted_results' forecast and trend)."""
     payload = zlib.compress(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(), 6)
-    header = {"format": FORMAT, "revision": key.revision, "as_of": key.as_of.isoformat(), "version": key.version,
-              "rows": len(rows), "sha256": hashlib.sha256(payload).hexdigest()}
+    header = {**header, "sha256": hashlib.sha256(payload).hexdigest()}
     return json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
+
+
+def unseal(blob: bytes) -> tuple[dict[str, Any], Any] | None:
+    """The header and document of a sealed blob; None when it is damaged (its digest does not match, or it does not
+    parse). The digest catches damage; a blob forged with a matching digest needs write access to the store,
+    which could change the registry too. Whether its format and version are the reader's is the reader's check."""
+    try:
+        head, _, payload = blob.partition(b"\n")
+        header = json.loads(head)
+        if not isinstance(header, dict) or hashlib.sha256(payload).hexdigest() != header["sha256"]:
+            return None
+        return header, json.loads(zlib.decompress(payload))
+    except (ValueError, TypeError, KeyError, zlib.error):
+        return None
 
 
 @collector_paused(keep=True)  # the findings live as long as the check: out of the collector's sight
 def decode(blob: bytes, as_of: date) -> tuple[Key, list[tuple[Finding, str]]] | None:
     """The key of `blob` and its findings, their evidence dated `as_of` (a finding's id does not depend on the
-    day), each with what it is about; None when it is damaged or of another format. The digest catches damage;
-    a blob forged with a matching digest needs write access to the store, which could change the registry too."""
+    day), each with what it is about; None when it is damaged or of another format (`unseal`)."""
+    opened = unseal(blob)
+    if opened is None or opened[0].get("format") != FORMAT:
+        return None
+    header, document = opened
     try:
-        head, _, payload = blob.partition(b"\n")
-        header = json.loads(head)
-        if header.get("format") != FORMAT or hashlib.sha256(payload).hexdigest() != header["sha256"]:
-            return None
         key = Key(int(header["revision"]), date.fromisoformat(header["as_of"]), str(header["version"]))
-        document = json.loads(zlib.decompress(payload))
         values, rows = document["values"], document["rows"]
         if not isinstance(values, list) or not isinstance(rows, list) or len(rows) != header["rows"]:
             return None

@@ -19,8 +19,6 @@ the store's as written is ignored and the result worked out in full. Saving is n
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import zlib
 from collections.abc import Callable, Sequence
@@ -33,7 +31,7 @@ from registry.calendar import Event, EventKind
 from registry.checks.finding import Finding, Severity
 from registry.forecast import Forecast, Turn
 from registry.model import Registry
-from registry.persisted_check import judging_version
+from registry.persisted_check import judging_version, seal, unseal
 from registry.reference import Regime
 from registry.trend import Every, Point, Trend, point_of, points_between
 
@@ -44,26 +42,15 @@ _ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, zlib.err
 
 
 def _encode(header: dict[str, Any], document: object) -> bytes:
-    payload = zlib.compress(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(), 6)
-    header = {"format": FORMAT, "version": judging_version(), **header,
-              "sha256": hashlib.sha256(payload).hexdigest()}
-    return json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
+    return seal({"format": FORMAT, "version": judging_version(), **header}, document)
 
 
 def _decode(blob: bytes | None) -> tuple[dict[str, Any], Any] | None:
     """The header and document of `blob`; None when absent, damaged, or of another format or version."""
-    if blob is None:
+    opened = None if blob is None else unseal(blob)
+    if opened is None or opened[0].get("format") != FORMAT or opened[0].get("version") != judging_version():
         return None
-    try:
-        head, _, payload = blob.partition(b"\n")
-        header = json.loads(head)
-        if (not isinstance(header, dict) or header.get("format") != FORMAT
-                or header.get("version") != judging_version()
-                or hashlib.sha256(payload).hexdigest() != header["sha256"]):
-            return None
-        return header, json.loads(zlib.decompress(payload))
-    except _ERRORS:
-        return None
+    return opened
 
 
 # The forecast -------------------------------------------------------------------------------------------------

@@ -112,8 +112,15 @@ class _Writer:
     def write(self, path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         with open(path, "w", encoding="utf-8", newline="") as out:
             out.write(",".join(header) + "\n")
-            for row in rows:
-                out.write(",".join(self.value(value) for value in row) + "\n")
+            for number, row in enumerate(rows, start=1):
+                out.write(",".join(self._cell(path, number, row, column, value)
+                                   for column, value in zip(header, row, strict=False)) + "\n")
+
+    def _cell(self, path: Path, number: int, row: Sequence[Any], column: str, value: Any) -> str:
+        try:
+            return self.value(value)
+        except NotImportable as problem:  # say where: the file, the row and its first cell (its key), the column
+            raise NotImportable(f"{path.name}, row {number} ({row[0]!r}), column {column}: {problem}") from None
 
 
 def write_import_files(nodes: Iterable[Node], directory: Path, *, label_order: Sequence[str], actor: str,

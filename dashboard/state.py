@@ -295,6 +295,14 @@ class Context:
     user: Principal
     as_of: date
     service: Service
+    # The store revision a page drew from without the registry (the kept summary). While the day's build reads
+    # the registry it holds the store's lock (at size L for about 5 s), so asking the store again would wait for
+    # it: what follows that page (its slow sections, the other pages' data) keys by this one instead.
+    drawn_at: int | None = None
+
+    def revision(self) -> int:
+        """The store revision this run's page drew, or the store's now."""
+        return self.drawn_at if self.drawn_at is not None else self.service.store.revision()
 
     def _day(self) -> _Day:
         return _day(self.spec, self.service.store.revision(), self.as_of)
@@ -311,22 +319,24 @@ class Context:
     def prepare(self, kinds: Sequence[type[PageModel]], also: Sequence[Callable[[], object]] = ()) -> None:
         """Build these pages' models for the day, then run `also`, in the background (after the page has drawn),
         without waiting for the day's snapshot: the background does."""
-        _build(self.spec, self.service.store.revision(), self.as_of).prepare(kinds, also)
+        _build(self.spec, self.revision(), self.as_of).prepare(kinds, also)
 
     def kept_overview(self) -> Overview | None:
         """The Overview's headline from the summary of the day's check kept with the store
         (registry.check_summary), read without the registry; None when none is kept for this revision and day.
         Starts the day's build in the background, for the sections and pages that need it."""
-        summary = self.service.kept_summary(self.as_of)
+        revision = self.service.store.revision()
+        summary = self.service.kept_summary(self.as_of, revision)
         if summary is None:
             return None
-        _build(self.spec, self.service.store.revision(), self.as_of)
+        self.drawn_at = revision
+        _build(self.spec, revision, self.as_of)
         return Overview.of(summary)
 
     def slow_sections(self) -> tuple[Forecast | None, Trend | None]:
         """The forecast and the trend when they are worked out, None for each that is not yet, without waiting:
         they are worked out in the background once the day's snapshot is built. Raises what the build raised."""
-        build = _build(self.spec, self.service.store.revision(), self.as_of)
+        build = _build(self.spec, self.revision(), self.as_of)
         ended = build.work_out_slow()
         if not build.wait(0):
             return None, None

@@ -437,12 +437,13 @@ class Service:
         except Exception as error:  # as for the check: a summary not saved costs the next first view time only
             _log.warning("could not keep the check's summary in %s: %s", self.store.location, error)
 
-    def kept_summary(self, as_of: date | None = None) -> check_summary.CheckSummary | None:
-        """The summary of the day's check kept with the store for its revision now and `as_of` (default: today),
-        read without reading the registry or judging it; None when none is kept for exactly these. Any role may
-        ask (VIEW)."""
+    def kept_summary(self, as_of: date | None = None,
+                     revision: int | None = None) -> check_summary.CheckSummary | None:
+        """The summary of the day's check kept with the store for `revision` (default: the store's now) and
+        `as_of` (default: today), read without reading the registry or judging it; None when none is kept for
+        exactly these. Any role may ask (VIEW)."""
         self._require(Permission.VIEW, "see the findings")
-        return check_summary.kept(self.store, as_of or today())
+        return check_summary.kept(self.store, as_of or today(), revision)
 
     def snapshot(self, as_of: date | None = None, progress: Progress | None = None) -> Snapshot:
         """The registry and its findings as of `as_of` (default: today, UTC), with what the domain says about

@@ -106,7 +106,17 @@ class _Build:
         self._lock = threading.Lock()
         self._started: set[str] = set()  # the names of the threads `after` started
         self._ended: set[str] = set()  # and of those that have run their steps
-        threading.Thread(target=self._run, args=(reader, as_of), name=f"flowreg-check-{as_of}", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, args=(reader, as_of), name=f"flowreg-check-{as_of}",
+                                        daemon=True)
+
+    def start(self) -> _Build:
+        """Start building, once however often asked. A page drawn without the snapshot (the Overview from the
+        kept summary) starts it only once it has drawn: the build's thread would take half the interpreter's
+        turns from the page's."""
+        with self._lock:
+            if self._thread.ident is None:
+                self._thread.start()
+        return self
 
     def _progress(self, done: int, total: int) -> None:
         self.done, self.total = done, total
@@ -174,8 +184,8 @@ class _Build:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _build(spec: str, revision: int, as_of: date) -> _Build:
-    # Returns at once: the check runs in the build's thread. The reader's own caches are per revision too; the
-    # arguments key this cache.
+    # Returns at once: the check runs in the build's thread, once started. The reader's own caches are per
+    # revision too; the arguments key this cache.
     return _Build(_reader(spec), as_of)
 
 
@@ -183,7 +193,7 @@ PROGRESS_POLL_SECONDS = 0.25
 
 
 def _day(spec: str, revision: int, as_of: date) -> _Day:
-    build = _build(spec, revision, as_of)
+    build = _build(spec, revision, as_of).start()
     if not build.wait(0):
         bar = st.empty()
         while not build.wait(PROGRESS_POLL_SECONDS):
@@ -318,29 +328,34 @@ class Context:
 
     def prepare(self, kinds: Sequence[type[PageModel]], also: Sequence[Callable[[], object]] = ()) -> None:
         """Build these pages' models for the day, then run `also`, in the background (after the page has drawn),
-        without waiting for the day's snapshot: the background does."""
-        _build(self.spec, self.revision(), self.as_of).prepare(kinds, also)
+        without waiting for the day's snapshot: the background does (and builds it when no page has yet)."""
+        _build(self.spec, self.revision(), self.as_of).start().prepare(kinds, also)
 
     def kept_overview(self) -> Overview | None:
         """The Overview's headline from the summary of the day's check kept with the store
         (registry.check_summary), read without the registry; None when none is kept for this revision and day.
-        Starts the day's build in the background, for the sections and pages that need it."""
+        The day's build, which the sections and pages that need it wait for, starts once the page has drawn
+        (`prepare`)."""
         revision = self.service.store.revision()
         summary = self.service.kept_summary(self.as_of, revision)
         if summary is None:
             return None
         self.drawn_at = revision
-        _build(self.spec, revision, self.as_of)
         return Overview.of(summary)
 
     def slow_sections(self) -> tuple[Forecast | None, Trend | None]:
         """The forecast and the trend when they are worked out, None for each that is not yet, without waiting:
         they are worked out in the background once the day's snapshot is built. Raises what the build raised."""
-        build = _build(self.spec, self.revision(), self.as_of)
+        revision = self.revision()
+        build = _build(self.spec, revision, self.as_of)
         ended = build.work_out_slow()
         if not build.wait(0):
             return None, None
-        day = build.day()
+        try:
+            day = build.day()
+        except Exception:
+            _build.clear(self.spec, revision, self.as_of)  # as `_day`: tried again on the next run
+            raise
         if ended:  # what the thread could not work out is asked again here, so that its error is shown
             return day.forecast(), day.trend()
         return day.ready_forecast(), day.ready_trend()

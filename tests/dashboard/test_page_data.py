@@ -67,7 +67,7 @@ def test_the_country_centres_are_the_explorer_graphs_country_nodes(snapshot: Sna
 
 def test_the_days_page_models_are_built_in_the_background(store_path: Path) -> None:
     reader = Service.open(store_path, principal=READER)
-    build = _Build(reader, AS_OF)
+    build = _Build(reader, AS_OF).start()
     assert build.wait(300)
     day = build.day()
     read: list[str] = []

@@ -4,8 +4,11 @@ One read-only Service, with the store it opened, per store spec lives for the wh
 its Snapshot of the registry and findings, and each page's model of that snapshot (dashboard.models), are
 cached per (store revision, as-of day), so a write, which bumps the revision, invalidates them and a widget
 change never recomputes the check. The check runs in a thread of its own while the page that asked shows how far
-it is (a first check of a large store takes seconds). Writes go through a Service acting as the signed-in user,
-which enforces the user's role and names them in the change log.
+it is (a first check of a large store takes seconds). The Overview need not wait for it when the summary of the
+day's check is kept with the store (registry.check_summary): it draws its headline from that, the build starts
+once the page has drawn, and the forecast and the trend are worked out after it in a thread of their own.
+Writes go through a Service acting as the signed-in user, which enforces the user's role and names them in the
+change log.
 """
 
 from __future__ import annotations

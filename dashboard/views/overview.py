@@ -75,7 +75,6 @@ with right:
         st.success("No open findings.")
 
 
-
 def coming_up_section(forecast: Forecast | None) -> None:
     st.subheader(f"Coming up: the next {COMING_UP_DAYS} days")
     if forecast is None:

@@ -52,7 +52,7 @@ try:
     st.session_state["_context"] = context
     navigation.run()
     # Once this page has drawn, the other pages' data for the day is built while the reader reads it.
-    revision = context.service.store.revision()
+    revision = context.revision()
     context.prepare([OverviewModel, FindingsModel, EntitiesModel, TransfersMapModel, GraphExplorerModel],
                     [lambda: state.latest_changes(context.service, context.spec, revision, None)])
 except StoreError as error:

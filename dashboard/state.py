@@ -4,8 +4,11 @@ One read-only Service, with the store it opened, per store spec lives for the wh
 its Snapshot of the registry and findings, and each page's model of that snapshot (dashboard.models), are
 cached per (store revision, as-of day), so a write, which bumps the revision, invalidates them and a widget
 change never recomputes the check. The check runs in a thread of its own while the page that asked shows how far
-it is (a first check of a large store takes seconds). Writes go through a Service acting as the signed-in user,
-which enforces the user's role and names them in the change log.
+it is (a first check of a large store takes seconds). The Overview need not wait for it when the summary of the
+day's check is kept with the store (registry.check_summary): it draws its headline from that, the build starts
+once the page has drawn, and the forecast and the trend are worked out after it in a thread of their own.
+Writes go through a Service acting as the signed-in user, which enforces the user's role and names them in the
+change log.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import streamlit as st
 
 from dashboard import client
 from dashboard.models.base import PageModel
+from dashboard.models.overview import Overview
 from dashboard.models.rows import COMING_UP_DAYS
 from registry.access import AccessPolicy, IdentitySource, Permission, Principal, Role, os_user
 from registry.errors import FlowregError
@@ -60,7 +64,6 @@ class _Day:
         self._forecast: Forecast | None = None
         self._trend: Trend | None = None
         self._lock = threading.Lock()  # sessions run in threads of their own
-        self._preparing = False
         self._slow = threading.Lock()  # the forecast and the trend: pages' models need not wait for them
 
     def forecast(self) -> Forecast:
@@ -77,25 +80,13 @@ class _Day:
                 self._trend = self.reader.trend(last=self.snapshot.as_of)
             return self._trend
 
-    def prepare(self, kinds: Sequence[type[PageModel]], also: Sequence[Callable[[], object]]) -> None:
-        """Build these pages' models, then run `also` (other pages' kept reads), in a thread of their own, once
-        per day: a page opened later finds its data made (at size M the Findings and Entities models and the
-        change log's read take one to two seconds each)."""
-        with self._lock:
-            if self._preparing:
-                return
-            self._preparing = True
-        steps = [*(lambda kind=kind: self.model(kind).prepare() for kind in kinds), *also]
-        threading.Thread(target=self._prepare, args=(steps,), name=f"flowreg-pages-{self.snapshot.as_of}",
-                         daemon=True).start()
+    def ready_forecast(self) -> Forecast | None:
+        """The forecast if it is worked out, without waiting for it."""
+        return self._forecast
 
-    @staticmethod
-    def _prepare(steps: Sequence[Callable[[], object]]) -> None:
-        for step in steps:
-            try:
-                step()
-            except Exception:  # the page that needs it computes it again and shows the error itself
-                continue
+    def ready_trend(self) -> Trend | None:
+        """The trend if it is worked out, without waiting for it."""
+        return self._trend
 
     def model(self, kind: type[Model]) -> Model:
         with self._lock:
@@ -114,7 +105,21 @@ class _Build:
         self._finished = threading.Event()
         self._day: _Day | None = None
         self._error: BaseException | None = None
-        threading.Thread(target=self._run, args=(reader, as_of), name=f"flowreg-check-{as_of}", daemon=True).start()
+        self.as_of = as_of
+        self._lock = threading.Lock()
+        self._started: set[str] = set()  # the names of the threads `after` started
+        self._ended: set[str] = set()  # and of those that have run their steps
+        self._thread = threading.Thread(target=self._run, args=(reader, as_of), name=f"flowreg-check-{as_of}",
+                                        daemon=True)
+
+    def start(self) -> _Build:
+        """Start building, once however often asked. A page drawn without the snapshot (the Overview from the
+        kept summary) starts it only once it has drawn: the build's thread would take half the interpreter's
+        turns from the page's."""
+        with self._lock:
+            if self._thread.ident is None:
+                self._thread.start()
+        return self
 
     def _progress(self, done: int, total: int) -> None:
         self.done, self.total = done, total
@@ -126,6 +131,47 @@ class _Build:
             self._error = error
         finally:
             self._finished.set()
+
+    def after(self, name: str, steps: Sequence[Callable[[_Day], object]]) -> None:
+        """Run `steps` on the built day in a thread named `name`, once per name however many runs ask, without
+        waiting for the build: the thread does. A step that raises is skipped (the page that needs what it makes
+        computes it again and shows the error itself); a failed build runs none."""
+        with self._lock:
+            if name in self._started:
+                return
+            self._started.add(name)
+        threading.Thread(target=self._after, args=(steps,), name=name, daemon=True).start()
+
+    def _after(self, steps: Sequence[Callable[[_Day], object]]) -> None:
+        self._finished.wait()
+        if self._day is not None:
+            for step in steps:
+                try:
+                    step(self._day)
+                except Exception:
+                    continue
+        with self._lock:
+            self._ended.add(threading.current_thread().name)
+
+    def ended(self, name: str) -> bool:
+        """Whether the thread `after` started under `name` has run its steps."""
+        with self._lock:
+            return name in self._ended
+
+    def prepare(self, kinds: Sequence[type[PageModel]], also: Sequence[Callable[[], object]]) -> None:
+        """Build these pages' models, then run `also` (other pages' kept reads), in a thread of their own
+        (flowreg-pages-<day>), once per day: a page opened later finds its data made (at size M the Findings and
+        Entities models and the change log's read take one to two seconds each)."""
+        self.after(f"flowreg-pages-{self.as_of}", [*(lambda day, kind=kind: day.model(kind).prepare()
+                                                     for kind in kinds), *(lambda _, read=read: read()
+                                                                           for read in also)])
+
+    def work_out_slow(self) -> bool:
+        """Work out the forecast and the trend (the Overview's slow sections) in a thread of their own
+        (flowreg-overview-<day>), once per day; whether that thread has ended."""
+        name = f"flowreg-overview-{self.as_of}"
+        self.after(name, [_Day.forecast, _Day.trend])
+        return self.ended(name)
 
     def wait(self, seconds: float) -> bool:
         """Whether the snapshot is built (or failed), waiting at most `seconds` for it."""
@@ -141,8 +187,8 @@ class _Build:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _build(spec: str, revision: int, as_of: date) -> _Build:
-    # Returns at once: the check runs in the build's thread. The reader's own caches are per revision too; the
-    # arguments key this cache.
+    # Returns at once: the check runs in the build's thread, once started. The reader's own caches are per
+    # revision too; the arguments key this cache.
     return _Build(_reader(spec), as_of)
 
 
@@ -150,7 +196,7 @@ PROGRESS_POLL_SECONDS = 0.25
 
 
 def _day(spec: str, revision: int, as_of: date) -> _Day:
-    build = _build(spec, revision, as_of)
+    build = _build(spec, revision, as_of).start()
     if not build.wait(0):
         bar = st.empty()
         while not build.wait(PROGRESS_POLL_SECONDS):
@@ -262,6 +308,14 @@ class Context:
     user: Principal
     as_of: date
     service: Service
+    # The store revision a page drew from without the registry (the kept summary). While the day's build reads
+    # the registry it holds the store's lock (at size L for about 5 s), so asking the store again would wait for
+    # it: what follows that page (its slow sections, the other pages' data) keys by this one instead.
+    drawn_at: int | None = None
+
+    def revision(self) -> int:
+        """The store revision this run's page drew, or the store's now."""
+        return self.drawn_at if self.drawn_at is not None else self.service.store.revision()
 
     def _day(self) -> _Day:
         return _day(self.spec, self.service.store.revision(), self.as_of)
@@ -276,8 +330,38 @@ class Context:
         return self._day().model(kind)
 
     def prepare(self, kinds: Sequence[type[PageModel]], also: Sequence[Callable[[], object]] = ()) -> None:
-        """Build these pages' models for the day, then run `also`, in the background (after the page has drawn)."""
-        self._day().prepare(kinds, also)
+        """Build these pages' models for the day, then run `also`, in the background (after the page has drawn),
+        without waiting for the day's snapshot: the background does (and builds it when no page has yet)."""
+        _build(self.spec, self.revision(), self.as_of).start().prepare(kinds, also)
+
+    def kept_overview(self) -> Overview | None:
+        """The Overview's headline from the summary of the day's check kept with the store
+        (registry.check_summary), read without the registry; None when none is kept for this revision and day.
+        The day's build, which the sections and pages that need it wait for, starts once the page has drawn
+        (`prepare`)."""
+        revision = self.service.store.revision()
+        summary = self.service.kept_summary(self.as_of, revision)
+        if summary is None:
+            return None
+        self.drawn_at = revision
+        return Overview.of(summary)
+
+    def slow_sections(self) -> tuple[Forecast | None, Trend | None]:
+        """The forecast and the trend when they are worked out, None for each that is not yet, without waiting:
+        they are worked out in the background once the day's snapshot is built. Raises what the build raised."""
+        revision = self.revision()
+        build = _build(self.spec, revision, self.as_of)
+        ended = build.work_out_slow()
+        if not build.wait(0):
+            return None, None
+        try:
+            day = build.day()
+        except Exception:
+            _build.clear(self.spec, revision, self.as_of)  # as `_day`: tried again on the next run
+            raise
+        if ended:  # what the thread could not work out is asked again here, so that its error is shown
+            return day.forecast(), day.trend()
+        return day.ready_forecast(), day.ready_trend()
 
     def forecast(self) -> Forecast:
         """What opens in the COMING_UP_DAYS after the day if nothing changes (Service.forecast), kept like a model."""

@@ -20,11 +20,11 @@ from graph.changelog import ChainReport
 from graph.changelog import verify as verify_chain
 from graph.store import Change, DanglingReferences, GraphStore, PlannedChange, WriteResult
 from graph.sync import CopyResult, copy_store
+from registry import check_summary, persisted_check, persisted_results, policies
 from registry import diff as diffs
 from registry import first_seen as first_seens
 from registry import forecast as forecasts
 from registry import manifest as manifests
-from registry import persisted_check, persisted_results, policies
 from registry import trend as trends
 from registry.access import Permission, Principal, os_user
 from registry.checks.finding import Finding
@@ -417,13 +417,33 @@ class Service:
         revision, reference = self._cache.revision, load_reference()
         restored = persisted_check.restore(self.store, registry, revision, as_of, reference)
         if restored is not None and restored[1]:
+            # Kept by a version that saved no summary, or lost: saved now, for the dashboard's next first view.
+            if check_summary.kept(self.store, as_of, revision) is None:
+                self._keep_summary(revision, restored[0])
             return restored[0]
         check = restored[0] if restored is not None else CheckState(registry, reference, as_of, progress)
         try:
             persisted_check.save(self.store, revision, check)
         except Exception as error:  # whatever the store raises: a cache not saved costs the next process time only
             _log.warning("could not persist the check of %s: %s", self.store.location, error)
+        self._keep_summary(revision, check)
         return check
+
+    def _keep_summary(self, revision: int, check: CheckState) -> None:
+        """Keep the summary of `check` (registry.check_summary) beside the persisted check, under its key."""
+        try:
+            snapshot = Snapshot(check.registry, list(check.findings), check.as_of, check.reference)
+            check_summary.save(self.store, revision, check.as_of, check_summary.summarise(snapshot))
+        except Exception as error:  # as for the check: a summary not saved costs the next first view time only
+            _log.warning("could not keep the check's summary in %s: %s", self.store.location, error)
+
+    def kept_summary(self, as_of: date | None = None,
+                     revision: int | None = None) -> check_summary.CheckSummary | None:
+        """The summary of the day's check kept with the store for `revision` (default: the store's now) and
+        `as_of` (default: today), read without reading the registry or judging it; None when none is kept for
+        exactly these. Any role may ask (VIEW)."""
+        self._require(Permission.VIEW, "see the findings")
+        return check_summary.kept(self.store, as_of or today(), revision)
 
     def snapshot(self, as_of: date | None = None, progress: Progress | None = None) -> Snapshot:
         """The registry and its findings as of `as_of` (default: today, UTC), with what the domain says about

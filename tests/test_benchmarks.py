@@ -43,6 +43,10 @@ def test_run_prints_one_json_object_last_with_the_agreed_keys(tmp_path: Path) ->
     # Fresh processes with the check persisted: `flowreg check` and the dashboard's first view of the Overview.
     assert results["persisted_check_kb"] > 0 and results["fresh_check_s"] > 0 and results["fresh_check_ratio"] > 0
     assert results["dashboard_first_view_s"] > 0 and results["dashboard_first_view_parts"]["snapshot_s"] >= 0
+    # The check kept its summary: the headline is drawn from it, Coming up and the trend after it.
+    assert results["dashboard_first_view_from_summary"] and results["dashboard_first_view_apptest_from_summary"]
+    assert results["dashboard_overview_complete_s"] >= results["dashboard_first_view_s"]
+    assert results["dashboard_overview_complete_apptest_s"] >= results["dashboard_first_view_apptest_s"]
     # Every page of the app through AppTest in a fresh process, the Overview first; none fails.
     assert set(results["page_s"]) == set(dashboard_pages()) and "page_errors" not in results
     assert next(iter(results["page_s"])) == "Overview" and "Findings" in results["page_s"]

@@ -3,15 +3,12 @@ Findings page filtered to it, and the countries data reaches."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
 from dashboard.models.base import PageModel
 from dashboard.models.findings import FindingFilter, query_of, rule_label, severity_label
-from registry.checks.finding import Severity
-from registry.checks.problems import group_problems
-from registry.collector import collector_paused
+from registry.check_summary import CheckSummary, summarise
 
 
 @dataclass(frozen=True)
@@ -26,6 +23,9 @@ class BarLink:
 
 @dataclass(frozen=True)
 class Overview:
+    """The day's check as the Overview draws it (registry.check_summary), the bars in the order they are drawn."""
+
+    organisation: str  # "" when the registry names none
     counts: dict[str, int]
     by_severity: dict[str, int]  # open findings
     problems_by_rule: dict[str, int]  # open problems with an open finding of the rule (a problem may have several)
@@ -33,6 +33,16 @@ class Overview:
     open_problems: int  # records at fault with at least one open finding (registry.checks.problems)
     problems_by_severity: dict[str, int]  # open problems by their worst open finding
     countries_reached: list[tuple[str, int]]  # country, flows whose receiver processes data there
+
+    @classmethod
+    def of(cls, summary: CheckSummary) -> Overview:
+        """`summary` as drawn: what is wrong, most first, then the law's before house rules, by label."""
+        by_rule = sorted(summary.problems_by_rule.items(),
+                         key=lambda kv: (-kv[1], kv[0].startswith("policy:"), rule_label(kv[0])))
+        return cls(organisation=summary.organisation, counts=summary.counts, by_severity=summary.by_severity,
+                   problems_by_rule=dict(by_rule), acknowledged=summary.acknowledged,
+                   open_problems=summary.open_problems, problems_by_severity=summary.problems_by_severity,
+                   countries_reached=summary.countries_reached)
 
     @property
     def severity_links(self) -> list[BarLink]:
@@ -54,34 +64,5 @@ class OverviewModel(PageModel):
         _ = self.overview
 
     @cached_property
-    @collector_paused()
     def overview(self) -> Overview:
-        registry = self.registry
-        reached: Counter[str] = Counter()
-        for flow in registry.flows:
-            for code in registry.entities[flow.receiver].where_processed:
-                reached[code] += 1
-        for flow in registry.flows:
-            for code in registry.entities[flow.sender].where_processed:
-                reached.setdefault(code, 0)
-        open_findings = [f for f in self.findings if not f.acknowledged]
-        severity_counts = Counter(f.severity.value for f in open_findings)
-        open_problems = group_problems(open_findings)  # counted, not shown: no labels to build
-        problem_counts = Counter(p.severity.value for p in open_problems)
-        rule_counts = Counter(rule for p in open_problems for rule in {f.rule for f in p.findings})
-        return Overview(
-            counts={
-                "Entities": len(registry.entities),
-                "Processors": len(registry.processors),
-                "Countries": len(reached),
-                "Flows": len(registry.flows),
-                "Cross-border transfers": len(self.snapshot.cross_border),
-            },
-            by_severity={s.value: severity_counts.get(s.value, 0) for s in Severity},
-            acknowledged=len(self.findings) - len(open_findings),
-            open_problems=len(open_problems),
-            problems_by_severity={s.value: problem_counts.get(s.value, 0) for s in Severity},
-            problems_by_rule=dict(sorted(rule_counts.items(), key=lambda kv: (-kv[1], kv[0].startswith("policy:"),
-                                                                                     rule_label(kv[0])))),
-            countries_reached=sorted(reached.items(), key=lambda kv: (-kv[1], kv[0])),
-        )
+        return Overview.of(summarise(self.snapshot))

@@ -11,15 +11,22 @@ from dashboard import figures, state
 from dashboard.models.coming_up import coming_up, trend_series
 from dashboard.models.overview import BarLink, OverviewModel
 from dashboard.models.rows import COMING_UP_DAYS
+from registry.forecast import Forecast
 from registry.model import country_label
+from registry.trend import Trend
+
+# How often the page looks again for the sections worked out in the background.
+SLOW_POLL_SECONDS = 1.0
 
 context = state.context()
-model = context.model(OverviewModel)
-overview = model.overview
+# The summary of the day's check kept with the store (`flowreg check` keeps it) draws the headline without reading
+# the registry: at size L, 12 s of reading and restoring the check that the day's build then does in the
+# background. Without one, the page waits for the day's snapshot, showing how far the check is.
+kept = context.kept_overview()
+overview = kept if kept is not None else context.model(OverviewModel).overview
 
 st.title("Overview")
-st.caption(f"{model.registry.organisation.name if model.registry.organisation else ''}"
-           f" — as of {context.as_of:%Y-%m-%d}")
+st.caption(f"{overview.organisation} — as of {context.as_of:%Y-%m-%d}")
 for column, (label, count) in zip(st.columns(len(overview.counts)), overview.counts.items(), strict=True):
     column.metric(label, f"{count:,}")
 
@@ -67,20 +74,52 @@ with right:
     else:
         st.success("No open findings.")
 
-st.subheader(f"Coming up: the next {COMING_UP_DAYS} days")
-upcoming = coming_up(context.forecast())
-if upcoming:
-    st.caption(f"{len(upcoming)} problem(s) open by {context.as_of + timedelta(days=COMING_UP_DAYS):%Y-%m-%d} if "
-               "nothing changes, earliest first: renew the record named to avoid each (`flowreg forecast`).")
-    st.dataframe([item.row() for item in upcoming], hide_index=True, key="coming-up")
-else:
-    st.success(f"Nothing opens in the {COMING_UP_DAYS} days after {context.as_of:%Y-%m-%d} if nothing changes.")
 
-st.subheader("Open problems over time")
-history = context.trend()
-st.caption(f"At the end of each {history.every.value} since the first change-log entry, each judged with the "
-           "registry as it was then and the reference data of that day (`flowreg trend`).")
-st.plotly_chart(figures.trend(trend_series(history)), key="trend-chart")
+def coming_up_section(forecast: Forecast | None) -> None:
+    st.subheader(f"Coming up: the next {COMING_UP_DAYS} days")
+    if forecast is None:
+        st.info(f"Working out what opens in the next {COMING_UP_DAYS} days…", icon="⏳")
+        return
+    upcoming = coming_up(forecast)
+    if upcoming:
+        st.caption(f"{len(upcoming)} problem(s) open by {context.as_of + timedelta(days=COMING_UP_DAYS):%Y-%m-%d} "
+                   "if nothing changes, earliest first: renew the record named to avoid each (`flowreg forecast`).")
+        st.dataframe([item.row() for item in upcoming], hide_index=True, key="coming-up")
+    else:
+        st.success(f"Nothing opens in the {COMING_UP_DAYS} days after {context.as_of:%Y-%m-%d} if nothing changes.")
+
+
+def trend_section(history: Trend | None) -> None:
+    st.subheader("Open problems over time")
+    if history is None:
+        st.info("Working out the open problems over time…", icon="⏳")
+        return
+    st.caption(f"At the end of each {history.every.value} since the first change-log entry, each judged with the "
+               "registry as it was then and the reference data of that day (`flowreg trend`).")
+    st.plotly_chart(figures.trend(trend_series(history)), key="trend-chart")
+
+
+@st.fragment(run_every=SLOW_POLL_SECONDS)
+def slow_sections_polled() -> None:
+    """The slow sections, drawn again every SLOW_POLL_SECONDS until both are worked out; then the whole page is
+    drawn once more, without this polling."""
+    forecast, history = context.slow_sections()
+    if forecast is not None and history is not None:
+        st.rerun()
+    coming_up_section(forecast)
+    trend_section(history)
+
+
+if kept is None:  # the day's snapshot is built: the forecast and the trend follow from it, as the page waits
+    coming_up_section(context.forecast())
+    trend_section(context.trend())
+else:
+    forecast, history = context.slow_sections()
+    if forecast is None or history is None:
+        slow_sections_polled()
+    else:
+        coming_up_section(forecast)
+        trend_section(history)
 
 st.subheader("Countries data reaches")
 st.dataframe([{"country": country_label(code), "flows received": flows} for code, flows in overview.countries_reached],

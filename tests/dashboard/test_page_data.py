@@ -67,12 +67,12 @@ def test_the_country_centres_are_the_explorer_graphs_country_nodes(snapshot: Sna
 
 def test_the_days_page_models_are_built_in_the_background(store_path: Path) -> None:
     reader = Service.open(store_path, principal=READER)
-    build = _Build(reader, AS_OF)
+    build = _Build(reader, AS_OF).start()
     assert build.wait(300)
     day = build.day()
     read: list[str] = []
-    day.prepare([FindingsModel, GraphExplorerModel], [lambda: read.append("log")])
-    day.prepare([FindingsModel], [lambda: read.append("again")])  # a second page's run starts nothing more
+    build.prepare([FindingsModel, GraphExplorerModel], [lambda: read.append("log")])
+    build.prepare([FindingsModel], [lambda: read.append("again")])  # a second page's run starts nothing more
     threads = [t for t in threading.enumerate() if t.name == f"flowreg-pages-{AS_OF}"]
     for thread in threads:
         thread.join(60)

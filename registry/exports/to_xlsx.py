@@ -197,8 +197,8 @@ def _render(values: Sequence[Cell], columns: Sequence[tuple[bool, int]], plain: 
 def _table_sheet(workbook: WorkbookWriter, title: str, table: Table) -> _Counts:
     """The table's sheet, written in one walk of its rows."""
     records = table.records()
-    sample = list(islice(records, SAMPLE_ROWS + 1))
-    widths = _widths(table.columns, sample, cut=len(sample) > SAMPLE_ROWS)
+    sample = list(islice(records, SAMPLE_ROWS + 1))  # one more than measured: whether rows follow the sample
+    widths = _widths(table.columns, sample[:SAMPLE_ROWS], cut=len(sample) > SAMPLE_ROWS)
     sheet: SheetWriter = workbook.sheet(title, widths, frozen_heading=True, print_title_rows=True, filtered=True)
     header = workbook.style(_HEADER)
     headings = [_legal(neutralise(column.header)) for column in table.columns]

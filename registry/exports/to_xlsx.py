@@ -166,29 +166,43 @@ def _widths(columns: Sequence[Column], sample: Sequence[Record], cut: bool) -> l
 _Rendered = tuple[str, int]  # cells as SpreadsheetML without references; lines the row needs
 
 
-def _render(values: Sequence[Cell], columns: Sequence[tuple[bool, int]], plain: int, day: int) -> _Rendered:
+@dataclass(frozen=True)
+class _Markup:
+    """What a row's cells start with in one row style (a flag's fill), made once per sheet."""
+
+    empty: str
+    text: str
+    spaced: str  # text with leading or trailing spaces, which a reader would otherwise drop
+    number: str
+    date: str
+
+    @classmethod
+    def of(cls, plain: int, day: int) -> _Markup:
+        return cls(f'<c s="{plain}"/>', f'<c s="{plain}" t="inlineStr"><is><t>',
+                   f'<c s="{plain}" t="inlineStr"><is><t xml:space="preserve">', f'<c s="{plain}"><v>',
+                   f'<c s="{day}"><v>')
+
+
+def _render(values: Sequence[Cell], columns: Sequence[tuple[bool, int]], markup: _Markup) -> _Rendered:
     """Cells as SpreadsheetML without their references (a cell follows the one before it), with the lines
     their wrapped text takes; text XML 1.0 cannot hold is written as visible escapes (`_legal`)."""
     parts: list[str] = []
     lines = 1
-    empty = f'<c s="{plain}"/>'
-    opening = f'<c s="{plain}" t="inlineStr"><is><t>'
-    kept = f'<c s="{plain}" t="inlineStr"><is><t xml:space="preserve">'  # leading or trailing spaces kept
     for value, (typed, chars) in zip(values, columns, strict=True):
         if value is None:
-            parts.append(empty)
+            parts.append(markup.empty)
         elif typed and isinstance(value, date):
-            parts.append(f'<c s="{day}"><v>{serial(value)}</v></c>')
+            parts.append(f"{markup.date}{serial(value)}</v></c>")
         elif typed and isinstance(value, int) and not isinstance(value, bool):
-            parts.append(f'<c s="{plain}"><v>{value}</v></c>')
+            parts.append(f"{markup.number}{value}</v></c>")
         else:
             shown = spreadsheet_text(value)
             if not shown:  # empty text (an empty list) is an empty cell, as a spreadsheet program stores it
-                parts.append(empty)
+                parts.append(markup.empty)
                 continue
             if ILLEGAL_CHARACTERS_RE.search(shown):  # rare: a store written before the model refused them
                 shown = _legal(shown)
-            parts.append(f"{opening if shown.strip() == shown else kept}{escape(shown)}</t></is></c>")
+            parts.append(f"{markup.text if shown.strip() == shown else markup.spaced}{escape(shown)}</t></is></c>")
             if len(shown) > chars * lines or "\n" in shown:
                 lines = max(lines, _lines(shown, chars))
     return "".join(parts), lines
@@ -204,21 +218,22 @@ def _table_sheet(workbook: WorkbookWriter, title: str, table: Table) -> _Counts:
     headings = [_legal(neutralise(column.header)) for column in table.columns]
     sheet.row(_height(headings, widths), *(text(f"{letter}1", header, heading)
                                           for letter, heading in zip(sheet.letters, headings, strict=False)))
-    styles = {flag: (workbook.style(_TEXT[flag]), workbook.style(_DATE[flag])) for flag in (None, *Severity)}
+    markups = {flag: _Markup.of(workbook.style(_TEXT[flag]), workbook.style(_DATE[flag])) for flag in (None, *Severity)}
     columns = [(column.kind in (Kind.DATE, Kind.INT), max(int(width * 0.85) - 1, 1))
                for column, width in zip(table.columns, widths, strict=False)]
+    split_columns = {split: (columns[:split], columns[split:]) for split in range(len(columns) + 1)}
     heights = [min(_LINE_HEIGHT * lines + 3, _MAX_ROW_HEIGHT) for lines in range(_MAX_LINES + 1)]
     flagged = 0
     # The loop below runs for every row of the largest tables: a shared tail is rendered once, and a row adds its
     # head's cells.
     for head, tail in chain(sample, records):
-        plain, day = styles[tail.flag]
+        markup = markups[tail.flag]
         flagged += tail.flag is not None
-        split = len(head)
+        head_columns, tail_columns = split_columns[len(head)]
         rendered: _Rendered | None = tail.rendered.get("xlsx")  # type: ignore[assignment]
         if rendered is None:
-            rendered = tail.rendered["xlsx"] = _render(tail.cells, columns[split:], plain, day)
-        cells, lines = _render(head, columns[:split], plain, day)
+            rendered = tail.rendered["xlsx"] = _render(tail.cells, tail_columns, markup)
+        cells, lines = _render(head, head_columns, markup)
         sheet.row(heights[min(max(lines, rendered[1]), _MAX_LINES)], cells, rendered[0])
     return _Counts(sheet.rows - 1, flagged)
 

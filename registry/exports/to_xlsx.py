@@ -1,6 +1,6 @@
 """A workbook a lawyer can file: a cover sheet, then one sheet per table.
 
-Each table sheet has a frozen, filterable header row, column widths that fit the content, dates as real
+Each table sheet has a frozen, filterable header row, column widths that fit the first rows, dates as real
 dates (yyyy-mm-dd), text cells neutralised against formula injection, and the rows that show an
 unacknowledged finding filled by the finding's severity. The file is written row by row
 (registry.exports.spreadsheetml) in one walk of each table as the table makes them: a column's width comes

@@ -194,3 +194,14 @@ def test_a_table_within_the_sample_is_measured_row_by_row() -> None:
     assert sheet.column_dimensions["A"].width == 24  # the longest name and 2
     assert sheet.column_dimensions["B"].width == 10  # empty in every row: the narrowest
     assert sheet.auto_filter.ref == "A1:B3"
+
+
+def test_text_keeps_its_leading_and_trailing_spaces() -> None:
+    rows: list[Row] = [{"name": "  padded ", "note": "plain"}]
+    content = render_workbook([sample_table(rows)], "Sample")
+    sheet = load_workbook(io.BytesIO(content))["Sample"]
+    assert [sheet.cell(2, 1).value, sheet.cell(2, 2).value] == ["  padded ", "plain"]
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode()
+    # A spreadsheet program drops them unless the text says to keep its spaces; text without them need not.
+    assert '<t xml:space="preserve">  padded </t>' in xml and "<t>plain</t>" in xml

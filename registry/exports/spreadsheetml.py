@@ -5,6 +5,11 @@ and serialises it through an element tree one cell at a time (about 40 times the
 at size S); this writes each row as text into the zipped sheet instead. It writes what the exports use and no
 more: inline strings, numbers, dates, a fixed list of cell styles, column widths, row heights, a frozen
 filtered heading row and the print setup.
+
+A row's cells may leave out their reference (`r="B7"`: the schema makes it optional, and readers, openpyxl and
+LibreOffice among them, place such a cell in the column after the one before it), so cells shared by many rows
+are written as one piece of text made once. Sheets are written in any order and placed in the workbook's order
+on close: a sheet whose content needs every other sheet's rows first (a cover with counts) is written last.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _EPOCH = datetime(1899, 12, 30)  # day 0 of the 1900 date system, as spreadsheet programs count it
 _DEFAULT_FONT = ('<font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/>'
                  '<scheme val="minor"/></font>')
-_ROWS_PER_WRITE = 500  # rows joined before they go to the compressor: fewer, larger writes
+_PIECES_PER_WRITE = 2_000  # pieces of rows joined before they go to the compressor: fewer, larger writes
 
 
 @dataclass(frozen=True)
@@ -76,20 +81,21 @@ def serial(value: date) -> float | int:
 @dataclass
 class _Sheet:
     title: str
-    filter_ref: str | None
+    part: int  # xl/worksheets/sheet<part>.xml: parts are numbered as they are written
     print_title_rows: bool
+    filter_ref: str | None = None  # known when the sheet is finished
 
 
 class SheetWriter:
     """One worksheet being written: its columns' widths and settings are given first, then rows are added."""
 
     def __init__(self, stream: IO[bytes], widths: Sequence[float], *, frozen_heading: bool,
-                 filter_ref: str | None) -> None:
+                 filtered: bool) -> None:
         self._stream = stream
         self._pending: list[str] = []
         self.rows = 0
         self.letters = [get_column_letter(index) for index in range(1, max(len(widths), 1) + 1)]
-        self._filter_ref = filter_ref
+        self._filtered = filtered
         cols = "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
                        for i, w in enumerate(widths, start=1))
         pane = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
@@ -103,14 +109,23 @@ class SheetWriter:
     def _write(self, text: str) -> None:
         self._stream.write(text.encode("utf-8"))
 
-    def row(self, cells: str, height: float) -> int:
-        """Add a row of cells (as `text` and `number` make them, referring to row `next_row`)."""
+    def row(self, height: float, *cells: str) -> int:
+        """Add a row of cells, given as pieces of text in column order (as `text` and `number` make them,
+        referring to row `next_row`, or without references)."""
         self.rows += 1
-        self._pending.append(f'<row r="{self.rows}" ht="{height:g}" customHeight="1">{cells}</row>')
-        if len(self._pending) >= _ROWS_PER_WRITE:
-            self._write("".join(self._pending))
-            self._pending.clear()
+        pending = self._pending
+        pending.append(f'<row r="{self.rows}" ht="{height:g}" customHeight="1">')
+        pending.extend(cells)
+        pending.append("</row>")
+        if len(pending) >= _PIECES_PER_WRITE:
+            self._write("".join(pending))
+            pending.clear()
         return self.rows
+
+    @property
+    def filter_ref(self) -> str | None:
+        """The filtered range: the heading row and every row written so far."""
+        return f"A1:{self.letters[-1]}{max(self.rows, 1)}" if self._filtered else None
 
     @property
     def next_row(self) -> int:
@@ -119,7 +134,7 @@ class SheetWriter:
     def close(self) -> None:
         self._write("".join(self._pending))
         self._pending.clear()
-        tail = f'</sheetData>{f"<autoFilter ref={chr(34)}{self._filter_ref}{chr(34)}/>" if self._filter_ref else ""}'
+        tail = f'</sheetData>{f"<autoFilter ref={chr(34)}{self.filter_ref}{chr(34)}/>" if self._filtered else ""}'
         tail += '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
         tail += '<pageSetup orientation="landscape" paperSize="8" fitToHeight="0" fitToWidth="1"/>'
         self._write(tail + "</worksheet>")
@@ -143,26 +158,30 @@ class WorkbookWriter:
         self._sheets: list[_Sheet] = []
         self._title = title
         self._created = created
-        self._open: tuple[SheetWriter, IO[bytes]] | None = None
+        self._open: tuple[SheetWriter, IO[bytes], _Sheet] | None = None
 
     def style(self, style: CellStyle) -> int:
         """The index cells use for `style` (0: no style)."""
         return self._styles.index(style) + 1
 
-    def sheet(self, title: str, widths: Sequence[float], *, frozen_heading: bool = False,
-              filter_ref: str | None = None, print_title_rows: bool = False) -> SheetWriter:
+    def sheet(self, title: str, widths: Sequence[float], *, frozen_heading: bool = False, filtered: bool = False,
+              print_title_rows: bool = False, position: int | None = None) -> SheetWriter:
+        """Start a sheet (finishing the one before), placed at `position` in the workbook's sheets (default:
+        after those so far). `filtered`: an autofilter over the heading row and every row written."""
         self._finish_sheet()
-        self._sheets.append(_Sheet(title, filter_ref, print_title_rows))
-        stream = self._zip.open(f"xl/worksheets/sheet{len(self._sheets)}.xml", "w", force_zip64=True)
-        writer = SheetWriter(stream, widths, frozen_heading=frozen_heading, filter_ref=filter_ref)
-        self._open = (writer, stream)
+        sheet = _Sheet(title, len(self._sheets) + 1, print_title_rows)
+        self._sheets.insert(len(self._sheets) if position is None else position, sheet)
+        stream = self._zip.open(f"xl/worksheets/sheet{sheet.part}.xml", "w", force_zip64=True)
+        writer = SheetWriter(stream, widths, frozen_heading=frozen_heading, filtered=filtered)
+        self._open = (writer, stream, sheet)
         return writer
 
     def _finish_sheet(self) -> None:
         if self._open is not None:
-            writer, stream = self._open
+            writer, stream, sheet = self._open
             writer.close()
             stream.close()
+            sheet.filter_ref = writer.filter_ref
             self._open = None
 
     def close(self) -> None:
@@ -221,7 +240,7 @@ class WorkbookWriter:
             f'{_HEAD}<workbook xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}">'
             f'<bookViews><workbookView activeTab="0"/></bookViews><sheets>{sheets}</sheets>{defined}</workbook>'))
         relations = "".join(f'<Relationship Id="rId{i}" Type="{_RELATIONSHIPS}/worksheet" '
-                            f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, count + 1))
+                            f'Target="worksheets/sheet{s.part}.xml"/>' for i, s in enumerate(self._sheets, start=1))
         self._zip.writestr("xl/_rels/workbook.xml.rels", (
             f'{_HEAD}<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}">{relations}'
             f'<Relationship Id="rId{count + 1}" Type="{_RELATIONSHIPS}/styles" Target="styles.xml"/>'

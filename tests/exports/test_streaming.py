@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from registry.checks import run_checks
 from registry.exports import FORMATS, TABLES, ExportTables, build_tables, render, write
@@ -98,4 +100,16 @@ def test_csv_quotes_a_shared_tail_as_it_quotes_a_whole_row() -> None:
     writer.writerow(["A", "B", "C", "D"])
     for head, tail in records:
         writer.writerow([spreadsheet_text(cell) for cell in head + tail.cells])
+    assert render_csv(table) == whole.getvalue().encode("utf-8")
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from('ab ,"\r\n=\t\'-'), max_size=6), min_size=3, max_size=5))
+def test_csv_rows_are_what_the_csv_writer_makes_of_them(texts: list[str]) -> None:
+    columns = tuple(Column(f"c{index}", f"C{index}") for index in range(len(texts)))
+    record = (tuple(texts[:-2]), Tail(tuple(texts[-2:]), None))  # a head's run and a tail's
+    table = Table("t", "T", columns, Rows(1, lambda: iter([record])))
+    whole = io.StringIO(newline="")
+    writer = csv.writer(whole, lineterminator="\r\n")
+    writer.writerow([column.header for column in columns])
+    writer.writerow([spreadsheet_text(text) for text in texts])
     assert render_csv(table) == whole.getvalue().encode("utf-8")

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import UTC, date, datetime
+from xml.etree import ElementTree
 
 import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
 
 from registry.checks.finding import Severity
-from registry.exports import TABLES, ExportTables, Kind, render
-from registry.exports.to_xlsx import FILLS, SHEET_TITLES
+from registry.exports import TABLES, Column, ExportTables, Kind, Row, Table, render
+from registry.exports.to_xlsx import FILLS, SAMPLE_ROWS, SHEET_TITLES, render_workbook
 from registry.model import Registry
 from tests.exports.conftest import AS_OF
 
 GENERATED = datetime(2026, 5, 2, 8, 15, 30, tzinfo=UTC)
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +151,57 @@ def test_known_ropa_rows_of_the_seed(workbook: Workbook, registry: Registry) -> 
     exceptional = authority["Safeguards for exceptional transfers of personal data to third countries or "
                             "international organisations (if applicable)"].value
     assert "Art. 49(1)(e)" in exceptional and "derogation-49e-authority" in exceptional
+
+
+def test_the_cover_is_first_in_the_workbook_though_written_after_the_tables(tables: ExportTables) -> None:
+    [content] = render(tables, "xlsx", "all", GENERATED).values()
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        written = [name for name in package.namelist() if name.startswith("xl/worksheets/")]
+        book = ElementTree.fromstring(package.read("xl/workbook.xml"))
+        relations = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    targets = {relation.get("Id"): relation.get("Target") for relation in relations}
+    order = [(sheet.get("name"), targets[sheet.get(f"{{{RELATIONSHIPS}}}id")])
+             for sheet in book.iter(f"{{{MAIN}}}sheet")]
+    assert [name for name, _ in order] == ["Cover", *(SHEET_TITLES[t] for t in TABLES)]
+    assert written == [f"xl/{target}" for _, target in [*order[1:], order[0]]]  # the cover's part comes last
+    workbook = load_workbook(io.BytesIO(content))
+    # Names that belong to a sheet (print titles) follow its place in the workbook, not the order it was written.
+    assert workbook["Cover"].print_title_rows is None
+    assert all(workbook[SHEET_TITLES[t]].print_title_rows == "$1:$1" for t in TABLES)
+
+
+def sample_table(rows: list[Row]) -> Table:
+    columns = (Column("name", "Name", width=40), Column("note", "Note", width=30))
+    return Table("sample", "Sample", columns, rows, [None] * len(rows))
+
+
+def test_column_widths_come_from_the_first_rows_and_later_longer_text_wraps() -> None:
+    late = "x" * 120
+    rows: list[Row] = [{"name": "short", "note": None} for _ in range(SAMPLE_ROWS)]
+    workbook = load_workbook(io.BytesIO(render_workbook([sample_table([*rows, {"name": late, "note": "n"}])],
+                                                        "Sample")))
+    sheet = workbook["Sample"]
+    assert sheet.column_dimensions["A"].width == 10  # "short" and the heading: the narrowest a column is
+    assert sheet.column_dimensions["B"].width == 30  # no text in the first rows, text may follow: the cap
+    last = SAMPLE_ROWS + 2
+    assert sheet.cell(last, 1).value == late and sheet.cell(last, 2).value == "n"
+    assert sheet.row_dimensions[last].height > sheet.row_dimensions[2].height  # the long name wraps
+
+
+def test_a_table_within_the_sample_is_measured_row_by_row() -> None:
+    rows: list[Row] = [{"name": "short", "note": None}, {"name": "n" * 22, "note": None}]
+    sheet = load_workbook(io.BytesIO(render_workbook([sample_table(rows)], "Sample")))["Sample"]
+    assert sheet.column_dimensions["A"].width == 24  # the longest name and 2
+    assert sheet.column_dimensions["B"].width == 10  # empty in every row: the narrowest
+    assert sheet.auto_filter.ref == "A1:B3"
+
+
+def test_text_keeps_its_leading_and_trailing_spaces() -> None:
+    rows: list[Row] = [{"name": "  padded ", "note": "plain"}]
+    content = render_workbook([sample_table(rows)], "Sample")
+    sheet = load_workbook(io.BytesIO(content))["Sample"]
+    assert [sheet.cell(2, 1).value, sheet.cell(2, 2).value] == ["  padded ", "plain"]
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode()
+    # A spreadsheet program drops them unless the text says to keep its spaces; text without them need not.
+    assert '<t xml:space="preserve">  padded </t>' in xml and "<t>plain</t>" in xml

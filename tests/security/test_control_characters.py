@@ -71,6 +71,8 @@ def test_the_xlsx_export_writes_a_stored_control_character_as_an_escape(tmp_path
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     cover = workbook.worksheets[0]
     assert "Acme\\x1b[31m\\x00" in [cell.value for row in cover.iter_rows() for cell in row]
+    record = workbook.worksheets[1]  # the company's name in its rows' controller cell
+    assert any("HQ\\x07" in str(cell.value) for row in record.iter_rows(min_row=2) for cell in row)
 
 
 def test_the_text_patterns_refuse_exactly_the_characters_the_error_names() -> None:

@@ -78,6 +78,24 @@ def times(key: str, ratio: str, base: str, base_words: str) -> Callable[[Results
     return measure
 
 
+def first_view(key: str, complete: str, from_summary: str) -> Callable[[Results], Measured | None]:
+    """The Overview's headline drawn in a fresh process, with when its slow sections (Coming up, the trend) were
+    filled in and whether the headline came from the summary kept with the check: the target is the first."""
+
+    def measure(results: Results) -> Measured | None:
+        value = results.get(key)
+        if value is None:
+            return None
+        text = f"{number(value)} s"
+        if results.get(from_summary) is not None:
+            text += " (headline from the kept summary)" if results[from_summary] else " (no kept summary)"
+        if results.get(complete) is not None:
+            text += f"; Coming up and the trend filled in at {number(results[complete])} s"
+        return Measured(value, text)
+
+    return measure
+
+
 def slowest_page(results: Results) -> Measured | None:
     value = results.get("page_max_s")
     if value is None:
@@ -119,10 +137,12 @@ TARGETS: tuple[Target, ...] = (
            times("fresh_check_s", "fresh_check_ratio", "load_s", "load")),
     Target("incremental", "incremental re-check at most 50 ms", 50, False, figure("incremental_ms", " ms")),
     Target("overview", "Overview data at most 3 s", 3, False, figure("overview_s", " s")),
-    Target("first_view", "dashboard first view in a fresh process at most 3 s (the Overview's data)", 3, False,
-           figure("dashboard_first_view_s", " s")),
+    Target("first_view", "dashboard first view in a fresh process at most 3 s (the Overview's headline)", 3,
+           False, first_view("dashboard_first_view_s", "dashboard_overview_complete_s",
+                             "dashboard_first_view_from_summary")),
     Target("first_view_apptest", "dashboard first view in a fresh Streamlit process at most 3 s (AppTest)", 3,
-           False, figure("dashboard_first_view_apptest_s", " s")),
+           False, first_view("dashboard_first_view_apptest_s", "dashboard_overview_complete_apptest_s",
+                             "dashboard_first_view_apptest_from_summary")),
     Target("pages", "every page after the first view at most 2 s", 2, False, slowest_page),
     Target("exports", "each export at most 60 s", 60, False, slowest_export),
     Target("xlsx_vs_csv", "XLSX at most 2x CSV", 2, False, figure("export_xlsx_vs_csv", "x")),

@@ -11,6 +11,7 @@ from json.encoder import encode_basestring
 
 from registry.checks.finding import Finding, Severity
 from registry.checks.problems import Problem, group_problems
+from registry.collector import collector_paused
 from registry.labels import regime_label
 from registry.model import Registry
 from registry.terminal import printable
@@ -92,6 +93,10 @@ def finding_name(finding: Finding) -> str:
     return f"{finding.id} [{regime_label(finding.regime)}]" if finding.regime else finding.id
 
 
+# Grouping and writing allocate object after object (problems, their findings' tuples, the blocks) and keep them all
+# until the report is joined: at size L (164,149 findings) the cyclic collector's passes over them were a third of
+# writing the report (3.3 s, 2.2 s with it paused).
+@collector_paused()
 def render_text(findings: Sequence[Finding], as_of: date, registry: Registry | None = None) -> str:
     """One block per problem (the record at fault, what is wrong and under which regimes), then its findings."""
     if not findings:

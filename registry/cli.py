@@ -618,12 +618,11 @@ def check(
     elif format is ReportFormat.SARIF:
         artifact = str(manifest) if manifest else current.store.location
         lines = manifest_record_lines(manifest) if manifest else None
-        sarif = json.loads(render_sarif(findings, day, artifact, lines, registry))
-        invocation = sarif["runs"][0]["invocations"][0]
-        invocation["properties"]["referenceDataReviewed"] = reference.status(day)["reviewed"]
-        if warning:
-            invocation["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": warning}}]
-        typer.echo(json.dumps(sarif, indent=2, ensure_ascii=False))
+        # Written once with what the invocation adds: reading the document back to add it cost 0.8-1.3 s at size M.
+        typer.echo(render_sarif(findings, day, artifact, lines, registry,
+                                invocation_properties={"referenceDataReviewed": reference.status(day)["reviewed"]},
+                                notifications=[{"level": "warning", "message": {"text": warning}}] if warning else ()),
+                   nl=False)
     else:
         if warning:
             typer.echo(f"warning: {warning}", err=True)

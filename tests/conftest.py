@@ -53,6 +53,16 @@ def service(sqlite_store: SQLiteStore) -> Service:
 
 
 @pytest.fixture
+def seeded_path(tmp_path: Path) -> Path:
+    """A closed SQLite store file holding the seed registry, for tests that open it as a new process would."""
+    path = tmp_path / "seeded.sqlite"
+    store = SQLiteStore(path)
+    Service(store, actor="seeder").seed()
+    store.close()
+    return path
+
+
+@pytest.fixture
 def example_manifest(tmp_path: Path) -> Path:
     path = tmp_path / "example.yaml"
     path.write_text(EXAMPLE_MANIFEST, encoding="utf-8")

@@ -24,15 +24,6 @@ DAY = date(2026, 11, 24)
 
 
 @pytest.fixture
-def seeded(tmp_path: Path) -> Path:
-    path = tmp_path / "seed.sqlite"
-    store = SQLiteStore(path)
-    Service(store, actor="seeder").seed()
-    store.close()
-    return path
-
-
-@pytest.fixture
 def generated(tmp_path: Path) -> Path:
     path = tmp_path / "generated.sqlite"
     service = Service.open(path, actor="test", create=True)
@@ -50,7 +41,7 @@ def kept(path: Path, day: date = DAY) -> check_summary.CheckSummary | None:
         service.close()
 
 
-@pytest.mark.parametrize("store", ["seeded", "generated"])
+@pytest.mark.parametrize("store", ["seeded_path", "generated"])
 def test_the_check_keeps_the_summary_the_overview_draws(store: str, request: pytest.FixtureRequest) -> None:
     path: Path = request.getfixturevalue(store)
     checker = Service.open(path, actor="cli")
@@ -69,14 +60,14 @@ def test_the_check_keeps_the_summary_the_overview_draws(store: str, request: pyt
     assert summary.counts["Cross-border transfers"] == len(snapshot.cross_border) > 0
 
 
-def test_an_acknowledgement_is_counted_in_the_next_summary(seeded: Path) -> None:
-    service = Service.open(seeded, actor="dpo")
+def test_an_acknowledgement_is_counted_in_the_next_summary(seeded_path: Path) -> None:
+    service = Service.open(seeded_path, actor="dpo")
     finding = service.check(DAY)[0]
     service.acknowledge(finding.id, "accepted", as_of=DAY)
     service.close()
-    assert kept(seeded) is None  # the acknowledgement is a write: the summary of the revision before is not used
-    Service.open(seeded, actor="cli").check(DAY)
-    summary = kept(seeded)
+    assert kept(seeded_path) is None  # the acknowledgement is a write: the summary of the revision before is not used
+    Service.open(seeded_path, actor="cli").check(DAY)
+    summary = kept(seeded_path)
     assert summary is not None and summary.acknowledged == 1
 
 
@@ -90,19 +81,19 @@ def test_the_kept_summary_is_not_used_after_a_write_or_on_another_day(generated:
     assert kept(generated) is None
 
 
-def test_a_check_restored_as_it_was_keeps_a_summary_that_was_lost(seeded: Path) -> None:
-    Service.open(seeded, actor="cli").check(DAY)
-    store = SQLiteStore(seeded, create=False)
+def test_a_check_restored_as_it_was_keeps_a_summary_that_was_lost(seeded_path: Path) -> None:
+    Service.open(seeded_path, actor="cli").check(DAY)
+    store = SQLiteStore(seeded_path, create=False)
     store.save_derived(check_summary.SLOT, b"")
     store.close()
-    assert kept(seeded) is None
-    Service.open(seeded, actor="cli").check(DAY)  # restored from the persisted check as it was
-    assert kept(seeded) is not None
+    assert kept(seeded_path) is None
+    Service.open(seeded_path, actor="cli").check(DAY)  # restored from the persisted check as it was
+    assert kept(seeded_path) is not None
 
 
-def test_a_damaged_summary_is_ignored(seeded: Path) -> None:
-    Service.open(seeded, actor="cli").check(DAY)
-    store = SQLiteStore(seeded, create=False)
+def test_a_damaged_summary_is_ignored(seeded_path: Path) -> None:
+    Service.open(seeded_path, actor="cli").check(DAY)
+    store = SQLiteStore(seeded_path, create=False)
     blob = store.derived(check_summary.SLOT)
     assert blob is not None
     store.save_derived(check_summary.SLOT, blob[:-1] + bytes([blob[-1] ^ 0xFF]))
@@ -112,18 +103,18 @@ def test_a_damaged_summary_is_ignored(seeded: Path) -> None:
     store.close()
 
 
-def test_a_summary_of_another_judging_version_is_ignored(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    Service.open(seeded, actor="cli").check(DAY)
-    store = SQLiteStore(seeded, create=False)
+def test_a_summary_of_another_judging_version_is_ignored(seeded_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Service.open(seeded_path, actor="cli").check(DAY)
+    store = SQLiteStore(seeded_path, create=False)
     assert check_summary.kept(store, DAY) is not None
     monkeypatch.setattr(check_summary, "judging_version", lambda: "another version of the rules")
     assert check_summary.kept(store, DAY) is None
     store.close()
 
 
-def test_a_summary_of_another_shape_is_ignored(seeded: Path) -> None:
-    Service.open(seeded, actor="cli").check(DAY)
-    store = SQLiteStore(seeded, create=False)
+def test_a_summary_of_another_shape_is_ignored(seeded_path: Path) -> None:
+    Service.open(seeded_path, actor="cli").check(DAY)
+    store = SQLiteStore(seeded_path, create=False)
     blob = store.derived(check_summary.SLOT)
     assert blob is not None
     opened = check_summary.unseal(blob)

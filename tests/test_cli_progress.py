@@ -11,20 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from graph.sqlite import SQLiteStore
-from registry.service import Service
-
-
-@pytest.fixture
-def seeded_store(tmp_path: Path) -> Path:
-    path = tmp_path / "registry.sqlite"
-    store = SQLiteStore(path)
-    Service(store, actor="seeder").seed()
-    store.close()
-    return path
-
 
 def run(store: Path, *args: str, stderr_on_terminal: bool) -> tuple[int, str, str]:
     """`flowreg --store STORE ARGS` with stdout piped and stderr a pseudo-terminal or a pipe; (exit, stdout, stderr)."""
@@ -53,8 +39,8 @@ def run(store: Path, *args: str, stderr_on_terminal: bool) -> tuple[int, str, st
     return code, out, seen.decode("utf-8", "replace")
 
 
-def test_the_check_shows_its_progress_on_a_terminal_and_its_output_stays_clean(seeded_store: Path) -> None:
-    code, out, err = run(seeded_store, "check", "--as-of", "2026-05-01", "--format", "json",
+def test_the_check_shows_its_progress_on_a_terminal_and_its_output_stays_clean(seeded_path: Path) -> None:
+    code, out, err = run(seeded_path, "check", "--as-of", "2026-05-01", "--format", "json",
                          stderr_on_terminal=True)
     assert code == 1, err  # the seed has high findings
     assert "flowreg check" in err and "100%" in err  # the bar reached the end of the check
@@ -62,14 +48,14 @@ def test_the_check_shows_its_progress_on_a_terminal_and_its_output_stays_clean(s
     assert "\x1b" not in out
 
 
-def test_any_command_shows_that_it_is_working_on_a_terminal(seeded_store: Path) -> None:
-    code, out, err = run(seeded_store, "show", stderr_on_terminal=True)
+def test_any_command_shows_that_it_is_working_on_a_terminal(seeded_path: Path) -> None:
+    code, out, err = run(seeded_path, "show", stderr_on_terminal=True)
     assert code == 0 and "flowreg show" in err
     assert "countries of operation" in out and "\x1b" not in out
 
 
-def test_no_progress_when_stderr_is_not_a_terminal(seeded_store: Path) -> None:
-    code, out, err = run(seeded_store, "check", "--as-of", "2026-05-01", "--format", "json",
+def test_no_progress_when_stderr_is_not_a_terminal(seeded_path: Path) -> None:
+    code, out, err = run(seeded_path, "check", "--as-of", "2026-05-01", "--format", "json",
                          stderr_on_terminal=False)
     assert code == 1
     assert "flowreg check" not in err and "\x1b" not in err and "%" not in err

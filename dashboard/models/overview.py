@@ -22,27 +22,16 @@ class BarLink:
 
 
 @dataclass(frozen=True)
-class Overview:
-    """The day's check as the Overview draws it (registry.check_summary), the bars in the order they are drawn."""
-
-    organisation: str  # "" when the registry names none
-    counts: dict[str, int]
-    by_severity: dict[str, int]  # open findings
-    problems_by_rule: dict[str, int]  # open problems with an open finding of the rule (a problem may have several)
-    acknowledged: int
-    open_problems: int  # records at fault with at least one open finding (registry.checks.problems)
-    problems_by_severity: dict[str, int]  # open problems by their worst open finding
-    countries_reached: list[tuple[str, int]]  # country, flows whose receiver processes data there
+class Overview(CheckSummary):
+    """The day's check as the Overview draws it: the summary (registry.check_summary) with its bars in the order
+    they are drawn."""
 
     @classmethod
     def of(cls, summary: CheckSummary) -> Overview:
         """`summary` as drawn: what is wrong, most first, then the law's before house rules, by label."""
         by_rule = sorted(summary.problems_by_rule.items(),
                          key=lambda kv: (-kv[1], kv[0].startswith("policy:"), rule_label(kv[0])))
-        return cls(organisation=summary.organisation, counts=summary.counts, by_severity=summary.by_severity,
-                   problems_by_rule=dict(by_rule), acknowledged=summary.acknowledged,
-                   open_problems=summary.open_problems, problems_by_severity=summary.problems_by_severity,
-                   countries_reached=summary.countries_reached)
+        return cls(**{**vars(summary), "problems_by_rule": dict(by_rule)})
 
     @property
     def severity_links(self) -> list[BarLink]:
